@@ -1,0 +1,44 @@
+// What one execution produced, independent of the backend that ran it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/trace.h"
+
+namespace interleave {
+
+// The most actors one execution may have (the schedule token encodes an actor id in one letter).
+inline constexpr int kMaxActors = 52;
+
+struct Limits {
+  // Decisions per execution before the run is stopped as a livelock or unbounded loop.
+  std::uint32_t max_steps = 100'000;
+  // Time one actor may run without reaching a yield point before the execution is a hang.
+  std::chrono::milliseconds hang_timeout{2'000};
+};
+
+enum class Outcome {
+  kCompleted,  // every actor finished its body
+  kDeadlock,   // no actor runnable, some blocked
+  kStepLimit,  // Limits::max_steps decisions made
+  kCrash,      // an actor's body threw
+  kDiverged,   // the strategy made a decision the program does not allow (replay mismatch)
+  kHang,       // an actor reached no yield point within Limits::hang_timeout
+};
+
+std::string_view to_string(Outcome outcome);
+
+struct ExecutionResult {
+  Outcome outcome = Outcome::kCompleted;
+  std::string message;        // why, for every outcome but kCompleted
+  Trace trace;                // trace[i].actor is decision i
+  std::uint64_t handoffs = 0;  // decisions that passed control to another actor
+
+  std::vector<int> decisions() const;
+};
+
+}  // namespace interleave

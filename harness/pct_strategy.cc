@@ -1,0 +1,64 @@
+// PCT: Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A randomized
+// scheduler with probabilistic guarantees of finding bugs", ASPLOS 2010).
+//
+// Guarantee: for a program of n actors and at most k steps, each execution finds a given bug of
+// depth d (d ordering constraints) with probability at least 1/(n * k^(d-1)).
+//
+// Each actor gets a distinct random initial priority in [d, d+n); d-1 change points are drawn in
+// [0, k). The highest-priority runnable actor always runs; when the execution reaches the i-th change
+// point the running actor's priority drops to i (below every initial priority).
+#include <algorithm>
+#include <vector>
+
+#include "harness/rng.h"
+#include "harness/strategy.h"
+
+namespace interleave {
+namespace {
+
+class PctStrategy final : public Strategy {
+ public:
+  PctStrategy(int depth, std::uint32_t estimated_steps)
+      : depth_(std::max(depth, 1)), steps_(std::max<std::uint32_t>(estimated_steps, 1)) {}
+
+  std::string_view name() const override { return "pct"; }
+
+  void begin_execution(std::uint64_t seed, int actors) override {
+    Rng rng(seed);
+    priority_.resize(actors);
+    for (int i = 0; i < actors; ++i) priority_[i] = depth_ + i;
+    for (int i = actors - 1; i > 0; --i) {  // Fisher-Yates with the portable draw
+      std::swap(priority_[i], priority_[rng.below(i + 1)]);
+    }
+    change_points_.clear();
+    for (int i = 1; i < depth_; ++i) change_points_.push_back(rng.below(steps_));
+  }
+
+  int pick(const DecisionPoint& point) override {
+    if (point.current != kNoActor) {
+      for (std::size_t i = 0; i < change_points_.size(); ++i) {
+        // Change point i lowers the running actor to priority i+1 (the i-th lowest).
+        if (change_points_[i] == point.step) priority_[point.current] = static_cast<int>(i) + 1;
+      }
+    }
+    int best = point.runnable.front();
+    for (int actor : point.runnable) {
+      if (priority_[actor] > priority_[best]) best = actor;
+    }
+    return best;
+  }
+
+ private:
+  int depth_;
+  std::uint32_t steps_;
+  std::vector<int> priority_;
+  std::vector<std::uint64_t> change_points_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_pct_strategy(int depth, std::uint32_t estimated_steps) {
+  return std::make_unique<PctStrategy>(depth, estimated_steps);
+}
+
+}  // namespace interleave

@@ -1,0 +1,141 @@
+#include "harness/schedule.h"
+
+#include <charconv>
+
+#include "fmt/format.h"
+
+namespace interleave {
+namespace {
+
+constexpr std::string_view kVersion = "I1";
+
+std::uint32_t fnv1a(std::string_view data) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+char actor_char(int actor) {
+  return actor < 26 ? static_cast<char>('a' + actor) : static_cast<char>('A' + actor - 26);
+}
+
+int actor_of(char c) {
+  if (c >= 'a' && c <= 'z') return c - 'a';
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 26;
+  return -1;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool parse_u32(std::string_view text, std::uint32_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == sep) {
+      parts.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+bool parse_sizes(std::string_view text, Schedule* out) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char letter = text[i++];
+    if (!(letter >= 'a' && letter <= 'z')) return false;
+    std::size_t j = i;
+    while (j < text.size() && is_digit(text[j])) ++j;
+    std::uint32_t value;
+    if (!parse_u32(text.substr(i, j - i), &value)) return false;
+    out->sizes.emplace_back(letter, value);
+    i = j;
+  }
+  return true;
+}
+
+constexpr std::uint32_t kMaxDecisions = 1u << 24;
+
+bool parse_decisions(std::string_view text, std::vector<int>* out) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const int actor = actor_of(text[i++]);
+    if (actor < 0) return false;
+    std::size_t j = i;
+    while (j < text.size() && is_digit(text[j])) ++j;
+    std::uint32_t count = 1;
+    if (j > i && (!parse_u32(text.substr(i, j - i), &count) || count < 2)) return false;
+    if (out->size() + count > kMaxDecisions) return false;
+    out->insert(out->end(), count, actor);
+    i = j;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::uint32_t Schedule::size(char letter, std::uint32_t fallback) const {
+  for (const auto& [l, v] : sizes) {
+    if (l == letter) return v;
+  }
+  return fallback;
+}
+
+std::string encode_token(const Schedule& schedule) {
+  std::string body = fmt::format("{}:{}:{}:{}:", kVersion, schedule.scenario, schedule.store,
+                                 schedule.mode);
+  for (const auto& [letter, value] : schedule.sizes) body += fmt::format("{}{}", letter, value);
+  body += ':';
+  const auto& d = schedule.decisions;
+  for (std::size_t i = 0; i < d.size();) {
+    std::size_t j = i;
+    while (j < d.size() && d[j] == d[i]) ++j;
+    body += actor_char(d[i]);
+    if (j - i > 1) body += std::to_string(j - i);
+    i = j;
+  }
+  return fmt::format("{}:{:08x}", body, fnv1a(body));
+}
+
+bool parse_token(std::string_view token, Schedule* out, std::string* error) {
+  auto fail = [&](std::string reason) {
+    *error = "malformed schedule token: " + reason;
+    return false;
+  };
+  const auto parts = split(token, ':');
+  if (parts.empty() || parts[0] != kVersion) {
+    return fail(fmt::format("it must start with '{}:' (got '{}')", kVersion,
+                            token.substr(0, std::min<std::size_t>(token.size(), 12))));
+  }
+  if (parts.size() != 7) {
+    return fail(fmt::format("expected 7 ':'-separated fields, got {}", parts.size()));
+  }
+  const std::string_view body = token.substr(0, token.size() - parts[6].size() - 1);
+  std::uint32_t check = 0;
+  auto [end, ec] = std::from_chars(parts[6].data(), parts[6].data() + parts[6].size(), check, 16);
+  if (parts[6].size() != 8 || ec != std::errc() || end != parts[6].data() + 8 ||
+      check != fnv1a(body)) {
+    return fail("bad checksum: the token was altered or cut short");
+  }
+  Schedule s;
+  s.scenario = parts[1];
+  s.store = parts[2];
+  s.mode = parts[3];
+  if (s.scenario.empty() || s.store.empty() || s.mode.empty()) {
+    return fail("empty scenario, store or mode");
+  }
+  if (!parse_sizes(parts[4], &s)) return fail(fmt::format("bad sizes field '{}'", parts[4]));
+  if (!parse_decisions(parts[5], &s.decisions)) return fail("bad decisions field");
+  *out = std::move(s);
+  return true;
+}
+
+}  // namespace interleave

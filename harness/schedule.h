@@ -1,0 +1,45 @@
+// A schedule as data: what was run (scenario, store, mode, sizes) and every decision made.
+//
+// Token form (version 1), printable and shell-safe:
+//
+//   I1:<scenario>:<store>:<mode>:<sizes>:<decisions>:<check>
+//
+//   sizes      letter+number pairs, e.g. "a2o2" (2 actors, 2 operations each)
+//   decisions  run-length encoded actor ids: actor 0..25 is 'a'..'z', 26..51 is 'A'..'Z', each
+//              followed by an optional decimal repeat count ("a3b2a" = 0 0 0 1 1 0)
+//   check      8 lowercase hex digits, FNV-1a of everything before the last ':'
+//
+// A token replays the same trace even after strategy code changes, because it records decisions
+// rather than the seed that produced them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace interleave {
+
+inline constexpr int kMaxTokenActors = 52;
+
+struct Schedule {
+  std::string scenario;
+  std::string store;
+  std::string mode;
+  std::vector<std::pair<char, std::uint32_t>> sizes;  // e.g. {{'a', 2}, {'o', 2}}
+  std::vector<int> decisions;                         // actor id chosen at each step
+
+  // The value of size `letter`, or `fallback` when absent.
+  std::uint32_t size(char letter, std::uint32_t fallback) const;
+  bool operator==(const Schedule&) const = default;
+};
+
+// Requires: every decision in [0, kMaxTokenActors); names are non-empty and contain no ':'.
+std::string encode_token(const Schedule& schedule);
+
+// Parses a token. On failure returns false and sets `error` to a one-line reason naming the part
+// that is wrong ("bad checksum: the token was altered or cut short").
+bool parse_token(std::string_view token, Schedule* out, std::string* error);
+
+}  // namespace interleave

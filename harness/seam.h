@@ -1,0 +1,96 @@
+// The one header store code includes to be controllable by interleave.
+//
+// Store code marks the places where another actor may run (yield points) and uses `Mutex` instead of
+// std::mutex. With no scheduler attached to the calling thread every call here costs one
+// thread-local pointer test and then behaves like plain code (a yield point does nothing, `Mutex`
+// is a std::mutex), so the same store code runs in production and under control.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <source_location>
+#include <string_view>
+
+namespace interleave {
+
+enum class Access : std::uint8_t { kRead, kWrite };
+
+// What the step after a yield point touches, so that exploration can tell which steps commute.
+// `kind` is a string literal naming the class of object ("index", "file", "end-offset", "lock");
+// `name` qualifies it (a key, a file name) and only has to live for the duration of the call.
+struct Touches {
+  const char* kind = "";
+  std::string_view name = {};
+  Access access = Access::kRead;
+};
+
+class Mutex;
+
+// Implemented by the harness's execution backends; store code never calls it directly.
+class Controller {
+ public:
+  virtual void yield(const char* label, const Touches& touches, std::source_location where) = 0;
+  // Requires: the calling actor does not hold `m`. Returns holding `m`; blocks (yields as a blocked
+  // actor) while another actor holds it.
+  virtual void acquire(Mutex& m, std::source_location where) = 0;
+  // Requires: the calling actor holds `m`.
+  virtual void release(Mutex& m, std::source_location where) = 0;
+
+ protected:
+  ~Controller() = default;
+};
+
+namespace detail {
+// The controller of the actor running on this thread, or nullptr when uncontrolled.
+inline thread_local Controller* current_controller = nullptr;
+}  // namespace detail
+
+inline bool controlled() { return detail::current_controller != nullptr; }
+
+// A labelled place where control may pass to another actor. `label` must be a string literal
+// ("put.write_body"); it names the step that follows.
+inline void yield_point(const char* label, const Touches& touches = {},
+                        std::source_location where = std::source_location::current()) {
+  if (Controller* c = detail::current_controller) [[unlikely]] {
+    c->yield(label, touches, where);
+  }
+}
+
+// A mutex whose acquisition and release are yield points under control, and whose blocking the
+// scheduler sees (a lock on a held Mutex marks the actor blocked; all actors blocked is a deadlock).
+// Uncontrolled it is a std::mutex. A Mutex must be used either always controlled or always
+// uncontrolled during its lifetime.
+class Mutex {
+ public:
+  // `name` must be a string literal; it names the lock in traces ("lock:store.mu").
+  explicit Mutex(const char* name) : name_(name) {}
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void lock(std::source_location where = std::source_location::current()) {
+    if (Controller* c = detail::current_controller) {
+      c->acquire(*this, where);
+    } else {
+      native_.lock();
+    }
+  }
+  void unlock(std::source_location where = std::source_location::current()) {
+    if (Controller* c = detail::current_controller) {
+      c->release(*this, where);
+    } else {
+      native_.unlock();
+    }
+  }
+
+  const char* name() const { return name_; }
+
+  // Controlled state, read and written only by the actor holding the baton.
+  static constexpr int kNoOwner = -1;
+  int controlled_owner = kNoOwner;
+
+ private:
+  const char* name_;
+  std::mutex native_;
+};
+
+}  // namespace interleave

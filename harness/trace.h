@@ -1,0 +1,35 @@
+// The trace: every step of one execution, in the order the steps ran.
+//
+// Step i is the labelled piece of code that actor `actor` ran after decision i; its label is the
+// yield point the actor had reached (or "start" for an actor's first step).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/seam.h"
+
+namespace interleave {
+
+struct Step {
+  std::uint32_t index = 0;
+  int actor = 0;
+  const char* label = "";        // a string literal from the yield point
+  const char* object_kind = "";  // Touches::kind
+  std::string object_name;       // Touches::name
+  Access access = Access::kRead;
+
+  // "index:counter" or "" when the step declares no object.
+  std::string object() const;
+  bool operator==(const Step& o) const;
+};
+
+using Trace = std::vector<Step>;
+
+// Renders the trace as swimlanes: one row per step, one column per actor, the step's label (and the
+// object it touches) in its actor's column. Consecutive steps of one actor stay in one column, so a
+// context switch shows as a jump between columns.
+std::string render_swimlanes(const Trace& trace, int actors);
+
+}  // namespace interleave
