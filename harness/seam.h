@@ -1,14 +1,13 @@
 // The one header store code includes to be controllable by interleave.
 //
-// Store code marks the places where another actor may run (yield points) and uses `Mutex` instead of
-// std::mutex. With no scheduler attached to the calling thread every call here costs one
+// Store code marks the places where another actor may run (yield points) and uses `Mutex` instead
+// of std::mutex. With no scheduler attached to the calling thread every call here costs one
 // thread-local pointer test and then behaves like plain code (a yield point does nothing, `Mutex`
 // is a std::mutex), so the same store code runs in production and under control.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
-#include <source_location>
 #include <string_view>
 
 namespace interleave {
@@ -26,15 +25,26 @@ struct Touches {
 
 class Mutex;
 
+// Where a yield point is in the source. (SourceLocation needs clang 15 with libstdc++; the
+// builtins below work in gcc and clang 14 alike.)
+struct SourceLocation {
+  const char* file = "";
+  unsigned line = 0;
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          unsigned line = __builtin_LINE()) {
+    return {file, line};
+  }
+};
+
 // Implemented by the harness's execution backends; store code never calls it directly.
 class Controller {
  public:
-  virtual void yield(const char* label, const Touches& touches, std::source_location where) = 0;
+  virtual void yield(const char* label, const Touches& touches, SourceLocation where) = 0;
   // Requires: the calling actor does not hold `m`. Returns holding `m`; blocks (yields as a blocked
   // actor) while another actor holds it.
-  virtual void acquire(Mutex& m, std::source_location where) = 0;
+  virtual void acquire(Mutex& m, SourceLocation where) = 0;
   // Requires: the calling actor holds `m`.
-  virtual void release(Mutex& m, std::source_location where) = 0;
+  virtual void release(Mutex& m, SourceLocation where) = 0;
 
  protected:
   ~Controller() = default;
@@ -50,16 +60,16 @@ inline bool controlled() { return detail::current_controller != nullptr; }
 // A labelled place where control may pass to another actor. `label` must be a string literal
 // ("put.write_body"); it names the step that follows.
 inline void yield_point(const char* label, const Touches& touches = {},
-                        std::source_location where = std::source_location::current()) {
+                        SourceLocation where = SourceLocation::current()) {
   if (Controller* c = detail::current_controller) [[unlikely]] {
     c->yield(label, touches, where);
   }
 }
 
 // A mutex whose acquisition and release are yield points under control, and whose blocking the
-// scheduler sees (a lock on a held Mutex marks the actor blocked; all actors blocked is a deadlock).
-// Uncontrolled it is a std::mutex. A Mutex must be used either always controlled or always
-// uncontrolled during its lifetime.
+// scheduler sees (a lock on a held Mutex marks the actor blocked; all actors blocked is a
+// deadlock). Uncontrolled it is a std::mutex. A Mutex must be used either always controlled or
+// always uncontrolled during its lifetime.
 class Mutex {
  public:
   // `name` must be a string literal; it names the lock in traces ("lock:store.mu").
@@ -67,14 +77,14 @@ class Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock(std::source_location where = std::source_location::current()) {
+  void lock(SourceLocation where = SourceLocation::current()) {
     if (Controller* c = detail::current_controller) {
       c->acquire(*this, where);
     } else {
       native_.lock();
     }
   }
-  void unlock(std::source_location where = std::source_location::current()) {
+  void unlock(SourceLocation where = SourceLocation::current()) {
     if (Controller* c = detail::current_controller) {
       c->release(*this, where);
     } else {

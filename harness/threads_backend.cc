@@ -43,17 +43,17 @@ class ThreadsBackend::Impl final : public Controller {
 
   ~Impl() {
     shutdown_ = true;
-    for (auto& slot : slots_) give(slot->baton);
-    for (auto& slot : slots_) slot->thread.join();
+    for (int a = 0; a < threads_; ++a) give(slots_[a].baton);
+    for (int a = 0; a < threads_; ++a) slots_[a].thread.join();
   }
 
   ExecutionResult run(int actors, const ActorBody& body, Strategy& strategy);
   bool usable() const { return !broken_; }
 
   // Controller, called on actor threads holding the baton.
-  void yield(const char* label, const Touches& touches, std::source_location) override;
-  void acquire(Mutex& m, std::source_location) override;
-  void release(Mutex& m, std::source_location) override;
+  void yield(const char* label, const Touches& touches, SourceLocation) override;
+  void acquire(Mutex& m, SourceLocation) override;
+  void release(Mutex& m, SourceLocation) override;
 
  private:
   enum class State { kRunnable, kBlocked, kFinished };
@@ -87,7 +87,9 @@ class ThreadsBackend::Impl final : public Controller {
   bool aborting() const { return aborting_; }
 
   const Limits limits_;
-  std::vector<std::unique_ptr<Slot>> slots_;
+  // Fixed storage: actor threads index it while the caller starts more threads.
+  std::array<Slot, kMaxActors> slots_;
+  int threads_ = 0;  // actor threads started so far
   alignas(64) std::atomic<std::uint32_t> main_baton_{0};
   bool shutdown_ = false;
   bool broken_ = false;
@@ -109,17 +111,15 @@ class ThreadsBackend::Impl final : public Controller {
 };
 
 void ThreadsBackend::Impl::ensure_threads(int actors) {
-  while (static_cast<int>(slots_.size()) < actors) {
-    const int id = static_cast<int>(slots_.size());
-    slots_.push_back(std::make_unique<Slot>());
-    slots_.back()->thread = std::thread([this, id] { actor_main(id); });
+  for (; threads_ < actors; ++threads_) {
+    slots_[threads_].thread = std::thread([this, id = threads_] { actor_main(id); });
   }
 }
 
 void ThreadsBackend::Impl::actor_main(int id) {
   tl_actor = id;
   for (;;) {
-    take(slots_[id]->baton);
+    take(slots_[id].baton);
     if (shutdown_) return;
     if (!aborting_) {
       detail::current_controller = this;
@@ -139,12 +139,12 @@ void ThreadsBackend::Impl::actor_main(int id) {
 
 void ThreadsBackend::Impl::finish(int me) {
   park_if_poisoned();
-  slots_[me]->state = State::kFinished;
+  slots_[me].state = State::kFinished;
   if (!aborting_) {
     const int next = decide(me, false);
     if (next != kNoActor) {
       ++result_.handoffs;
-      give(slots_[next]->baton);
+      give(slots_[next].baton);
       return;
     }
   }
@@ -160,7 +160,7 @@ void ThreadsBackend::Impl::stop(Outcome outcome, std::string message) {
 }
 
 void ThreadsBackend::Impl::set_pending(int actor, const char* label, const Touches& touches) {
-  Slot& slot = *slots_[actor];
+  Slot& slot = slots_[actor];
   slot.label = label;
   slot.kind = touches.kind;
   slot.name.assign(touches.name);
@@ -172,7 +172,7 @@ int ThreadsBackend::Impl::decide(int current, bool current_runnable) {
   std::size_t count = 0;
   bool any_blocked = false;
   for (int a = 0; a < actors_; ++a) {
-    const State state = slots_[a]->state;
+    const State state = slots_[a].state;
     if (state == State::kRunnable) runnable[count++] = a;
     any_blocked |= state == State::kBlocked;
   }
@@ -186,7 +186,7 @@ int ThreadsBackend::Impl::decide(int current, bool current_runnable) {
     stop(Outcome::kStepLimit,
          fmt::format("stopped after the step limit of {} steps (last: actor {} at {}): a livelock "
                      "or an unbounded loop? raise --max-steps if the scenario is just long",
-                     limits_.max_steps, last, last == kNoActor ? "start" : slots_[last]->label));
+                     limits_.max_steps, last, last == kNoActor ? "start" : slots_[last].label));
     return kNoActor;
   }
   const DecisionPoint point{step, current, current_runnable, {runnable.data(), count}};
@@ -203,7 +203,7 @@ int ThreadsBackend::Impl::decide(int current, bool current_runnable) {
                            step, chosen, list));
     return kNoActor;
   }
-  const Slot& slot = *slots_[chosen];
+  const Slot& slot = slots_[chosen];
   result_.trace.push_back(Step{step, chosen, slot.label, slot.kind, slot.name, slot.access});
   last_actor_.store(chosen, std::memory_order_relaxed);
   last_label_.store(slot.label, std::memory_order_relaxed);
@@ -213,8 +213,8 @@ int ThreadsBackend::Impl::decide(int current, bool current_runnable) {
 
 void ThreadsBackend::Impl::switch_to(int me, int next) {
   ++result_.handoffs;
-  give(slots_[next]->baton);
-  take(slots_[me]->baton);
+  give(slots_[next].baton);
+  take(slots_[me].baton);
 }
 
 void ThreadsBackend::Impl::park_if_poisoned() {
@@ -223,7 +223,7 @@ void ThreadsBackend::Impl::park_if_poisoned() {
   for (;;) detail::futex_wait(&never, 0);
 }
 
-void ThreadsBackend::Impl::yield(const char* label, const Touches& touches, std::source_location) {
+void ThreadsBackend::Impl::yield(const char* label, const Touches& touches, SourceLocation) {
   park_if_poisoned();
   const int me = tl_actor;
   if (!aborting_) {
@@ -234,10 +234,10 @@ void ThreadsBackend::Impl::yield(const char* label, const Touches& touches, std:
   if (aborting_ && !unwinding()) throw Aborted{};
 }
 
-void ThreadsBackend::Impl::acquire(Mutex& m, std::source_location where) {
+void ThreadsBackend::Impl::acquire(Mutex& m, SourceLocation where) {
   yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);
   const int me = tl_actor;
-  Slot& slot = *slots_[me];
+  Slot& slot = slots_[me];
   while (m.controlled_owner != Mutex::kNoOwner && !aborting_) {
     slot.state = State::kBlocked;
     slot.blocked_on = &m;
@@ -251,7 +251,7 @@ void ThreadsBackend::Impl::acquire(Mutex& m, std::source_location where) {
   m.controlled_owner = me;
 }
 
-void ThreadsBackend::Impl::release(Mutex& m, std::source_location) {
+void ThreadsBackend::Impl::release(Mutex& m, SourceLocation) {
   // Never throws: release is usually called from a destructor. A stop decided here takes effect
   // at the actor's next yield point or at the end of its body.
   park_if_poisoned();
@@ -263,7 +263,7 @@ void ThreadsBackend::Impl::release(Mutex& m, std::source_location) {
   }
   m.controlled_owner = Mutex::kNoOwner;
   for (int a = 0; a < actors_; ++a) {
-    Slot& slot = *slots_[a];
+    Slot& slot = slots_[a];
     if (slot.state == State::kBlocked && slot.blocked_on == &m) {
       slot.state = State::kRunnable;
       slot.blocked_on = nullptr;
@@ -274,7 +274,7 @@ void ThreadsBackend::Impl::release(Mutex& m, std::source_location) {
 std::string ThreadsBackend::Impl::describe_deadlock() const {
   std::string out = "every unfinished actor is blocked:";
   for (int a = 0; a < actors_; ++a) {
-    const Slot& slot = *slots_[a];
+    const Slot& slot = slots_[a];
     if (slot.state != State::kBlocked) continue;
     const int owner = slot.blocked_on->controlled_owner;
     out += fmt::format(" actor {} waits for lock:{} held by actor {};", a, slot.blocked_on->name(),
@@ -321,21 +321,21 @@ ExecutionResult ThreadsBackend::Impl::run(int actors, const ActorBody& body, Str
   result_ = ExecutionResult{};
   progress_.store(0, std::memory_order_relaxed);
   for (int a = 0; a < actors; ++a) {
-    Slot& slot = *slots_[a];
+    Slot& slot = slots_[a];
     slot.state = State::kRunnable;
     slot.blocked_on = nullptr;
     set_pending(a, "start", Touches{});
   }
   if (const int first = decide(kNoActor, false); first != kNoActor) {
-    give(slots_[first]->baton);
+    give(slots_[first].baton);
     wait_for_main_baton();
   }
   if (broken_) return std::move(result_);
   // Unwind every actor that did not finish, one at a time (strict baton even while stopping).
   aborting_ = true;
   for (int a = 0; a < actors; ++a) {
-    if (slots_[a]->state == State::kFinished) continue;
-    give(slots_[a]->baton);
+    if (slots_[a].state == State::kFinished) continue;
+    give(slots_[a].baton);
     wait_for_main_baton();
     if (broken_) return std::move(result_);
   }
