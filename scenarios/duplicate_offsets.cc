@@ -1,0 +1,71 @@
+// duplicate-offsets: N actors each put K distinct keys; every put must get its own offset and every
+// key must read back its own value.
+//
+// Breaks a store that computes a record's offset from an end pointer (or file size) it read before
+// another writer reserved its space: both records land at one offset and one overwrites the other.
+#include <map>
+
+#include "fmt/format.h"
+#include "scenarios/registry.h"
+
+namespace interleave::scenarios {
+namespace {
+
+std::string key_of(int actor, int op) { return fmt::format("k{}.{}", actor, op); }
+std::string value_of(int actor, int op) { return fmt::format("value-{}-{}", actor, op); }
+
+class DuplicateOffsets final : public Scenario {
+ public:
+  std::string_view name() const override { return "duplicate-offsets"; }
+  std::string_view summary() const override {
+    return "N actors x K puts of distinct keys; every record needs its own offset";
+  }
+  BugKind finds() const override { return BugKind::kDuplicateOffset; }
+  Expect expect(store::Variant variant, Mode) const override {
+    return variant == store::Variant::kUnlocked ? Expect::kBug : Expect::kClean;
+  }
+
+  void body(ActorContext& ctx, const Sizes& sizes) const override {
+    for (int i = 0; i < sizes.ops; ++i) ctx.put(key_of(ctx.actor(), i), value_of(ctx.actor(), i));
+  }
+
+  Verdict check(const CheckInput& in) const override {
+    std::map<std::uint64_t, const Op*> by_offset;
+    for (const Op* op : in.history.of_kind(OpKind::kPut)) {
+      if (!op->status.ok()) {
+        return Verdict::fail(BugKind::kDuplicateOffset,
+                             fmt::format("a put failed: {}", op->describe()));
+      }
+      auto [it, inserted] = by_offset.emplace(op->offset, op);
+      if (!inserted) {
+        return Verdict::fail(
+            BugKind::kDuplicateOffset,
+            fmt::format("two puts wrote at offset {}: {} and {}; both took the end offset before "
+                        "either reserved its space",
+                        op->offset, it->second->describe(), op->describe()));
+      }
+    }
+    for (int a = 0; a < in.sizes.actors; ++a) {
+      for (int i = 0; i < in.sizes.ops; ++i) {
+        const store::GetResult got = in.live.get(key_of(a, i));
+        if (!got.status.ok() || got.value != value_of(a, i)) {
+          return Verdict::fail(
+              BugKind::kDuplicateOffset,
+              fmt::format("get({}) after all puts returned {} instead of {}", key_of(a, i),
+                          got.status.ok() ? summarize(got.value) : got.status.to_string(),
+                          summarize(value_of(a, i))));
+        }
+      }
+    }
+    return Verdict::pass();
+  }
+};
+
+}  // namespace
+
+const Scenario& duplicate_offsets_scenario() {
+  static const DuplicateOffsets scenario;
+  return scenario;
+}
+
+}  // namespace interleave::scenarios
