@@ -56,9 +56,12 @@ TEST(ThreadsBackend, SameSeedGivesSameTraceAndDifferentSeedsDiffer) {
 TEST(ThreadsBackend, TraceNamesTheStepEachActorRanAndWhatItTouches) {
   ThreadsBackend backend;
   ReplayStrategy strategy({0, 1, 0, 1});
-  const ExecutionResult result =
-      backend.run(2, [](int) { yield_point("put.write", Touches{"file", "db", Access::kWrite}); },
-                  strategy);
+  const ExecutionResult result = backend.run(
+      2,
+      [](int) {
+        yield_point("put.write", Touches{"file", "db", Access::kWrite});
+      },
+      strategy);
   ASSERT_EQ(result.outcome, Outcome::kCompleted) << result.message;
   ASSERT_EQ(result.trace.size(), 4u);
   EXPECT_STREQ(result.trace[0].label, "start");
@@ -85,7 +88,8 @@ TEST(ThreadsBackend, ReplayOfRecordedDecisionsGivesIdenticalTrace) {
 TEST(ThreadsBackend, ReplayThatChoosesAFinishedActorDivergesWithItsStep) {
   ThreadsBackend backend;
   ReplayStrategy replay({0, 0, 0, 0});  // actor 0 has only two steps: start and one yield
-  const ExecutionResult result = backend.run(2, [](int) { yield_point("tick"); }, replay);
+  const ExecutionResult result = backend.run(
+      2, [](int) { yield_point("tick"); }, replay);
   EXPECT_EQ(result.outcome, Outcome::kDiverged);
   EXPECT_EQ(result.message, "diverged at step 2: the schedule chose actor 0, but runnable are {1}");
 }
@@ -138,7 +142,8 @@ TEST(ThreadsBackend, LockOrderInversionIsReportedAsDeadlock) {
   }
   EXPECT_TRUE(found);
   // The backend is still usable after unwinding the deadlocked actors.
-  const ExecutionResult after = run_random(backend, 2, [](int) { yield_point("x"); }, 1);
+  const ExecutionResult after = run_random(
+      backend, 2, [](int) { yield_point("x"); }, 1);
   EXPECT_EQ(after.outcome, Outcome::kCompleted);
 }
 

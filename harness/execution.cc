@@ -4,12 +4,18 @@ namespace interleave {
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kCompleted: return "completed";
-    case Outcome::kDeadlock: return "deadlock";
-    case Outcome::kStepLimit: return "step-limit";
-    case Outcome::kCrash: return "crash";
-    case Outcome::kDiverged: return "diverged";
-    case Outcome::kHang: return "hang";
+    case Outcome::kCompleted:
+      return "completed";
+    case Outcome::kDeadlock:
+      return "deadlock";
+    case Outcome::kStepLimit:
+      return "step-limit";
+    case Outcome::kCrash:
+      return "crash";
+    case Outcome::kDiverged:
+      return "diverged";
+    case Outcome::kHang:
+      return "hang";
   }
   return "unknown";
 }

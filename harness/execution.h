@@ -34,8 +34,8 @@ std::string_view to_string(Outcome outcome);
 
 struct ExecutionResult {
   Outcome outcome = Outcome::kCompleted;
-  std::string message;        // why, for every outcome but kCompleted
-  Trace trace;                // trace[i].actor is decision i
+  std::string message;         // why, for every outcome but kCompleted
+  Trace trace;                 // trace[i].actor is decision i
   std::uint64_t handoffs = 0;  // decisions that passed control to another actor
 
   std::vector<int> decisions() const;

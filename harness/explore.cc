@@ -22,8 +22,8 @@ Judged run_one(const ProgramFactory& factory, Strategy& strategy, std::uint64_t 
   std::unique_ptr<Program> program = factory();
   *actors = program->actors();
   strategy.begin_execution(seed, *actors);
-  ExecutionResult result =
-      backend.run(*actors, [&](int actor) { program->body(actor); }, strategy);
+  ExecutionResult result = backend.run(
+      *actors, [&](int actor) { program->body(actor); }, strategy);
   Verdict verdict = verdict_of_outcome(result);
   if (result.outcome == Outcome::kCompleted) verdict = program->judge(result);
   return {std::move(verdict), std::move(result)};
@@ -50,11 +50,15 @@ std::optional<StrategyKind> parse_strategy(std::string_view name) {
 Verdict verdict_of_outcome(const ExecutionResult& result) {
   switch (result.outcome) {
     case Outcome::kCompleted:
-    case Outcome::kDiverged: return Verdict::pass();
-    case Outcome::kDeadlock: return Verdict::fail(BugKind::kDeadlock, result.message);
-    case Outcome::kCrash: return Verdict::fail(BugKind::kCrash, result.message);
+    case Outcome::kDiverged:
+      return Verdict::pass();
+    case Outcome::kDeadlock:
+      return Verdict::fail(BugKind::kDeadlock, result.message);
+    case Outcome::kCrash:
+      return Verdict::fail(BugKind::kCrash, result.message);
     case Outcome::kStepLimit:
-    case Outcome::kHang: return Verdict::fail(BugKind::kHang, result.message);
+    case Outcome::kHang:
+      return Verdict::fail(BugKind::kHang, result.message);
   }
   return Verdict::pass();
 }
@@ -78,11 +82,11 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
     const std::uint64_t seed = execution_seed(options.seed, i);
     Judged judged = run_one(factory, *strategy, seed, backend, &report.actors);
     count(report.stats, judged.result);
-    if (!judged.verdict.passed()) {
+    if (!judged.verdict.passed() && !report.failure) {
       report.verdict = judged.verdict;
       report.failure = Failure{std::move(judged.verdict), i, seed, std::move(judged.result)};
-      break;
     }
+    if (report.failure && options.stop_at_first_bug) break;
   }
   report.stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   return report;

@@ -40,6 +40,9 @@ struct ExploreOptions {
   std::uint64_t executions = 1000;
   int depth = 3;  // PCT bug depth
   Limits limits;
+  // Stop at the first failing execution (the default); false runs the whole budget and reports the
+  // first failure (benchmarks and campaigns that count executions).
+  bool stop_at_first_bug = true;
 };
 
 struct Failure {
@@ -58,11 +61,11 @@ struct RunStats {
 };
 
 struct ExploreReport {
-  Verdict verdict;                 // pass, or the first failure's verdict
-  std::optional<Failure> failure;  // set iff a bug was found
+  Verdict verdict;                   // pass, or the first failure's verdict
+  std::optional<Failure> failure;    // set iff a bug was found
   std::optional<std::string> error;  // the run could not be judged (replay diverged)
   int actors = 0;
-  std::uint32_t pct_steps = 0;     // PCT's step estimate (k), when PCT ran
+  std::uint32_t pct_steps = 0;  // PCT's step estimate (k), when PCT ran
   RunStats stats;
 };
 
@@ -72,8 +75,8 @@ Verdict verdict_of_outcome(const ExecutionResult& result);
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
                       ThreadsBackend& backend);
 
-// Replays `decisions`. A schedule that does not fit the program (a decision for an actor that is not
-// runnable, too few or too many decisions) sets `error` naming the first diverging step.
+// Replays `decisions`. A schedule that does not fit the program (a decision for an actor that is
+// not runnable, too few or too many decisions) sets `error` naming the first diverging step.
 ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions,
                      ThreadsBackend& backend);
 

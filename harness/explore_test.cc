@@ -22,9 +22,9 @@ ProgramFactory racy_counter() {
         c.value = seen + 1;
       },
       [](Counter& c, const ExecutionResult&) {
-        return c.value == 2 ? Verdict::pass()
-                            : Verdict::fail(BugKind::kLostUpdate, "counter is " +
-                                                                      std::to_string(c.value));
+        return c.value == 2
+                   ? Verdict::pass()
+                   : Verdict::fail(BugKind::kLostUpdate, "counter is " + std::to_string(c.value));
       });
 }
 
@@ -36,8 +36,8 @@ TEST(Explore, RandomAndPctFindTheLostUpdateAndReportItsSeed) {
     EXPECT_EQ(report.verdict.bug, BugKind::kLostUpdate);
     // The failing execution's own seed reproduces it as a one-execution run.
     const ExploreReport again = explore(
-        racy_counter(),
-        {.strategy = kind, .seed = report.failure->execution_seed, .executions = 1}, backend);
+        racy_counter(), {.strategy = kind, .seed = report.failure->execution_seed, .executions = 1},
+        backend);
     ASSERT_TRUE(again.failure.has_value()) << to_string(kind);
     EXPECT_EQ(again.failure->result.trace, report.failure->result.trace);
   }

@@ -1,12 +1,12 @@
-// PCT: Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A randomized
-// scheduler with probabilistic guarantees of finding bugs", ASPLOS 2010).
+// PCT: Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A
+// randomized scheduler with probabilistic guarantees of finding bugs", ASPLOS 2010).
 //
 // Guarantee: for a program of n actors and at most k steps, each execution finds a given bug of
 // depth d (d ordering constraints) with probability at least 1/(n * k^(d-1)).
 //
 // Each actor gets a distinct random initial priority in [d, d+n); d-1 change points are drawn in
-// [0, k). The highest-priority runnable actor always runs; when the execution reaches the i-th change
-// point the running actor's priority drops to i (below every initial priority).
+// [0, k). The highest-priority runnable actor always runs; when the execution reaches the i-th
+// change point the running actor's priority drops to i (below every initial priority).
 #include <algorithm>
 #include <vector>
 

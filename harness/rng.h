@@ -33,8 +33,8 @@ class Rng {
   std::uint64_t state_;
 };
 
-// The seed of execution `index` in a run with seed `run_seed`. Execution 0 uses the run seed itself,
-// so `--seed <execution seed> --executions 1` re-runs exactly one reported execution.
+// The seed of execution `index` in a run with seed `run_seed`. Execution 0 uses the run seed
+// itself, so `--seed <execution seed> --executions 1` re-runs exactly one reported execution.
 inline std::uint64_t execution_seed(std::uint64_t run_seed, std::uint64_t index) {
   if (index == 0) return run_seed;
   return Rng(run_seed ^ (index * 0xD1B54A32D192ED03ULL)).next();

@@ -90,8 +90,8 @@ std::uint32_t Schedule::size(char letter, std::uint32_t fallback) const {
 }
 
 std::string encode_token(const Schedule& schedule) {
-  std::string body = fmt::format("{}:{}:{}:{}:", kVersion, schedule.scenario, schedule.store,
-                                 schedule.mode);
+  std::string body =
+      fmt::format("{}:{}:{}:{}:", kVersion, schedule.scenario, schedule.store, schedule.mode);
   for (const auto& [letter, value] : schedule.sizes) body += fmt::format("{}{}", letter, value);
   body += ':';
   const auto& d = schedule.decisions;

@@ -68,7 +68,7 @@ TEST(ScheduleToken, FieldsAreValidatedEvenWithAMatchingChecksum) {
     std::snprintf(hex, sizeof hex, "%08x", h);
     return body + ":" + hex;
   };
-  expect_rejected(with_body("I1:s:v:threads:a2:a1"), "bad decisions");   // count 1 is not canonical
+  expect_rejected(with_body("I1:s:v:threads:a2:a1"), "bad decisions");  // count 1 is not canonical
   expect_rejected(with_body("I1:s:v:threads:a2:a#"), "bad decisions");
   expect_rejected(with_body("I1:s:v:threads:2a:ab"), "bad sizes");
   expect_rejected(with_body("I1::v:threads:a2:ab"), "empty");

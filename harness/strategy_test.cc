@@ -1,8 +1,9 @@
+#include "harness/strategy.h"
+
 #include <array>
 #include <map>
 
 #include "gtest/gtest.h"
-#include "harness/strategy.h"
 
 namespace interleave {
 namespace {

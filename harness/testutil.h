@@ -29,9 +29,11 @@ class LambdaProgram final : public Program {
 };
 
 template <typename State>
-ProgramFactory lambda_program(int actors, typename LambdaProgram<State>::Body body,
-                              typename LambdaProgram<State>::Judge judge =
-                                  [](State&, const ExecutionResult&) { return Verdict::pass(); }) {
+ProgramFactory lambda_program(
+    int actors, typename LambdaProgram<State>::Body body,
+    typename LambdaProgram<State>::Judge judge = [](State&, const ExecutionResult&) {
+      return Verdict::pass();
+    }) {
   return [=] { return std::make_unique<LambdaProgram<State>>(actors, body, judge); };
 }
 

@@ -199,8 +199,9 @@ int ThreadsBackend::Impl::decide(int current, bool current_runnable) {
     stop(Outcome::kDiverged,
          chosen == kNoActor
              ? fmt::format("diverged at step {}: the schedule has no decision left", step)
-             : fmt::format("diverged at step {}: the schedule chose actor {}, but runnable are {{{}}}",
-                           step, chosen, list));
+             : fmt::format(
+                   "diverged at step {}: the schedule chose actor {}, but runnable are {{{}}}",
+                   step, chosen, list));
     return kNoActor;
   }
   const Slot& slot = slots_[chosen];
@@ -218,7 +219,8 @@ void ThreadsBackend::Impl::switch_to(int me, int next) {
 }
 
 void ThreadsBackend::Impl::park_if_poisoned() {
-  if (!poisoned_.load(std::memory_order_relaxed)) [[likely]] return;
+  if (!poisoned_.load(std::memory_order_relaxed)) [[likely]]
+    return;
   std::atomic<std::uint32_t> never{0};
   for (;;) detail::futex_wait(&never, 0);
 }

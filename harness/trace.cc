@@ -19,7 +19,7 @@ bool Step::operator==(const Step& o) const {
 }
 
 std::string render_swimlanes(const Trace& trace, int actors) {
-  constexpr std::size_t kColumn = 34;
+  constexpr std::size_t kColumn = 40;
   std::string out = fmt::format("{:>5}  ", "step");
   for (int a = 0; a < actors; ++a) {
     out += fmt::format("{:<{}}", fmt::format("actor {}", a), kColumn);
@@ -30,7 +30,7 @@ std::string render_swimlanes(const Trace& trace, int actors) {
   for (const Step& step : trace) {
     std::string cell = step.label;
     if (const std::string object = step.object(); !object.empty()) {
-      cell += fmt::format(" {}{}", step.access == Access::kWrite ? "w " : "r ", object);
+      cell += fmt::format(" [{}]", object);
     }
     if (cell.size() >= kColumn) cell = cell.substr(0, kColumn - 2) + "~";
     const char* marker = (previous != kNoActorColumn && previous != step.actor) ? ">" : " ";

@@ -1,0 +1,55 @@
+// The `interleave` subcommands. Each returns the process exit code: 0 no bug, 1 bug found (for
+// replay: the bug reproduced), 2 usage or input error (the caller prints UsageError's message).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "harness/execution.h"
+
+namespace interleave::cli {
+
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitBug = 1;
+inline constexpr int kExitUsage = 2;
+
+// Bad input from the user: an unknown name, a malformed token, sizes a scenario rejects.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ExploreArgs {
+  std::string scenario;
+  std::string store;
+  std::string mode = "threads";
+  std::string strategy = "random";
+  std::uint64_t seed = 1;
+  std::uint64_t executions = 1000;
+  int depth = 3;
+  std::optional<int> actors;
+  std::optional<int> ops;
+  bool json = false;
+  Limits limits;
+};
+
+struct ReplayArgs {
+  std::string schedule;
+  bool json = false;
+  Limits limits;
+};
+
+struct MatrixArgs {
+  std::uint64_t executions = 1000;  // per strategy and cell
+  std::uint64_t seed = 1;
+  bool json = false;
+  Limits limits;
+};
+
+int run_list();
+int run_explore(const ExploreArgs& args);
+int run_replay(const ReplayArgs& args);
+int run_matrix(const MatrixArgs& args);
+
+}  // namespace interleave::cli

@@ -1,0 +1,147 @@
+// The `interleave` command line: parses flags (CLI11) and dispatches to cli/commands.h.
+//
+// Exit codes: 0 no bug, 1 bug found (replay: the bug reproduced; matrix: a cell does not match its
+// expectation), 2 usage or input error, with a one-line message on stderr.
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "cli/commands.h"
+
+namespace interleave::cli {
+namespace {
+
+constexpr const char* kParamsVariable = "INTERLEAVE_PARAMS";
+
+void add_limits(CLI::App* cmd, Limits* limits) {
+  cmd->add_option("--max-steps", limits->max_steps,
+                  "decisions per execution before it is stopped as a livelock")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option_function<int>(
+         "--hang-timeout-ms",
+         [limits](int ms) { limits->hang_timeout = std::chrono::milliseconds(ms); },
+         "time an actor may run without reaching a yield point before the execution is a hang "
+         "(default 2000)")
+      ->check(CLI::PositiveNumber);
+}
+
+// INTERLEAVE_PARAMS="seed=5 executions=100" supplies flags to explore and matrix as if they came
+// first on the command line; flags given explicitly win. Returns the arguments to parse.
+std::vector<std::string> with_params(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* params = std::getenv(kParamsVariable);
+  if (params == nullptr || *params == '\0' || args.empty()) return args;
+  if (args[0] != "explore" && args[0] != "matrix") return args;
+  std::vector<std::string> extra;
+  std::istringstream in(params);
+  for (std::string item; in >> item;) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError(std::string(kParamsVariable) + ": expected name=value items, got '" + item +
+                       "'");
+    }
+    extra.push_back("--" + item.substr(0, eq));
+    extra.push_back(item.substr(eq + 1));
+  }
+  std::cerr << "interleave: " << kParamsVariable << "=\"" << params << "\"\n";
+  args.insert(args.begin() + 1, extra.begin(), extra.end());
+  return args;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "interleave: a deterministic concurrency test harness for storage engines.\n"
+      "Runs a store's actors one at a time under a controlled scheduler, finds lost updates,\n"
+      "duplicate offsets and torn reads, and replays every failure exactly."};
+  app.require_subcommand(1);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.footer(
+      "Exit codes: 0 no bug, 1 bug found (or matrix mismatch), 2 usage or input error.\n"
+      "INTERLEAVE_PARAMS=\"name=value ...\" supplies explore/matrix flags (e.g. \"seed=7\").");
+
+  CLI::App* list = app.add_subcommand("list", "list scenarios, stores, modes and strategies");
+
+  ExploreArgs explore;
+  CLI::App* ex = app.add_subcommand("explore",
+                                    "explore one scenario on one store until a bug "
+                                    "is found or the budget is spent");
+  ex->add_option("--scenario", explore.scenario, "scenario name (see `interleave list`)")
+      ->required();
+  ex->add_option("--store", explore.store, "store variant (see `interleave list`)")->required();
+  ex->add_option("--mode", explore.mode, "deployment mode")->capture_default_str();
+  ex->add_option("--strategy", explore.strategy, "random or pct")->capture_default_str();
+  ex->add_option("--seed", explore.seed,
+                 "run seed; execution i uses a seed derived from it "
+                 "(execution 0 uses the seed itself)")
+      ->capture_default_str();
+  ex->add_option("--executions", explore.executions, "execution budget")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  ex->add_option("--depth", explore.depth, "PCT bug depth")->capture_default_str();
+  ex->add_option("--actors", explore.actors, "number of actors (scenario default if absent)");
+  ex->add_option("--ops", explore.ops, "operations per actor (scenario default if absent)");
+  ex->add_flag("--json", explore.json, "print one JSON object");
+  add_limits(ex, &explore.limits);
+
+  ReplayArgs replay;
+  CLI::App* re = app.add_subcommand("replay", "replay one schedule token exactly");
+  re->add_option("--schedule", replay.schedule, "the token a failure printed (I1:...)")->required();
+  re->add_flag("--json", replay.json, "print one JSON object");
+  add_limits(re, &replay.limits);
+
+  MatrixArgs matrix;
+  CLI::App* mx = app.add_subcommand(
+      "matrix", "run every scenario x store x mode; exit 0 only if every cell matches");
+  mx->add_option("--executions", matrix.executions, "budget per strategy and cell")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  mx->add_option("--seed", matrix.seed, "run seed")->capture_default_str();
+  mx->add_flag("--json", matrix.json, "print one JSON object");
+  add_limits(mx, &matrix.limits);
+
+  std::vector<std::string> args = with_params(argc, argv);
+  const auto subcommands = app.get_subcommands([](const CLI::App*) { return true; });
+  const bool known = std::any_of(subcommands.begin(), subcommands.end(), [&](const CLI::App* s) {
+    return !args.empty() && s->get_name() == args[0];
+  });
+  if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !known) {
+    throw UsageError("unknown command '" + args[0] + "' (known: list, explore, replay, matrix)");
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+  if (*list) return run_list();
+  if (*ex) return run_explore(explore);
+  if (*re) return run_replay(replay);
+  return run_matrix(matrix);
+}
+
+}  // namespace
+}  // namespace interleave::cli
+
+int main(int argc, char** argv) {
+  using namespace interleave::cli;
+  try {
+    return run(argc, argv);
+  } catch (const UsageError& e) {
+    std::string message = e.what();
+    for (char& c : message) c = c == '\n' ? ' ' : c;
+    std::cerr << "interleave: error: " << message << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "interleave: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}

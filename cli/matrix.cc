@@ -1,0 +1,102 @@
+// `interleave matrix`: every scenario x store x mode, expected against found.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "fmt/format.h"
+#include "scenarios/registry.h"
+
+namespace interleave::cli {
+namespace {
+
+struct Cell {
+  scenarios::Target target;
+  scenarios::Expect expected;
+  ExploreReport report;  // of the strategy that found the bug, or of the last clean one
+  std::string strategy;
+  std::uint64_t executions = 0;  // over every strategy run for the cell
+  bool matches() const {
+    return (expected == scenarios::Expect::kBug) == report.failure.has_value();
+  }
+};
+
+// Runs random, then PCT if random found nothing: a cell is clean only if both come out clean.
+Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, ThreadsBackend& backend) {
+  Cell cell{target, target.scenario->expect(target.variant, target.mode), {}, {}, 0};
+  for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+    cell.strategy = std::string(to_string(kind));
+    cell.report = explore(
+        scenarios::factory_for(target),
+        {.strategy = kind, .seed = args.seed, .executions = args.executions, .limits = args.limits},
+        backend);
+    cell.executions += cell.report.stats.executions;
+    if (cell.report.failure) break;
+  }
+  return cell;
+}
+
+}  // namespace
+
+int run_matrix(const MatrixArgs& args) {
+  ThreadsBackend backend(args.limits);
+  std::vector<Cell> cells;
+  for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
+    if (s->test_only()) continue;
+    for (store::Variant v : store::all_variants()) {
+      for (scenarios::Mode m : scenarios::all_modes()) {
+        cells.push_back(run_cell({s, v, m, s->default_sizes()}, args, backend));
+      }
+    }
+  }
+  bool all_match = true;
+  for (const Cell& c : cells) all_match &= c.matches();
+
+  if (args.json) {
+    nlohmann::json out = {{"executions_per_strategy", args.executions},
+                          {"seed", args.seed},
+                          {"cells", nlohmann::json::array()},
+                          {"all_match", all_match}};
+    for (const Cell& c : cells) {
+      const RunInfo info{c.target, c.strategy, args.seed, 3};
+      nlohmann::json cell = {
+          {"scenario", c.target.scenario->name()},
+          {"store", store::to_string(c.target.variant)},
+          {"mode", scenarios::to_string(c.target.mode)},
+          {"expected", scenarios::to_string(c.expected)},
+          {"found", c.report.failure ? "bug" : "clean"},
+          {"verdict", c.report.verdict.name()},
+          {"strategy", c.strategy},
+          {"executions", c.executions},
+          {"match", c.matches()},
+      };
+      if (c.report.failure) cell["replay"] = replay_line(info, c.report);
+      out["cells"].push_back(std::move(cell));
+    }
+    std::cout << out.dump(2) << '\n';
+  } else {
+    std::cout << fmt::format("{:<18} {:<9} {:<8} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
+                             "store", "mode", "expected", "found", "verdict", "executions", "");
+    for (const Cell& c : cells) {
+      std::cout << fmt::format(
+          "{:<18} {:<9} {:<8} {:<8} {:<6} {:<17} {:>10}  {}\n", c.target.scenario->name(),
+          store::to_string(c.target.variant), scenarios::to_string(c.target.mode),
+          scenarios::to_string(c.expected), c.report.failure ? "bug" : "clean",
+          c.report.verdict.name(), c.executions, c.matches() ? "ok" : "MISMATCH");
+    }
+    std::cout << "\nreplay lines:\n";
+    for (const Cell& c : cells) {
+      if (!c.report.failure) continue;
+      const RunInfo info{c.target, c.strategy, args.seed, 3};
+      std::cout << fmt::format("  {:<18} {:<9} {}\n", c.target.scenario->name(),
+                               store::to_string(c.target.variant), replay_line(info, c.report));
+    }
+    std::cout << fmt::format(
+        "\n{} ({} cells; clean means no bug in {} random + {} PCT executions)\n",
+        all_match ? "every cell matches its expectation"
+                  : "SOME CELLS DO NOT MATCH their expectation",
+        cells.size(), args.executions, args.executions);
+  }
+  return all_match ? kExitPass : kExitBug;
+}
+
+}  // namespace interleave::cli

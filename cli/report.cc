@@ -1,0 +1,120 @@
+#include "cli/report.h"
+
+#include "fmt/format.h"
+#include "harness/schedule.h"
+#include "harness/trace.h"
+
+namespace interleave::cli {
+namespace {
+
+std::string describe_target(const scenarios::Target& t) {
+  return fmt::format("{} on {} ({}, {} actors x {} ops)", t.scenario->name(),
+                     store::to_string(t.variant), scenarios::to_string(t.mode), t.sizes.actors,
+                     t.sizes.ops);
+}
+
+nlohmann::json trace_json(const Trace& trace) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const Step& step : trace) {
+    nlohmann::json s = {{"step", step.index}, {"actor", step.actor}, {"label", step.label}};
+    if (const std::string object = step.object(); !object.empty()) {
+      s["object"] = object;
+      s["access"] = step.access == Access::kWrite ? "write" : "read";
+    }
+    steps.push_back(std::move(s));
+  }
+  return steps;
+}
+
+}  // namespace
+
+std::string failure_token(const RunInfo& info, const ExploreReport& report) {
+  if (!report.failure) return {};
+  return encode_token(scenarios::schedule_for(info.target, report.failure->result.decisions()));
+}
+
+std::string replay_line(const RunInfo& info, const ExploreReport& report) {
+  return "interleave replay --schedule " + failure_token(info, report);
+}
+
+std::string seed_line(const RunInfo& info, const ExploreReport& report) {
+  const scenarios::Target& t = info.target;
+  std::string line = fmt::format(
+      "interleave explore --scenario {} --store {} --mode {} --actors {} --ops {} --strategy {}",
+      t.scenario->name(), store::to_string(t.variant), scenarios::to_string(t.mode), t.sizes.actors,
+      t.sizes.ops, info.strategy);
+  if (info.strategy == "pct") line += fmt::format(" --depth {}", info.depth);
+  return line + fmt::format(" --seed {} --executions 1", report.failure->execution_seed);
+}
+
+nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
+  const scenarios::Target& t = info.target;
+  nlohmann::json out = {
+      {"scenario", t.scenario->name()},
+      {"store", store::to_string(t.variant)},
+      {"mode", scenarios::to_string(t.mode)},
+      {"actors", t.sizes.actors},
+      {"ops", t.sizes.ops},
+      {"strategy", info.strategy},
+      {"seed", info.seed ? nlohmann::json(*info.seed) : nlohmann::json(nullptr)},
+      {"verdict", report.verdict.name()},
+      {"executions", report.stats.executions},
+      {"bug", nullptr},
+  };
+  if (info.strategy == "pct") {
+    out["depth"] = info.depth;
+    out["pct_steps"] = report.pct_steps;
+  }
+  if (report.error) out["error"] = *report.error;
+  if (report.failure) {
+    const Failure& f = *report.failure;
+    out["bug"] = {
+        {"kind", f.verdict.name()},
+        {"message", f.verdict.message},
+        {"execution", f.execution},
+        {"execution_seed", f.execution_seed},
+        {"schedule", failure_token(info, report)},
+        {"replay", replay_line(info, report)},
+        {"trace", trace_json(f.result.trace)},
+    };
+    if (info.seed) out["bug"]["seed_replay"] = seed_line(info, report);
+  }
+  out["stats"] = {
+      {"executions", report.stats.executions},
+      {"steps", report.stats.steps},
+      {"handoffs", report.stats.handoffs},
+      {"elapsed_s", report.stats.elapsed_s},
+      {"executions_per_second", report.stats.executions_per_second()},
+  };
+  return out;
+}
+
+std::string to_text(const RunInfo& info, const ExploreReport& report) {
+  std::string out;
+  const std::string how =
+      info.seed ? fmt::format("{}, seed {}", info.strategy, *info.seed) : info.strategy;
+  if (report.error) {
+    out += fmt::format("{}: {}\n", describe_target(info.target), *report.error);
+  }
+  if (!report.failure) {
+    if (!report.error) {
+      out += fmt::format("pass: {} — no bug in {} executions ({}), {:.0f} executions/s\n",
+                         describe_target(info.target), report.stats.executions, how,
+                         report.stats.executions_per_second());
+    }
+    return out;
+  }
+  const Failure& f = *report.failure;
+  out += fmt::format("BUG {}: {}\n", f.verdict.name(), describe_target(info.target));
+  if (info.seed) {
+    out += fmt::format("found in execution {} of {} ({}), execution seed {}\n", f.execution + 1,
+                       report.stats.executions, how, f.execution_seed);
+  }
+  out += fmt::format("\n{}\n\n", f.verdict.message);
+  out += render_swimlanes(f.result.trace, report.actors);
+  out += fmt::format("\nreplay:  {}\n", replay_line(info, report));
+  if (info.seed) out += fmt::format("by seed: {}\n", seed_line(info, report));
+  return out;
+}
+
+}  // namespace interleave::cli

@@ -1,0 +1,34 @@
+// Rendering an exploration or replay report for people (text) and machines (JSON).
+//
+// The replay line of a failure is built here and nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "harness/explore.h"
+#include "nlohmann/json.hpp"
+#include "scenarios/program.h"
+
+namespace interleave::cli {
+
+// How a report came about: what ran, with which strategy and seed.
+struct RunInfo {
+  scenarios::Target target;
+  std::string strategy;               // "random", "pct" or "replay"
+  std::optional<std::uint64_t> seed;  // absent for replay
+  int depth = 3;                      // PCT only
+};
+
+// The token of the failing execution, or "" when there is none.
+std::string failure_token(const RunInfo& info, const ExploreReport& report);
+// "interleave replay --schedule <token>".
+std::string replay_line(const RunInfo& info, const ExploreReport& report);
+// The explore command that re-runs the failing execution alone by its seed.
+std::string seed_line(const RunInfo& info, const ExploreReport& report);
+
+nlohmann::json to_json(const RunInfo& info, const ExploreReport& report);
+std::string to_text(const RunInfo& info, const ExploreReport& report);
+
+}  // namespace interleave::cli
