@@ -58,6 +58,7 @@ int run(int argc, char** argv) {
       "interleave: a deterministic concurrency test harness for storage engines.\n"
       "Runs a store's actors one at a time under a controlled scheduler, finds lost updates,\n"
       "duplicate offsets and torn reads, and replays every failure exactly."};
+  app.name("interleave");
   app.require_subcommand(1);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.footer(

@@ -194,3 +194,33 @@ TEST(ThreadsBackend, UncontrolledCodeSeesNoController) {
 
 }  // namespace
 }  // namespace interleave
+
+namespace interleave {
+namespace {
+
+TEST(ThreadsBackend, ActorThatNeverYieldsIsAHangNamingItsLastLabel) {
+  std::atomic<bool> release{false};
+  auto backend =
+      std::make_unique<ThreadsBackend>(Limits{.hang_timeout = std::chrono::milliseconds(200)});
+  ReplayStrategy strategy({0, 0});
+  const ExecutionResult result = backend->run(
+      1,
+      [&](int) {
+        yield_point("spin.enter");
+        while (!release.load()) {
+        }  // an uncontrolled spin: the watchdog must notice
+        yield_point("never.reached");
+      },
+      strategy);
+  EXPECT_EQ(result.outcome, Outcome::kHang);
+  EXPECT_NE(result.message.find("no yield point for 0.2 s in actor 0 after spin.enter"),
+            std::string::npos)
+      << result.message;
+  EXPECT_FALSE(backend->usable());
+  // Let the stuck thread go: it parks at its next yield point instead of touching the backend.
+  release = true;
+  backend.reset();
+}
+
+}  // namespace
+}  // namespace interleave

@@ -47,8 +47,9 @@ class LostUpdate final : public Scenario {
       if (sorted[i]->output == sorted[i - 1]->output) {
         return Verdict::fail(
             BugKind::kLostUpdate,
-            fmt::format("two increments both returned {}: {} and {}; both read the counter before "
-                        "either wrote it, so one increment was lost",
+            fmt::format("two increments both returned {}: {} and {}; one read the counter before "
+                        "the other's write was visible and then overwrote it, so one increment "
+                        "was lost",
                         sorted[i]->output, sorted[i - 1]->describe(), sorted[i]->describe()));
       }
     }

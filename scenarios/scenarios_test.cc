@@ -10,7 +10,7 @@ namespace interleave::scenarios {
 namespace {
 
 #ifdef INTERLEAVE_TSAN
-constexpr std::uint64_t kCleanBudget = 300;  // ThreadSanitizer runs ~10x slower
+constexpr std::uint64_t kCleanBudget = 1500;  // ThreadSanitizer runs several times slower
 #else
 constexpr std::uint64_t kCleanBudget = 3000;
 #endif
