@@ -24,6 +24,7 @@ struct Touches {
 };
 
 class Mutex;
+class FileLock;
 
 // Where a yield point is in the source. (SourceLocation needs clang 15 with libstdc++; the
 // builtins below work in gcc and clang 14 alike.)
@@ -45,6 +46,10 @@ class Controller {
   virtual void acquire(Mutex& m, SourceLocation where) = 0;
   // Requires: the calling actor holds `m`.
   virtual void release(Mutex& m, SourceLocation where) = 0;
+  // Takes `lock` with a non-blocking flock; while another open file description holds it the actor
+  // is blocked (yields as blocked) and retries after the next release of a lock of the same name.
+  virtual void acquire(FileLock& lock, SourceLocation where) = 0;
+  virtual void release(FileLock& lock, SourceLocation where) = 0;
 
  protected:
   ~Controller() = default;
@@ -101,6 +106,48 @@ class Mutex {
  private:
   const char* name_;
   std::mutex native_;
+};
+
+// An exclusive advisory lock on an open file description (flock(2)): it excludes other descriptors
+// of the file, in this process or another, but not threads sharing this descriptor. Acquisition and
+// release are yield points under control, and a held lock marks the actor blocked instead of
+// stalling the baton. Uncontrolled it is a blocking flock.
+class FileLock {
+ public:
+  // `fd` must stay open while the lock is in use. `name` must be a string literal naming the locked
+  // file ("database.bin"); it identifies the lock across processes in traces and for blocking.
+  FileLock(int fd, const char* name) : fd_(fd), name_(name) {}
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+  void lock(SourceLocation where = SourceLocation::current()) {
+    if (Controller* c = detail::current_controller) {
+      c->acquire(*this, where);
+    } else {
+      lock_native();
+    }
+  }
+  void unlock(SourceLocation where = SourceLocation::current()) {
+    if (Controller* c = detail::current_controller) {
+      c->release(*this, where);
+    } else {
+      unlock_native();
+    }
+  }
+
+  int fd() const { return fd_; }
+  const char* name() const { return name_; }
+
+  // The raw operations (defined in harness/file_lock.cc). try_lock_native never blocks: it returns
+  // false when another open file description holds the lock. Failures other than contention abort
+  // with a message (a bad descriptor is a bug in the caller).
+  void lock_native();
+  bool try_lock_native();
+  void unlock_native();
+
+ private:
+  int fd_;
+  const char* name_;
 };
 
 }  // namespace interleave

@@ -102,6 +102,8 @@ class PosixFile final : public File {
     return Status::ok_status();
   }
 
+  int fd() const override { return fd_; }
+
  private:
   const int fd_;
   const std::string path_;

@@ -44,6 +44,10 @@ class File {
 
   // Flushes written data to stable storage (fdatasync).
   virtual Status sync() = 0;
+
+  // The file's descriptor: its one open file description, which a FileLock (flock(2)) locks.
+  // Valid for the lifetime of the File. A File that wraps another returns the wrapped one's.
+  virtual int fd() const = 0;
 };
 
 // Opens `path` for reading and writing, creating it (mode 0644) if missing, with O_CLOEXEC and,

@@ -26,49 +26,66 @@ bool parse_int64(std::string_view text, std::int64_t* out) {
 
 Store::~Store() = default;
 
-const LogStore::WriteLabels LogStore::kPutLabels = {"put.read_end", "put.reserve_offset",
+const LogStore::WriteLabels LogStore::kPutLabels = {"put.read_end",      "put.reserve_offset",
                                                     "put.publish_index", "put.write_header",
-                                                    "put.write_body"};
-const LogStore::WriteLabels LogStore::kDelLabels = {"del.read_end", "del.reserve_offset",
+                                                    "put.write_body",    "put.append"};
+const LogStore::WriteLabels LogStore::kDelLabels = {"del.read_end",      "del.reserve_offset",
                                                     "del.publish_index", "del.write_header",
-                                                    "del.write_body"};
+                                                    "del.write_body",    "del.append"};
 const LogStore::ReadLabels LogStore::kGetLabels = {"get.lookup", "get.read_header",
                                                    "get.read_body"};
 const LogStore::ReadLabels LogStore::kIncrLabels = {"incr.lookup", "incr.read_header",
                                                     "incr.read_body"};
 
 LogStore::OpLock::OpLock(LogStore& store, SourceLocation where)
-    : mu_(store.policy_.use_mutex ? &store.mu_ : nullptr), where_(where) {
+    : mu_(store.policy_.use_mutex ? &store.mu_ : nullptr),
+      file_lock_(store.policy_.file_lock ? &store.file_lock_ : nullptr),
+      where_(where) {
+  // Lock order: the in-process mutex, then the file lock. The mutex makes the threads sharing this
+  // Store (and its descriptor) take the file lock one at a time; in the other order a sibling
+  // thread would "take" the flock its sibling already holds on the shared descriptor, and the
+  // first unlock would release it for both while the second is still inside.
   if (mu_ != nullptr) mu_->lock(where_);
+  if (file_lock_ != nullptr) file_lock_->lock(where_);
 }
 
 LogStore::OpLock::~OpLock() {
+  if (file_lock_ != nullptr) file_lock_->unlock(where_);
   if (mu_ != nullptr) mu_->unlock(where_);
 }
 
 LogStore::LogStore(const Policy& policy, std::unique_ptr<File> file, std::uint64_t end, Index index)
-    : policy_(policy), file_(std::move(file)), end_(end), index_(std::move(index)) {}
+    : policy_(policy),
+      file_(std::move(file)),
+      file_lock_(file_->fd(), kDataFileName),
+      end_(end),
+      index_(std::move(index)) {}
 
 LogStore::~LogStore() = default;
 
 PutResult LogStore::put(std::string_view key, std::string_view value) {
   OpLock lock(*this);
+  if (Status s = catch_up_locked(); !s.ok()) return {s, 0};
   return write_locked(kPutLabels, RecordType::kPut, key, value);
 }
 
 GetResult LogStore::get(std::string_view key) {
   OpLock lock(*this);
+  if (Status s = catch_up_locked(); !s.ok()) return {s, {}, s.offset()};
   return read_locked(kGetLabels, key);
 }
 
 Status LogStore::del(std::string_view key) {
   OpLock lock(*this);
+  if (Status s = catch_up_locked(); !s.ok()) return s;
   return write_locked(kDelLabels, RecordType::kDelete, key, {}).status;
 }
 
 IncrementResult LogStore::increment(std::string_view key, std::int64_t delta) {
-  // Under use_mutex the lock spans the read and the write: that is what makes it atomic.
+  // The locks span the read and the write: that is what makes it atomic (among the actors the
+  // locks exclude).
   OpLock lock(*this);
+  if (Status s = catch_up_locked(); !s.ok()) return {s, 0, s.offset()};
   GetResult current = read_locked(kIncrLabels, key);
   std::int64_t old_value = 0;
   if (current.status.ok()) {
@@ -92,6 +109,27 @@ IncrementResult LogStore::increment(std::string_view key, std::int64_t delta) {
   return {Status::ok_status(), new_value, written.offset};
 }
 
+Status LogStore::catch_up_locked() {
+  if (!policy_.catch_up) return Status::ok_status();
+  yield_point("catch_up", data_file(Access::kRead));
+  // Records of this store end at end_; anything past it was appended through another descriptor
+  // (another Store object, another process) under the same file lock. If the file is shorter than
+  // end_ (a write of this store is still in progress, possible only when threads share it), the
+  // scan finds nothing and end_ stays.
+  RecoveryReport report =
+      scan_log(*file_, end_, [this](std::uint64_t offset, const Record& record) {
+        if (record.type == RecordType::kPut) {
+          index_.insert_or_assign(record.key, offset);
+        } else {
+          index_.erase(record.key);
+        }
+      });
+  // valid_end is the start of a truncated tail or of a corrupt record, never past it.
+  end_ = report.valid_end;
+  if (report.corruption.has_value()) return *report.corruption;
+  return Status::ok_status();
+}
+
 PutResult LogStore::write_locked(const WriteLabels& labels, RecordType type, std::string_view key,
                                  std::string_view value) {
   if (Status s = check_record_args(type, key, value); !s.ok()) {
@@ -99,6 +137,25 @@ PutResult LogStore::write_locked(const WriteLabels& labels, RecordType type, std
   }
   const std::string record = encode_record(type, key, value);
   const std::string_view bytes(record);
+
+  if (policy_.o_append) {
+    // One write: the kernel places the whole record at the end of the file, atomically with
+    // respect to every other O_APPEND writer, so records never share an offset or interleave.
+    yield_point(labels.append, data_file(Access::kWrite));
+    if (Status s = file_->append(bytes); !s.ok()) {
+      return {s, 0};
+    }
+    // No yield point between the append and the fstat: under control no other actor runs here,
+    // so the record ends at the file size. (Uncontrolled, another writer may append in between
+    // and this offset would be wrong; the variant exists to be tested under control.)
+    std::uint64_t size = 0;
+    if (Status s = file_->size(&size); !s.ok()) {
+      return {s, 0};
+    }
+    const std::uint64_t off = size - record.size();
+    publish_locked(labels, type, key, off);
+    return {Status::ok_status(), off};
+  }
 
   // Reading and reserving the end are separate steps: without a lock two writers can read the
   // same end and write over each other (duplicate-offsets).
@@ -183,6 +240,11 @@ GetResult LogStore::read_locked(const ReadLabels& labels, std::string_view key) 
 
 OpenResult open_log_store(const Policy& policy, std::unique_ptr<File> file) {
   OpenResult result;
+  if (policy.o_append && policy.publish_before_write) {
+    result.status = Status::invalid_argument(
+        "policy: o_append cannot publish before the write (the offset is known only after it)");
+    return result;
+  }
   LogStore::Index index;
   result.recovery = scan_log(*file, 0, [&index](std::uint64_t offset, const Record& record) {
     if (record.type == RecordType::kPut) {
@@ -217,12 +279,13 @@ OpenResult open_store(Variant variant, const std::filesystem::path& dir) {
     return result;
   }
   std::unique_ptr<File> file;
-  if (Status s = open_posix_file(dir / kDataFileName, /*o_append=*/false, &file); !s.ok()) {
+  const Policy& policy = policy_of(variant);
+  if (Status s = open_posix_file(dir / kDataFileName, policy.o_append, &file); !s.ok()) {
     OpenResult result;
     result.status = s;
     return result;
   }
-  return open_log_store(policy_of(variant), std::move(file));
+  return open_log_store(policy, std::move(file));
 }
 
 }  // namespace interleave::store

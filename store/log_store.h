@@ -2,18 +2,26 @@
 // each Variant to its Policy.
 //
 // Yield points (labels name the step that follows; Touches say what it touches):
-//   put / del (del.* labels for a delete):
+//   every operation, first, when the policy has catch_up (after taking the locks):
+//     catch_up            file read           scan the log from end_ to the file size, applying
+//                                             each record to the index and advancing end_
+//   put / del (del.* labels for a delete), positional writes (o_append off):
 //     put.read_end        end-offset read     off = end_
 //     put.reserve_offset  end-offset write    end_ = off + record size
 //     put.publish_index   index:key write     index_[key] = off (delete: erase) -- before the
 //                                             header if publish_before_write, else after the body
 //     put.write_header    file write          the 13 header bytes at off
 //     put.write_body      file write          once per kWriteChunk bytes of key + value
+//   put / del with o_append (del.* labels for a delete):
+//     put.append          file write          the whole record in one append(2); off = the file
+//                                             size right after it minus the record size
+//     put.publish_index   index:key write     after the append
 //   get (increment reads with incr.* labels, then writes with the put.* labels):
 //     get.lookup          index:key read      off = index_[key]
 //     get.read_header     file read           13 bytes at off
 //     get.read_body       file read           once per kWriteChunk bytes of key + value
-//   Mutex::lock / unlock of "store.mu" are yield points of their own (recorded by the harness).
+//   Mutex::lock / unlock of "store.mu" and FileLock::lock / unlock of "database.bin" are yield
+//   points of their own (recorded by the harness). Lock order: store.mu, then the file lock.
 #pragma once
 
 #include <cstdint>
@@ -31,16 +39,25 @@
 
 namespace interleave::store {
 
-// How a LogStore synchronizes. Later variants add flags here (o_append: one append(2) per record
-// on an O_APPEND descriptor; file_lock: a FileLock around each operation; catch_up: re-scan the
-// log from the last applied offset before using the index), each off by default.
+// How a LogStore synchronizes. Every flag is off by default.
 struct Policy {
   // Hold the Mutex "store.mu" around each whole operation (increment: across its read and write).
+  // Excludes the threads sharing this Store object, nothing else.
   bool use_mutex = false;
   // Publish the index entry after reserving the offset but before writing the record (the early
   // publication that lets a get read a record still being written). Otherwise publish after the
-  // body is written.
+  // body is written. Incompatible with o_append (the offset is known only after the write).
   bool publish_before_write = false;
+  // Open database.bin with O_APPEND and write each record with one append(2); its offset is the
+  // file size right after the append minus its size. The end pointer is not used for writing.
+  bool o_append = false;
+  // Hold the FileLock "database.bin" (flock(2) on this Store's descriptor) around each whole
+  // operation, inside store.mu when use_mutex. Excludes other Store objects (other open file
+  // descriptions, in this process or another), not the threads sharing this Store.
+  bool file_lock = false;
+  // Before each operation (under the locks), apply to the index the records other Store objects
+  // appended since this one's end pointer, and move the end pointer past them.
+  bool catch_up = false;
 };
 
 // The policy of a variant (variants.cc).
@@ -48,7 +65,9 @@ const Policy& policy_of(Variant variant);
 
 // Recovers a store from an open file: scans the log from offset 0, rebuilds the index, cuts a
 // truncated tail off the file, and returns a LogStore appending at recovery.valid_end. Errors as
-// for open_store(). Tests use this to wrap the file (fault injection).
+// for open_store(); invalid_argument if the policy combines o_append with publish_before_write.
+// `file` must have been opened with O_APPEND exactly when policy.o_append. Tests use this to wrap
+// the file (fault injection) or to keep its descriptor.
 OpenResult open_log_store(const Policy& policy, std::unique_ptr<File> file);
 
 class LogStore final : public Store {
@@ -56,7 +75,8 @@ class LogStore final : public Store {
   using Index = std::map<std::string, std::uint64_t, std::less<>>;
 
   // `index` maps each live key to the offset of its latest put record in `file`; records end at
-  // `end`, where the next one is written.
+  // `end`, where the next one is written. The file lock (if the policy uses it) is taken on
+  // file->fd().
   LogStore(const Policy& policy, std::unique_ptr<File> file, std::uint64_t end, Index index);
   ~LogStore() override;
 
@@ -73,6 +93,7 @@ class LogStore final : public Store {
     const char* publish_index;
     const char* write_header;
     const char* write_body;
+    const char* append;
   };
   struct ReadLabels {
     const char* lookup;
@@ -84,7 +105,8 @@ class LogStore final : public Store {
   static const ReadLabels kGetLabels;
   static const ReadLabels kIncrLabels;
 
-  // Holds mu_ for its lifetime if the policy says so; does nothing otherwise.
+  // Holds, for its lifetime, mu_ if policy_.use_mutex and then file_lock_ if policy_.file_lock
+  // (released in reverse order); does nothing for a policy with neither.
   class OpLock {
    public:
     explicit OpLock(LogStore& store, SourceLocation where = SourceLocation::current());
@@ -94,11 +116,18 @@ class LogStore final : public Store {
 
    private:
     Mutex* mu_;
+    FileLock* file_lock_;
     SourceLocation where_;
   };
 
-  // The *_locked helpers require mu_ to be held when policy_.use_mutex (they never lock it).
-  // Appends one record in steps and publishes it in the index (see the table above).
+  // The *_locked helpers require the OpLock to be held (they never lock anything).
+  // If policy_.catch_up: scans the log from end_ to the current file size, applies each record to
+  // the index and sets end_ past the last whole record. A truncated tail (a record another writer
+  // is still writing, or a crashed writer left) is neither applied nor cut: end_ stays at its
+  // start. Returns the scan's corruption or I/O error (the records before it are applied).
+  Status catch_up_locked();
+  // Appends one record (in steps, or in one append with o_append) and publishes it in the index
+  // (see the table above).
   PutResult write_locked(const WriteLabels& labels, RecordType type, std::string_view key,
                          std::string_view value);
   // Looks the key up and reads its record in steps, validating it.
@@ -110,9 +139,12 @@ class LogStore final : public Store {
   const Policy policy_;
   const std::unique_ptr<File> file_;
   Mutex mu_{"store.mu"};
-  // Offset where the next record goes. Guarded by mu_ when policy_.use_mutex.
+  // flock(2) on file_'s descriptor; used when policy_.file_lock.
+  FileLock file_lock_;
+  // Offset where the next record goes (unused for writing when policy_.o_append). Guarded by the
+  // OpLock's locks, if any.
   std::uint64_t end_;
-  // Live key -> offset of its latest put record. Guarded by mu_ when policy_.use_mutex.
+  // Live key -> offset of its latest put record. Guarded by the OpLock's locks, if any.
   Index index_;
 };
 

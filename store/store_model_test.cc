@@ -1,6 +1,9 @@
 // Stateful property test: random sequences of put / get / del / increment / reopen against a
 // std::map model, for every variant (single-threaded, uncontrolled: every variant must be a correct
 // store when nothing runs concurrently, and recovery must give back exactly what was acknowledged).
+// The variants that catch up from the log are also checked with each operation going through one of
+// two Store objects on the same file (two processes, one at a time): together they must still
+// behave like one map.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 #include <rapidcheck/state.h>
@@ -20,19 +23,31 @@ namespace {
 
 using Model = std::map<std::string, std::string>;
 
+// The store under test: one Store object, or two on the same directory used alternately.
 struct Sut {
-  explicit Sut(Variant v) : variant(v) { reopen(); }
+  Sut(Variant v, int instances) : variant(v), stores(static_cast<std::size_t>(instances)) {
+    reopen();
+  }
   void reopen() {
-    store.reset();
-    OpenResult r = open_store(variant, dir.path());
-    RC_ASSERT(r.status.ok());
-    RC_ASSERT(!r.recovery.truncated_tail);
-    store = std::move(r.store);
+    for (auto& s : stores) s.reset();
+    for (auto& s : stores) {
+      OpenResult r = open_store(variant, dir.path());
+      RC_ASSERT(r.status.ok());
+      RC_ASSERT(!r.recovery.truncated_tail);
+      s = std::move(r.store);
+    }
+  }
+  // The Store object the next operation goes through (round robin).
+  Store& next() {
+    Store& s = *stores[turn];
+    turn = (turn + 1) % stores.size();
+    return s;
   }
 
   Variant variant;
   testing::TempDir dir;
-  std::unique_ptr<Store> store;
+  std::vector<std::unique_ptr<Store>> stores;
+  std::size_t turn = 0;
 };
 
 using Command = rc::state::Command<Model, Sut>;
@@ -71,7 +86,7 @@ struct Put : Command {
   std::string value = *gen_value();
   void apply(Model& m) const override { m[key] = value; }
   void run(const Model&, Sut& sut) const override {
-    PutResult r = sut.store->put(key, value);
+    PutResult r = sut.next().put(key, value);
     RC_ASSERT(r.status.ok());
   }
   void show(std::ostream& os) const override {
@@ -82,7 +97,7 @@ struct Put : Command {
 struct Get : Command {
   std::string key = *gen_key();
   void run(const Model& m, Sut& sut) const override {
-    GetResult r = sut.store->get(key);
+    GetResult r = sut.next().get(key);
     auto it = m.find(key);
     if (it == m.end()) {
       RC_ASSERT(r.status.code() == Status::kNotFound);
@@ -97,7 +112,7 @@ struct Get : Command {
 struct Del : Command {
   std::string key = *gen_key();
   void apply(Model& m) const override { m.erase(key); }
-  void run(const Model&, Sut& sut) const override { RC_ASSERT(sut.store->del(key).ok()); }
+  void run(const Model&, Sut& sut) const override { RC_ASSERT(sut.next().del(key).ok()); }
   void show(std::ostream& os) const override { os << "del(" << key << ")"; }
 };
 
@@ -108,7 +123,7 @@ struct Increment : Command {
     if (auto v = model_increment(m, key, delta)) m[key] = std::to_string(*v);
   }
   void run(const Model& m, Sut& sut) const override {
-    IncrementResult r = sut.store->increment(key, delta);
+    IncrementResult r = sut.next().increment(key, delta);
     if (auto v = model_increment(m, key, delta)) {
       RC_ASSERT(r.status.ok());
       RC_ASSERT(r.value == *v);
@@ -125,8 +140,8 @@ struct Reopen : Command {
   void show(std::ostream& os) const override { os << "reopen()"; }
 };
 
-void check_against_model(Variant variant) {
-  Sut sut(variant);
+void check_against_model(Variant variant, int instances = 1) {
+  Sut sut(variant, instances);
   rc::state::check(Model{}, sut,
                    rc::state::gen::execOneOfWithArgs<Put, Get, Del, Increment, Reopen>());
 }
@@ -136,6 +151,22 @@ RC_GTEST_PROP(StoreModel, UnlockedStoreBehavesLikeAMap, ()) {
 }
 
 RC_GTEST_PROP(StoreModel, MutexStoreBehavesLikeAMap, ()) { check_against_model(Variant::kMutex); }
+
+RC_GTEST_PROP(StoreModel, OAppendStoreBehavesLikeAMap, ()) {
+  check_against_model(Variant::kOAppend);
+}
+
+RC_GTEST_PROP(StoreModel, FlockStoreBehavesLikeAMap, ()) { check_against_model(Variant::kFlock); }
+
+RC_GTEST_PROP(StoreModel, SafeStoreBehavesLikeAMap, ()) { check_against_model(Variant::kSafe); }
+
+RC_GTEST_PROP(StoreModel, TwoFlockStoresOnOneFileBehaveLikeOneMap, ()) {
+  check_against_model(Variant::kFlock, 2);
+}
+
+RC_GTEST_PROP(StoreModel, TwoSafeStoresOnOneFileBehaveLikeOneMap, ()) {
+  check_against_model(Variant::kSafe, 2);
+}
 
 }  // namespace
 }  // namespace interleave::store

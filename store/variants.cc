@@ -2,7 +2,14 @@
 //
 // Deployments (DESIGN.md): in threads mode all actors share one Store object (one index, one end
 // pointer, one descriptor); in processes mode each actor process opens its own Store on the same
-// database.bin, so only the file is shared. A Mutex protects nothing across processes.
+// database.bin, so only the file is shared; in mixed mode P processes each run T threads sharing
+// that process's Store. A Mutex protects nothing across processes; a flock on a descriptor
+// protects nothing among the threads sharing that descriptor (they share its open file
+// description, which is what flock locks).
+//
+// Scenarios: lost-update (N actors increment one counter), duplicate-offsets (N actors put distinct
+// keys; every record needs its own offset and every key must read back), torn-read (one actor
+// overwrites a key with long values while the others get it).
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -22,13 +29,17 @@ struct VariantInfo {
 constexpr std::array kVariants = {
     // unlocked: no lock at all; the offset comes from the in-memory end pointer, read and reserved
     // in two steps; the index entry is published before the record is written; the record is
-    // written in steps. Expected bugs in threads and processes mode:
-    //  - lost-update: two increments both read the old value (incr.lookup..incr.read_body) before
-    //    either writes, so one increment is lost;
-    //  - duplicate-offset: two puts both pass put.read_end before either passes
-    //    put.reserve_offset, get the same offset and overwrite each other's record;
-    //  - torn-read: a get runs between put.publish_index and the last put.write_body, follows the
-    //    index to a record still being written and reports corruption (checksum or truncation).
+    // written in steps. Expected bugs:
+    //  - lost-update, every mode: two increments both read the old value (incr.lookup..
+    //    incr.read_body) before either writes, so one increment is lost (across processes also
+    //    because each process's index is stale);
+    //  - duplicate-offset, every mode: two puts both pass put.read_end before either passes
+    //    put.reserve_offset (threads), or two processes start from the same end pointer, get the
+    //    same offset and overwrite each other's record;
+    //  - torn-read, threads mode (and mixed mode when a reader shares the writer's process): a get
+    //    runs between put.publish_index and the last put.write_body, follows the index to a record
+    //    still being written and reports corruption (checksum or truncation). In processes mode the
+    //    readers' indexes never learn of the writer's records: stale reads, but whole ones.
     // Not safe to call from real threads without a controller: it exists to be broken.
     VariantInfo{Variant::kUnlocked, "unlocked",
                 "no lock; end offset read and reserved in two steps; index published before the "
@@ -38,11 +49,64 @@ constexpr std::array kVariants = {
     // read and its write) and the index published only after the record is written. Clean in
     // threads mode. In processes mode each process has its own mutex, index and end pointer, so it
     // still breaks: duplicate-offset (both processes start from the same end), stale-read (one
-    // process's index never learns of the other's puts) and lost-update.
+    // process's index never learns of the other's puts) and lost-update; mixed mode likewise.
     VariantInfo{Variant::kMutex, "mutex",
                 "one in-process mutex around each whole operation; index published after the "
                 "write",
                 Policy{.use_mutex = true, .publish_before_write = false}},
+    // o-append: no lock; the file is opened with O_APPEND and each record is written with one
+    // append(2) (yield point put.append / del.append), its offset read from the file size right
+    // after; the index is published after the write; get reads in steps as in the others.
+    //  - lost-update in every mode: increment's read (incr.*) and its append are separate steps
+    //    with nothing excluding another increment in between; in processes mode also because a
+    //    process's index never learns the other processes' records, so each process counts from its
+    //    own stale value;
+    //  - duplicate-offsets: clean in threads mode (the kernel gives every append its own range and
+    //    the index is shared); in processes and mixed mode the offsets are distinct too, but a
+    //    process's index has no entry for the keys other processes wrote (stale-read), so the
+    //    scenario's read-back fails if it reads through one process's store (it passes if it
+    //    reads through a freshly recovered store: the log itself is intact);
+    //  - torn-read: clean in every mode: one write per record and an index entry published only
+    //    after it, so a get never reaches a record still being written. (In processes mode the
+    //    readers' index never sees the writer's new values: stale reads, but whole ones.)
+    VariantInfo{Variant::kOAppend, "o-append",
+                "no lock; O_APPEND, one write per record, offset from the file size after it",
+                Policy{.use_mutex = false, .publish_before_write = false, .o_append = true}},
+    // flock: no mutex; a FileLock (flock(2)) on the store's own descriptor around each whole
+    // operation (increment across its read and write), and under it a catch-up that applies the
+    // records other descriptors appended since this store's end pointer. The writes are as in
+    // mutex (end pointer read and reserved in two steps, the record in several writes, the index
+    // published after).
+    //  - threads mode: all actors share the one descriptor, so flock excludes none of them and
+    //    the store behaves like unlocked with late publication: lost-update (two increments
+    //    between the lock and their write) and duplicate-offset (two puts between put.read_end and
+    //    put.reserve_offset) are found; torn-read is clean (one writer, index published after its
+    //    body, and a reader's catch-up starts at the shared end pointer, past the record being
+    //    written);
+    //  - processes mode: each process has its own descriptor, the flock excludes them, and the
+    //    catch-up brings each index and end pointer up to date under the lock: clean;
+    //  - mixed mode: lost-update and duplicate-offset as in threads mode among the threads of one
+    //    process; and across processes too: one thread's unlock releases the flock of the whole
+    //    descriptor while a sibling thread is still writing, so another process takes the lock,
+    //    its catch-up stops at the half-written record (a truncated tail) and it writes its own
+    //    record at that same offset. torn-read stays clean (its readers never write, and a
+    //    catch-up never applies a half-written record).
+    VariantInfo{Variant::kFlock, "flock",
+                "flock on the store's descriptor around each operation, index catch-up from the "
+                "log; no mutex",
+                Policy{.use_mutex = false,
+                       .publish_before_write = false,
+                       .file_lock = true,
+                       .catch_up = true}},
+    // safe: the Mutex "store.mu" and then the file lock around each whole operation, catch-up
+    // under both. The mutex excludes the threads of one Store, the flock the other Stores
+    // (processes), and the catch-up keeps each index and end pointer current: clean for
+    // lost-update, duplicate-offsets and torn-read in threads, processes and mixed mode.
+    VariantInfo{
+        Variant::kSafe, "safe",
+        "in-process mutex, then flock, around each operation; index catch-up under both",
+        Policy{
+            .use_mutex = true, .publish_before_write = false, .file_lock = true, .catch_up = true}},
 };
 
 constexpr std::array<Variant, kVariants.size()> all_variant_values() {
