@@ -16,6 +16,8 @@ std::string_view to_string(Outcome outcome) {
       return "diverged";
     case Outcome::kHang:
       return "hang";
+    case Outcome::kStopped:
+      return "stopped";
   }
   return "unknown";
 }

@@ -28,6 +28,7 @@ enum class Outcome {
   kCrash,      // an actor's body threw
   kDiverged,   // the strategy made a decision the program does not allow (replay mismatch)
   kHang,       // an actor reached no yield point within Limits::hang_timeout
+  kStopped,    // the engine was asked to stop (Ctrl-C); nothing to judge
 };
 
 std::string_view to_string(Outcome outcome);

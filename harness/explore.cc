@@ -18,14 +18,13 @@ struct Judged {
 };
 
 Judged run_one(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
-               ThreadsBackend& backend, int* actors) {
+               Engine& engine, int* actors) {
   std::unique_ptr<Program> program = factory();
-  *actors = program->actors();
+  *actors = program->topology().actors();
   strategy.begin_execution(seed, *actors);
-  ExecutionResult result = backend.run(
-      *actors, [&](int actor) { program->body(actor); }, strategy);
+  ExecutionResult result = engine.run(*program, strategy);
   Verdict verdict = verdict_of_outcome(result);
-  if (result.outcome == Outcome::kCompleted) verdict = program->judge(result);
+  if (result.outcome == Outcome::kCompleted) verdict = program->judge(result, engine.scratch());
   return {std::move(verdict), std::move(result)};
 }
 
@@ -51,6 +50,7 @@ Verdict verdict_of_outcome(const ExecutionResult& result) {
   switch (result.outcome) {
     case Outcome::kCompleted:
     case Outcome::kDiverged:
+    case Outcome::kStopped:
       return Verdict::pass();
     case Outcome::kDeadlock:
       return Verdict::fail(BugKind::kDeadlock, result.message);
@@ -64,7 +64,7 @@ Verdict verdict_of_outcome(const ExecutionResult& result) {
 }
 
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
-                      ThreadsBackend& backend) {
+                      Engine& engine) {
   ExploreReport report;
   const Clock::time_point start = Clock::now();
   std::unique_ptr<Strategy> strategy;
@@ -73,14 +73,18 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
     // depends only on the program, so any execution of the run replays alone by its seed.
     auto sequential = make_sequential_strategy();
     report.pct_steps = static_cast<std::uint32_t>(
-        run_one(factory, *sequential, 0, backend, &report.actors).result.trace.size());
+        run_one(factory, *sequential, 0, engine, &report.actors).result.trace.size());
     strategy = make_pct_strategy(options.depth, report.pct_steps);
   } else {
     strategy = make_random_strategy();
   }
-  for (std::uint64_t i = 0; i < options.executions && backend.usable(); ++i) {
+  for (std::uint64_t i = 0; i < options.executions && engine.usable(); ++i) {
     const std::uint64_t seed = execution_seed(options.seed, i);
-    Judged judged = run_one(factory, *strategy, seed, backend, &report.actors);
+    Judged judged = run_one(factory, *strategy, seed, engine, &report.actors);
+    if (judged.result.outcome == Outcome::kStopped) {
+      report.stopped = true;
+      break;
+    }
     count(report.stats, judged.result);
     if (!judged.verdict.passed() && !report.failure) {
       report.verdict = judged.verdict;
@@ -88,24 +92,25 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
     }
     if (report.failure && options.stop_at_first_bug) break;
   }
+  report.stopped |= engine.stopped();
   report.stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }
 
-ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions,
-                     ThreadsBackend& backend) {
+ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, Engine& engine) {
   ExploreReport report;
   const Clock::time_point start = Clock::now();
   ReplayStrategy strategy(std::move(decisions));
-  Judged judged = run_one(factory, strategy, 0, backend, &report.actors);
+  Judged judged = run_one(factory, strategy, 0, engine, &report.actors);
   count(report.stats, judged.result);
   report.stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   if (judged.result.outcome == Outcome::kDiverged) {
     report.error = judged.result.message;
-  } else if (strategy.remaining() > 0 && judged.result.outcome == Outcome::kCompleted) {
+  } else if (strategy.size() > judged.result.trace.size() &&
+             judged.result.outcome == Outcome::kCompleted) {
     report.error = fmt::format(
         "diverged at step {}: the execution ended but the schedule has {} more decisions",
-        judged.result.trace.size(), strategy.remaining());
+        judged.result.trace.size(), strategy.size() - judged.result.trace.size());
   }
   report.verdict = judged.verdict;
   if (!judged.verdict.passed()) {

@@ -10,25 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/engine.h"
 #include "harness/execution.h"
-#include "harness/threads_backend.h"
+#include "harness/program.h"
 #include "harness/verdict.h"
 
 namespace interleave {
-
-// One execution's instance of a test program. The factory that makes it does the setup (fresh data
-// directory, store); the destructor cleans up.
-class Program {
- public:
-  virtual ~Program() = default;
-  virtual int actors() const = 0;
-  // Actor `actor`'s work. Runs on the actor's thread under control.
-  virtual void body(int actor) = 0;
-  // The oracle for an execution whose actors all finished. Runs uncontrolled, after the actors.
-  virtual Verdict judge(const ExecutionResult& result) = 0;
-};
-
-using ProgramFactory = std::function<std::unique_ptr<Program>()>;
 
 enum class StrategyKind { kRandom, kPct };
 std::string_view to_string(StrategyKind kind);
@@ -39,7 +26,6 @@ struct ExploreOptions {
   std::uint64_t seed = 1;
   std::uint64_t executions = 1000;
   int depth = 3;  // PCT bug depth
-  Limits limits;
   // Stop at the first failing execution (the default); false runs the whole budget and reports the
   // first failure (benchmarks and campaigns that count executions).
   bool stop_at_first_bug = true;
@@ -64,6 +50,7 @@ struct ExploreReport {
   Verdict verdict;                   // pass, or the first failure's verdict
   std::optional<Failure> failure;    // set iff a bug was found
   std::optional<std::string> error;  // the run could not be judged (replay diverged)
+  bool stopped = false;              // the engine was asked to stop before the budget was spent
   int actors = 0;
   std::uint32_t pct_steps = 0;  // PCT's step estimate (k), when PCT ran
   RunStats stats;
@@ -72,12 +59,11 @@ struct ExploreReport {
 // The verdict for an execution that did not complete (deadlock, crash, ...); pass if it completed.
 Verdict verdict_of_outcome(const ExecutionResult& result);
 
-ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
-                      ThreadsBackend& backend);
+// Runs on `engine`, whose topology must be the programs'. ExploreOptions::limits is the engine's.
+ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine);
 
 // Replays `decisions`. A schedule that does not fit the program (a decision for an actor that is
 // not runnable, too few or too many decisions) sets `error` naming the first diverging step.
-ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions,
-                     ThreadsBackend& backend);
+ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, Engine& engine);
 
 }  // namespace interleave

@@ -8,8 +8,9 @@
 // [0, k). The highest-priority runnable actor always runs; when the execution reaches the i-th
 // change point the running actor's priority drops to i (below every initial priority).
 #include <algorithm>
-#include <vector>
+#include <array>
 
+#include "harness/execution.h"
 #include "harness/rng.h"
 #include "harness/strategy.h"
 
@@ -19,26 +20,25 @@ namespace {
 class PctStrategy final : public Strategy {
  public:
   PctStrategy(int depth, std::uint32_t estimated_steps)
-      : depth_(std::max(depth, 1)), steps_(std::max<std::uint32_t>(estimated_steps, 1)) {}
+      : depth_(std::clamp(depth, 1, kMaxPctDepth)),
+        steps_(std::max<std::uint32_t>(estimated_steps, 1)) {}
 
   std::string_view name() const override { return "pct"; }
 
   void begin_execution(std::uint64_t seed, int actors) override {
     Rng rng(seed);
-    priority_.resize(actors);
     for (int i = 0; i < actors; ++i) priority_[i] = depth_ + i;
     for (int i = actors - 1; i > 0; --i) {  // Fisher-Yates with the portable draw
       std::swap(priority_[i], priority_[rng.below(i + 1)]);
     }
-    change_points_.clear();
-    for (int i = 1; i < depth_; ++i) change_points_.push_back(rng.below(steps_));
+    for (int i = 1; i < depth_; ++i) change_points_[i - 1] = rng.below(steps_);
   }
 
   int pick(const DecisionPoint& point) override {
     if (point.current != kNoActor) {
-      for (std::size_t i = 0; i < change_points_.size(); ++i) {
+      for (int i = 0; i + 1 < depth_; ++i) {
         // Change point i lowers the running actor to priority i+1 (the i-th lowest).
-        if (change_points_[i] == point.step) priority_[point.current] = static_cast<int>(i) + 1;
+        if (change_points_[i] == point.step) priority_[point.current] = i + 1;
       }
     }
     int best = point.runnable.front();
@@ -49,10 +49,15 @@ class PctStrategy final : public Strategy {
   }
 
  private:
+  Strategy* clone_into(std::span<std::byte> storage) const override {
+    return clone_plain(*this, storage);
+  }
+
+ private:
   int depth_;
   std::uint32_t steps_;
-  std::vector<int> priority_;
-  std::vector<std::uint64_t> change_points_;
+  std::array<int, kMaxActors> priority_{};
+  std::array<std::uint64_t, kMaxPctDepth - 1> change_points_{};
 };
 
 }  // namespace

@@ -15,6 +15,9 @@ class RandomStrategy final : public Strategy {
   int pick(const DecisionPoint& point) override {
     return point.runnable[rng_.below(point.runnable.size())];
   }
+  Strategy* clone_into(std::span<std::byte> storage) const override {
+    return clone_plain(*this, storage);
+  }
 
  private:
   Rng rng_{0};

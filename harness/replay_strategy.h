@@ -1,11 +1,12 @@
 // Replay: makes exactly the recorded decisions, in order.
 //
-// The backend checks each decision against the runnable set and reports the first divergence with
-// its step number; the caller checks remaining() == 0 afterwards (a schedule longer than the run is
-// a divergence too).
+// The engine checks each decision against the runnable set and reports the first divergence with
+// its step number; a schedule longer than the execution is a divergence too (the caller compares
+// size() with the trace).
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "harness/strategy.h"
@@ -14,17 +15,30 @@ namespace interleave {
 
 class ReplayStrategy final : public Strategy {
  public:
-  explicit ReplayStrategy(std::vector<int> decisions) : decisions_(std::move(decisions)) {}
+  explicit ReplayStrategy(std::vector<int> decisions)
+      : owned_(std::move(decisions)), data_(owned_.data()), size_(owned_.size()) {}
   std::string_view name() const override { return "replay"; }
   void begin_execution(std::uint64_t, int) override { next_ = 0; }
-  int pick(const DecisionPoint&) override {
-    return next_ < decisions_.size() ? decisions_[next_++] : kNoActor;
+  int pick(const DecisionPoint&) override { return next_ < size_ ? data_[next_++] : kNoActor; }
+  std::size_t size() const { return size_; }
+
+  // The copy keeps its decisions in `storage` right after itself.
+  Strategy* clone_into(std::span<std::byte> storage) const override {
+    const std::size_t bytes = sizeof(ReplayStrategy) + size_ * sizeof(int);
+    if (storage.size() < bytes) return nullptr;
+    auto* copy = new (storage.data()) ReplayStrategy(Shared{}, next_, size_);
+    copy->data_ = reinterpret_cast<int*>(storage.data() + sizeof(ReplayStrategy));
+    std::memcpy(const_cast<int*>(copy->data_), data_, size_ * sizeof(int));
+    return copy;
   }
-  std::size_t remaining() const { return decisions_.size() - next_; }
-  std::size_t size() const { return decisions_.size(); }
 
  private:
-  std::vector<int> decisions_;
+  struct Shared {};
+  ReplayStrategy(Shared, std::size_t next, std::size_t size) : size_(size), next_(next) {}
+
+  std::vector<int> owned_;  // empty in a copy placed by clone_into
+  const int* data_ = nullptr;
+  std::size_t size_ = 0;
   std::size_t next_ = 0;
 };
 

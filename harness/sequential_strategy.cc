@@ -14,6 +14,9 @@ class SequentialStrategy final : public Strategy {
   int pick(const DecisionPoint& point) override {
     return point.current_runnable ? point.current : point.runnable.front();
   }
+  Strategy* clone_into(std::span<std::byte> storage) const override {
+    return clone_plain(*this, storage);
+  }
 };
 
 }  // namespace

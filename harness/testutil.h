@@ -1,40 +1,67 @@
-// Helpers shared by the harness tests.
+// Helpers shared by the harness tests: programs made of closures.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <utility>
 
+#include "harness/engine.h"
 #include "harness/explore.h"
+#include "harness/program.h"
 
 namespace interleave::testing {
 
-// A Program built from lambdas; `make` builds the shared state fresh for every execution.
-template <typename State>
-class LambdaProgram final : public Program {
+using Body = std::function<void(int actor, std::span<std::byte> scratch)>;
+using Judge = std::function<Verdict(const ExecutionResult&, std::span<const std::byte> scratch)>;
+
+class FnInstance final : public ProcessInstance {
  public:
-  using Body = std::function<void(State&, int)>;
-  using Judge = std::function<Verdict(State&, const ExecutionResult&)>;
-  LambdaProgram(int actors, Body body, Judge judge)
-      : actors_(actors), body_(std::move(body)), judge_(std::move(judge)) {}
-  int actors() const override { return actors_; }
-  void body(int actor) override { body_(state_, actor); }
-  Verdict judge(const ExecutionResult& result) override { return judge_(state_, result); }
+  FnInstance(Body body, std::span<std::byte> scratch) : body_(std::move(body)), scratch_(scratch) {}
+  void body(int actor) override { body_(actor, scratch_); }
 
  private:
-  int actors_;
-  State state_;
   Body body_;
+  std::span<std::byte> scratch_;
+};
+
+// Every process runs `body`; state shared across processes must live in `scratch`.
+inline InstanceFactory instances_of(Body body) {
+  return [body](std::string_view, int, std::span<std::byte> scratch) {
+    return std::make_unique<FnInstance>(body, scratch);
+  };
+}
+
+class FnProgram final : public Program {
+ public:
+  FnProgram(Topology topology, Judge judge) : topology_(topology), judge_(std::move(judge)) {}
+  Topology topology() const override { return topology_; }
+  std::string spec() const override { return {}; }
+  void begin(std::span<std::byte> scratch) override {
+    std::fill(scratch.begin(), scratch.begin() + 4096, std::byte{0});
+  }
+  Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override {
+    return judge_ ? judge_(result, scratch) : Verdict::pass();
+  }
+
+ private:
+  Topology topology_;
   Judge judge_;
 };
 
-template <typename State>
-ProgramFactory lambda_program(
-    int actors, typename LambdaProgram<State>::Body body,
-    typename LambdaProgram<State>::Judge judge = [](State&, const ExecutionResult&) {
-      return Verdict::pass();
-    }) {
-  return [=] { return std::make_unique<LambdaProgram<State>>(actors, body, judge); };
+inline ProgramFactory program_of(Topology topology, Judge judge = nullptr) {
+  return [=] { return std::make_unique<FnProgram>(topology, judge); };
+}
+
+inline Topology threads(int n) { return Topology{true, 1, n}; }
+inline Topology processes(int n) { return Topology{false, n, 1}; }
+inline Topology mixed(int p, int t) { return Topology{false, p, t}; }
+
+// The first 8 bytes of scratch as a shared counter.
+inline std::uint64_t& counter(std::span<std::byte> scratch) {
+  return *reinterpret_cast<std::uint64_t*>(scratch.data());
+}
+inline std::uint64_t counter(std::span<const std::byte> scratch) {
+  return *reinterpret_cast<const std::uint64_t*>(scratch.data());
 }
 
 }  // namespace interleave::testing

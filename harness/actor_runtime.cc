@@ -1,0 +1,214 @@
+#include "harness/actor_runtime.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <exception>
+#include <string>
+#include <thread>
+#include <typeinfo>
+#include <vector>
+
+#include "fmt/format.h"
+#include "harness/futex.h"
+#include "harness/seam.h"
+
+namespace interleave::detail {
+namespace {
+
+// Thrown into an actor to unwind its body when the execution is being stopped. Deliberately not a
+// std::exception, so store code that catches std::exception does not swallow it.
+struct Aborted {};
+
+bool unwinding() { return std::uncaught_exceptions() > 0; }
+
+// A lock's identity for blocking: a Mutex is private to its process, a file lock is named.
+std::uint64_t id_of(const Mutex& m, int process) {
+  return reinterpret_cast<std::uintptr_t>(&m) ^ (static_cast<std::uint64_t>(process + 1) << 56);
+}
+
+std::uint64_t id_of(const FileLock& lock) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of the name
+  for (const char* p = lock.name(); *p != '\0'; ++p) {
+    h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ULL;
+  }
+  return h | 1;  // never 0, which marks a free holder entry
+}
+
+class ActorRuntime final : public Controller {
+ public:
+  explicit ActorRuntime(const ActorPlace& place)
+      : place_(place), cb_(*place.cb), me_(place.actor), slot_(cb_.slots[me_]) {}
+
+  void yield(const char* label, const Touches& touches, SourceLocation) override {
+    step(label, touches);
+    throw_if_aborting();
+  }
+
+  void acquire(Mutex& m, SourceLocation where) override {
+    yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);
+    const std::uint64_t id = id_of(m, place_.process);
+    while (m.controlled_owner != Mutex::kNoOwner && !cb_.aborting) block(id, "lock", m.name());
+    throw_if_aborting();
+    m.controlled_owner = me_;
+    note_acquired(cb_, id, me_);
+  }
+
+  // Never throws: release is usually called from a destructor. A stop decided here takes effect at
+  // the actor's next yield point or at the end of its body.
+  void release(Mutex& m, SourceLocation) override {
+    step("unlock", Touches{"lock", m.name(), Access::kWrite});
+    m.controlled_owner = Mutex::kNoOwner;
+    note_released(cb_, id_of(m, place_.process));
+  }
+
+  void acquire(FileLock& lock, SourceLocation where) override {
+    yield("flock", Touches{"file-lock", lock.name(), Access::kWrite}, where);
+    const std::uint64_t id = id_of(lock);
+    while (!cb_.aborting && !lock.try_lock_native()) block(id, "file-lock", lock.name());
+    throw_if_aborting();  // unwinding: go on without the lock; only this actor runs now
+    note_acquired(cb_, id, me_);
+  }
+
+  void release(FileLock& lock, SourceLocation) override {
+    step("funlock", Touches{"file-lock", lock.name(), Access::kWrite});
+    lock.unlock_native();
+    note_released(cb_, id_of(lock));
+  }
+
+  // The body ended, normally or unwound: pass the baton on, or back to the scheduler.
+  void finish() {
+    park_if_poisoned();
+    slot_.state = ActorState::kFinished;
+    if (!cb_.aborting) {
+      const int next = decide(cb_, me_, false);
+      if (next != kNoActor) {
+        grant(cb_.slots[next], kGoRun);
+        return;
+      }
+    }
+    wake_scheduler(cb_);
+  }
+
+  void crash(const std::string& message) { stop(cb_, Outcome::kCrash, message.c_str()); }
+
+ private:
+  void throw_if_aborting() {
+    if (cb_.aborting && !unwinding()) throw Aborted{};
+  }
+
+  void park_if_poisoned() {
+    if (cb_.poisoned.load(std::memory_order_relaxed) == 0) [[likely]]
+      return;
+    std::atomic<std::uint32_t> never{0};
+    for (;;) futex_wait(&never, 0);
+  }
+
+  // Records the yield point, decides, and passes the baton if another actor was chosen. Does
+  // nothing while the execution is being stopped.
+  void step(const char* label, const Touches& touches) {
+    park_if_poisoned();
+    if (cb_.aborting) return;
+    slot_.label = label;
+    slot_.kind = touches.kind;
+    copy_name(slot_.name, kNameCapacity, touches.name.data(), touches.name.size());
+    slot_.access = touches.access;
+    const int next = decide(cb_, me_, true);
+    if (next != kNoActor && next != me_) switch_to(next);
+  }
+
+  // Waits, blocked on lock `id`, until a release makes this actor runnable and it is chosen.
+  void block(std::uint64_t id, const char* kind, const char* name) {
+    slot_.state = ActorState::kBlocked;
+    slot_.blocked_on = id;
+    const std::string what = fmt::format("{}:{}", kind, name);
+    copy_name(slot_.block_name, kNameCapacity, what.data(), what.size());
+    const int next = decide(cb_, me_, false);
+    if (next != kNoActor) switch_to(next);  // else: deadlock or stop; cb_.aborting is set
+    if (cb_.aborting) slot_.state = ActorState::kRunnable;
+  }
+
+  void switch_to(int next) {
+    grant(cb_.slots[next], kGoRun);
+    wait_go(slot_, cb_.spins);  // kGoRun, or kGoAbort with cb_.aborting set
+  }
+
+  const ActorPlace place_;
+  ControlBlock& cb_;
+  const int me_;
+  ActorSlot& slot_;
+};
+
+std::string describe(const std::exception& e) {
+  return fmt::format("{}: {}", typeid(e).name(), e.what());
+}
+
+}  // namespace
+
+void actor_loop(const ActorPlace& place) {
+  ActorSlot& slot = place.cb->slots[place.actor];
+  for (;;) {
+    const std::uint32_t go = wait_go(slot, 0);
+    if (go == kGoExit) return;
+    ActorRuntime runtime(place);
+    if (go == kGoRun && !place.cb->aborting) {
+      detail::current_controller = &runtime;
+      try {
+        place.holder->instance->body(place.actor);
+      } catch (const Aborted&) {
+      } catch (const std::exception& e) {
+        runtime.crash(fmt::format("actor {} threw {}", place.actor, describe(e)));
+      } catch (...) {
+        runtime.crash(fmt::format("actor {} threw an exception of unknown type", place.actor));
+      }
+      detail::current_controller = nullptr;
+    }
+    runtime.finish();
+  }
+}
+
+[[noreturn]] void worker_main(ControlBlock* cb, int process, const Topology& topology,
+                              const InstanceFactory& factory, std::span<std::byte> scratch) {
+  // Die with the harness; leave Ctrl-C to the harness, which stops the workers itself.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_DFL);
+  InstanceHolder holder;
+  std::unique_ptr<ProcessInstance> instance;
+  std::vector<std::thread> threads;
+  const int first = process * topology.threads_per_process;
+  for (int t = 0; t < topology.threads_per_process; ++t) {
+    threads.emplace_back(actor_loop, ActorPlace{cb, first + t, process, &holder});
+  }
+  ProcessSlot& slot = cb->processes[process];
+  for (;;) {
+    std::uint32_t command;
+    while ((command = slot.command.load(std::memory_order_acquire)) == kCmdNone) {
+      futex_wait(&slot.command, kCmdNone);
+    }
+    slot.command.store(kCmdNone, std::memory_order_relaxed);
+    slot.error[0] = '\0';
+    if (command == kCmdPrepare) {
+      try {
+        instance = factory(std::string_view(cb->spec, cb->spec_size), process, scratch);
+      } catch (const std::exception& e) {
+        const std::string what = e.what();
+        copy_name(slot.error, kMessageCapacity, what.data(), what.size());
+      }
+      holder.instance = instance.get();
+    } else if (command == kCmdCleanup) {
+      holder.instance = nullptr;
+      instance.reset();
+    } else if (command == kCmdExit) {
+      for (int t = 0; t < topology.threads_per_process; ++t) grant(cb->slots[first + t], kGoExit);
+      for (std::thread& thread : threads) thread.join();
+      ::_exit(0);
+    }
+    slot.done.store(slot.sequence, std::memory_order_release);
+    cb->process_done.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake(&cb->process_done, INT32_MAX);
+  }
+}
+
+}  // namespace interleave::detail

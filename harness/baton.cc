@@ -1,0 +1,144 @@
+#include <array>
+#include <cstring>
+#include <string>
+
+#include "fmt/format.h"
+#include "harness/control_block.h"
+#include "harness/futex.h"
+#include "harness/wait.h"
+
+namespace interleave::detail {
+namespace {
+
+std::string describe_deadlock(const ControlBlock& cb) {
+  std::string out = "every unfinished actor is blocked:";
+  for (int a = 0; a < cb.actors; ++a) {
+    const ActorSlot& slot = cb.slots[a];
+    if (slot.state != ActorState::kBlocked) continue;
+    out += fmt::format(" actor {} waits for {}", a, slot.block_name);
+    for (const Holder& h : cb.holders) {
+      if (h.lock == slot.blocked_on) out += fmt::format(" held by actor {}", h.actor);
+    }
+    out += ';';
+  }
+  out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+void copy_name(char* to, std::size_t capacity, const char* from, std::size_t size) {
+  const std::size_t n = size < capacity - 1 ? size : capacity - 1;
+  std::memcpy(to, from, n);
+  to[n] = '\0';
+}
+
+void grant(ActorSlot& slot, std::uint32_t go) {
+  slot.go.store(go, std::memory_order_seq_cst);
+  if (slot.sleeping.load(std::memory_order_seq_cst) != 0) futex_wake(&slot.go);
+}
+
+std::uint32_t wait_go(ActorSlot& slot, int spins) {
+  std::uint32_t go = spin_while(slot.go, kGoWait, spins);
+  while (go == kGoWait) {
+    slot.sleeping.store(1, std::memory_order_seq_cst);
+    if (slot.go.load(std::memory_order_seq_cst) == kGoWait) futex_wait(&slot.go, kGoWait);
+    slot.sleeping.store(0, std::memory_order_relaxed);
+    go = slot.go.load(std::memory_order_acquire);
+  }
+  slot.go.store(kGoWait, std::memory_order_relaxed);
+  return go;
+}
+
+void wake_scheduler(ControlBlock& cb) {
+  cb.scheduler.store(1, std::memory_order_seq_cst);
+  if (cb.scheduler_sleeping.load(std::memory_order_seq_cst) != 0) futex_wake(&cb.scheduler);
+}
+
+void stop(ControlBlock& cb, Outcome outcome, const char* message) {
+  if (cb.outcome == Outcome::kCompleted) {
+    cb.outcome = outcome;
+    copy_name(cb.message, kMessageCapacity, message, std::strlen(message));
+  }
+  cb.aborting = true;
+}
+
+void note_acquired(ControlBlock& cb, std::uint64_t lock, int actor) {
+  for (Holder& h : cb.holders) {
+    if (h.lock == 0 || h.lock == lock) {
+      h = Holder{lock, actor};
+      return;
+    }
+  }
+}
+
+void note_released(ControlBlock& cb, std::uint64_t lock) {
+  for (Holder& h : cb.holders) {
+    if (h.lock == lock) h = Holder{};
+  }
+  for (int a = 0; a < cb.actors; ++a) {
+    ActorSlot& slot = cb.slots[a];
+    if (slot.state == ActorState::kBlocked && slot.blocked_on == lock) {
+      slot.state = ActorState::kRunnable;
+    }
+  }
+}
+
+int decide(ControlBlock& cb, int current, bool current_runnable) {
+  std::array<int, kMaxActors> runnable;
+  std::size_t count = 0;
+  bool any_blocked = false;
+  for (int a = 0; a < cb.actors; ++a) {
+    if (cb.slots[a].state == ActorState::kRunnable) runnable[count++] = a;
+    any_blocked |= cb.slots[a].state == ActorState::kBlocked;
+  }
+  const std::uint32_t step = cb.steps;
+  if (cb.aborting) return kNoActor;
+  if (cb.stop_requested.load(std::memory_order_relaxed) != 0) {
+    stop(cb, Outcome::kStopped, "stopped on request");
+    return kNoActor;
+  }
+  if (count == 0) {
+    if (any_blocked) stop(cb, Outcome::kDeadlock, describe_deadlock(cb).c_str());
+    return kNoActor;
+  }
+  if (step >= cb.max_steps) {
+    const int last = step == 0 ? current : cb.trace[step - 1].actor;
+    stop(cb, Outcome::kStepLimit,
+         fmt::format("stopped after the step limit of {} steps (last: actor {} at {}): a livelock "
+                     "or an unbounded loop? raise --max-steps if the scenario is just long",
+                     cb.max_steps, last, last == kNoActor ? "start" : cb.slots[last].label)
+             .c_str());
+    return kNoActor;
+  }
+  const DecisionPoint point{step, current, current_runnable, {runnable.data(), count}};
+  const int chosen = cb.strategy->pick(point);
+  bool valid = false;
+  for (std::size_t i = 0; i < count; ++i) valid |= runnable[i] == chosen;
+  if (!valid) {
+    std::string list;
+    for (std::size_t i = 0; i < count; ++i) list += fmt::format("{}{}", i ? "," : "", runnable[i]);
+    stop(cb, Outcome::kDiverged,
+         (chosen == kNoActor
+              ? fmt::format("diverged at step {}: the schedule has no decision left", step)
+              : fmt::format(
+                    "diverged at step {}: the schedule chose actor {}, but runnable are {{{}}}",
+                    step, chosen, list))
+             .c_str());
+    return kNoActor;
+  }
+  const ActorSlot& slot = cb.slots[chosen];
+  TraceRecord& record = cb.trace[step];
+  record.actor = chosen;
+  record.access = slot.access;
+  record.label = slot.label;
+  record.kind = slot.kind;
+  std::memcpy(record.name, slot.name, kNameCapacity);
+  cb.steps = step + 1;
+  if (current != kNoActor && chosen != current) ++cb.handoffs;
+  cb.running.store(chosen, std::memory_order_relaxed);
+  cb.progress.store(step + 1, std::memory_order_relaxed);
+  return chosen;
+}
+
+}  // namespace interleave::detail
