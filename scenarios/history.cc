@@ -1,5 +1,8 @@
 #include "scenarios/history.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "fmt/format.h"
 
 namespace interleave::scenarios {
@@ -68,52 +71,141 @@ std::vector<const Op*> History::of_kind(OpKind kind) const {
   return out;
 }
 
-std::size_t ActorContext::invoke(OpKind kind, std::string_view key, std::string input) {
-  Op op;
-  op.actor = actor_;
-  op.kind = kind;
-  op.key = key;
-  op.input = std::move(input);
-  op.invoked_at = ++history_.clock;
-  history_.ops.push_back(std::move(op));
-  return history_.ops.size() - 1;
+struct HistoryLog::Header {
+  std::uint64_t clock;
+  std::uint32_t count;
+  std::uint32_t capacity;
+  std::uint32_t dropped;
+};
+
+struct HistoryLog::Record {
+  std::int32_t actor;
+  OpKind kind;
+  store::Status::Code status;
+  std::uint16_t key_size, input_size, output_size, message_size;
+  std::uint64_t status_offset, offset, invoked_at, returned_at;
+  char key[kKeyCapacity];
+  char input[kValueCapacity];
+  char output[kValueCapacity];
+  char message[160];
+};
+
+namespace {
+
+template <std::size_t N>
+std::uint16_t copy_into(char (&to)[N], std::string_view from) {
+  const std::size_t n = std::min(from.size(), N);
+  std::memcpy(to, from.data(), n);
+  return static_cast<std::uint16_t>(n);
 }
 
-void ActorContext::respond(std::size_t index, const store::Status& status, std::string output,
-                           std::uint64_t offset) {
-  Op& op = history_.ops[index];
-  op.status = status;
-  op.output = std::move(output);
-  op.offset = offset;
-  op.returned_at = ++history_.clock;
+store::Status status_of(store::Status::Code code, std::uint64_t offset, std::string message) {
+  switch (code) {
+    case store::Status::kOk:
+      return store::Status();
+    case store::Status::kNotFound:
+      return store::Status::not_found();
+    case store::Status::kCorruption:
+      return store::Status::corruption(offset, std::move(message));
+    case store::Status::kIoError:
+      return store::Status::io_error(std::move(message));
+    case store::Status::kInvalidArgument:
+      return store::Status::invalid_argument(std::move(message));
+  }
+  return store::Status::io_error("unknown status code in the history log");
+}
+
+}  // namespace
+
+HistoryLog::HistoryLog(std::span<std::byte> scratch)
+    : header_(reinterpret_cast<Header*>(scratch.data())),
+      records_(reinterpret_cast<Record*>(scratch.data() + sizeof(Header))) {}
+
+void HistoryLog::reset(std::span<std::byte> scratch) {
+  auto* header = reinterpret_cast<Header*>(scratch.data());
+  *header = Header{
+      0, 0, static_cast<std::uint32_t>((scratch.size() - sizeof(Header)) / sizeof(Record)), 0};
+}
+
+std::size_t HistoryLog::invoke(int actor, OpKind kind, std::string_view key,
+                               std::string_view input) {
+  if (header_->count == header_->capacity) {
+    ++header_->dropped;
+    return npos;
+  }
+  Record& r = records_[header_->count];
+  r.actor = actor;
+  r.kind = kind;
+  r.status = store::Status::kOk;
+  r.key_size = copy_into(r.key, key);
+  r.input_size = copy_into(r.input, input);
+  r.output_size = r.message_size = 0;
+  r.status_offset = r.offset = 0;
+  r.invoked_at = ++header_->clock;
+  r.returned_at = 0;
+  return header_->count++;
+}
+
+void HistoryLog::respond(std::size_t index, const store::Status& status, std::string_view output,
+                         std::uint64_t offset) {
+  if (index == npos) return;
+  Record& r = records_[index];
+  r.status = status.code();
+  r.status_offset = status.offset();
+  r.message_size = copy_into(r.message, status.message());
+  r.output_size = copy_into(r.output, output);
+  r.offset = offset;
+  r.returned_at = ++header_->clock;
+}
+
+History HistoryLog::read(std::span<const std::byte> scratch) {
+  const auto* header = reinterpret_cast<const Header*>(scratch.data());
+  const auto* records = reinterpret_cast<const Record*>(scratch.data() + sizeof(Header));
+  History history;
+  history.truncated = header->dropped > 0;
+  for (std::uint32_t i = 0; i < header->count; ++i) {
+    const Record& r = records[i];
+    Op op;
+    op.actor = r.actor;
+    op.kind = r.kind;
+    op.key.assign(r.key, r.key_size);
+    op.input.assign(r.input, r.input_size);
+    op.output.assign(r.output, r.output_size);
+    op.status = status_of(r.status, r.status_offset, std::string(r.message, r.message_size));
+    op.offset = r.offset;
+    op.invoked_at = r.invoked_at;
+    op.returned_at = r.returned_at;
+    history.ops.push_back(std::move(op));
+  }
+  return history;
 }
 
 store::PutResult ActorContext::put(std::string_view key, std::string_view value) {
-  const std::size_t index = invoke(OpKind::kPut, key, std::string(value));
+  const std::size_t index = log_.invoke(actor_, OpKind::kPut, key, value);
   store::PutResult result = store_.put(key, value);
-  respond(index, result.status, {}, result.offset);
+  log_.respond(index, result.status, {}, result.offset);
   return result;
 }
 
 store::GetResult ActorContext::get(std::string_view key) {
-  const std::size_t index = invoke(OpKind::kGet, key, {});
+  const std::size_t index = log_.invoke(actor_, OpKind::kGet, key, {});
   store::GetResult result = store_.get(key);
-  respond(index, result.status, result.value, result.offset);
+  log_.respond(index, result.status, result.value, result.offset);
   return result;
 }
 
 store::Status ActorContext::del(std::string_view key) {
-  const std::size_t index = invoke(OpKind::kDel, key, {});
+  const std::size_t index = log_.invoke(actor_, OpKind::kDel, key, {});
   store::Status status = store_.del(key);
-  respond(index, status, {}, 0);
+  log_.respond(index, status, {}, 0);
   return status;
 }
 
 store::IncrementResult ActorContext::increment(std::string_view key, std::int64_t delta) {
-  const std::size_t index = invoke(OpKind::kIncrement, key, std::to_string(delta));
+  const std::size_t index = log_.invoke(actor_, OpKind::kIncrement, key, std::to_string(delta));
   store::IncrementResult result = store_.increment(key, delta);
-  respond(index, result.status, result.status.ok() ? std::to_string(result.value) : std::string(),
-          result.offset);
+  log_.respond(index, result.status,
+               result.status.ok() ? std::to_string(result.value) : std::string(), result.offset);
   return result;
 }
 

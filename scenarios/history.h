@@ -1,10 +1,13 @@
 // The history of one execution: every store operation's invocation and response, in order.
 //
-// Actors run one at a time, so a plain logical clock (incremented at every invocation and every
-// response) orders all events of the execution; oracles and, later, the linearizability checker
-// read it. ActorContext is the handle a scenario body uses: it calls the store and records.
+// Actors record into a HistoryLog laid out in the engine's scratch memory, which every process of
+// the execution shares; actors run one at a time, so a plain logical clock (incremented at every
+// invocation and every response) orders all events. After the execution the harness side reads the
+// log back as a History for the oracle. ActorContext is the handle a scenario body uses: it calls
+// the store and records.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -16,7 +19,7 @@
 
 namespace interleave::scenarios {
 
-enum class OpKind { kPut, kGet, kDel, kIncrement };
+enum class OpKind : std::uint8_t { kPut, kGet, kDel, kIncrement };
 std::string_view to_string(OpKind kind);
 
 struct Op {
@@ -36,31 +39,54 @@ struct Op {
 
 struct History {
   std::vector<Op> ops;
-  std::uint64_t clock = 0;
+  bool truncated = false;  // the log was full: later operations were not recorded
 
   // The operations of one kind, in invocation order.
   std::vector<const Op*> of_kind(OpKind kind) const;
 };
 
+// Strings longer than these are recorded cut short.
+inline constexpr std::size_t kKeyCapacity = 64;
+inline constexpr std::size_t kValueCapacity = 256;
+
+// A fixed-size record log in shared memory. Requires: `scratch` is 8-byte aligned and outlives the
+// log; only one actor records at a time (the strict baton guarantees it).
+class HistoryLog {
+ public:
+  explicit HistoryLog(std::span<std::byte> scratch);
+  // Empties the log (before an execution).
+  static void reset(std::span<std::byte> scratch);
+  static History read(std::span<const std::byte> scratch);
+
+  // Records an invocation; returns its index (or npos when the log is full).
+  std::size_t invoke(int actor, OpKind kind, std::string_view key, std::string_view input);
+  void respond(std::size_t index, const store::Status& status, std::string_view output,
+               std::uint64_t offset);
+
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  struct Record;
+  struct Header;
+  Header* header_;
+  Record* records_;
+};
+
 class ActorContext {
  public:
-  ActorContext(History& history, store::Store& store, int actor, std::span<Mutex> locks)
-      : history_(history), store_(store), actor_(actor), locks_(locks) {}
+  ActorContext(HistoryLog& log, store::Store& store, int actor, std::span<Mutex> locks)
+      : log_(log), store_(store), actor_(actor), locks_(locks) {}
 
   store::PutResult put(std::string_view key, std::string_view value);
   store::GetResult get(std::string_view key);
   store::Status del(std::string_view key);
   store::IncrementResult increment(std::string_view key, std::int64_t delta = 1);
   int actor() const { return actor_; }
-  // Locks owned by the execution, for scenarios that exercise locking itself (named "a", "b").
+  // Locks owned by the process's instance, for scenarios that exercise locking itself ("a", "b").
   Mutex& lock(std::size_t i) { return locks_[i]; }
 
  private:
-  std::size_t invoke(OpKind kind, std::string_view key, std::string input);
-  void respond(std::size_t index, const store::Status& status, std::string output,
-               std::uint64_t offset);
-
-  History& history_;
+  HistoryLog& log_;
   store::Store& store_;
   int actor_;
   std::span<Mutex> locks_;

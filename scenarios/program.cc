@@ -1,11 +1,77 @@
 #include "scenarios/program.h"
 
+#include <array>
+#include <charconv>
 #include <stdexcept>
 
 #include "fmt/format.h"
 #include "scenarios/registry.h"
 
 namespace interleave::scenarios {
+namespace {
+
+// Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <data directory>".
+std::string encode_spec(const Target& t, const std::filesystem::path& dir) {
+  return fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), store::to_string(t.variant),
+                     to_string(t.mode), t.sizes.actors, t.sizes.ops, t.sizes.processes,
+                     dir.string());
+}
+
+int parse_int(std::string_view text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw std::runtime_error(fmt::format("bad number '{}' in a program spec", text));
+  }
+  return value;
+}
+
+std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec) {
+  std::array<std::string_view, 7> fields;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::size_t space = i + 1 < fields.size() ? spec.find(' ') : spec.size();
+    if (space == std::string_view::npos) throw std::runtime_error("truncated program spec");
+    fields[i] = spec.substr(0, space);
+    spec.remove_prefix(std::min(spec.size(), space + 1));
+  }
+  Target t;
+  t.scenario = find_scenario(fields[0]);
+  const auto variant = store::parse_variant(fields[1]);
+  const auto mode = parse_mode(fields[2]);
+  if (t.scenario == nullptr || !variant || !mode) throw std::runtime_error("bad program spec");
+  t.variant = *variant;
+  t.mode = *mode;
+  t.sizes = Sizes{parse_int(fields[3]), parse_int(fields[4]), parse_int(fields[5])};
+  return {t, std::filesystem::path(fields[6])};
+}
+
+// One process's part of an execution: its own store on the shared data directory.
+class ScenarioInstance final : public ProcessInstance {
+ public:
+  ScenarioInstance(std::string_view spec, std::span<std::byte> scratch) : log_(scratch) {
+    auto [target, dir] = decode_spec(spec);
+    target_ = target;
+    store::OpenResult opened = store::open_store(target_.variant, dir);
+    if (!opened.status.ok()) {
+      throw std::runtime_error(
+          fmt::format("cannot open the store in {}: {}", dir.string(), opened.status.to_string()));
+    }
+    store_ = std::move(opened.store);
+  }
+
+  void body(int actor) override {
+    ActorContext ctx(log_, *store_, actor, locks_);
+    target_.scenario->body(ctx, target_.sizes);
+  }
+
+ private:
+  Target target_;
+  HistoryLog log_;
+  std::unique_ptr<store::Store> store_;
+  std::array<Mutex, 2> locks_{Mutex("a"), Mutex("b")};
+};
+
+}  // namespace
 
 ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
   store::OpenResult opened = store::open_store(target.variant, dir_.path());
@@ -13,31 +79,37 @@ ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
     throw std::runtime_error(fmt::format("cannot open a store in {}: {}", dir_.path().string(),
                                          opened.status.to_string()));
   }
-  store_ = std::move(opened.store);
-  target_.scenario->setup(*store_, target_.sizes);
+  target_.scenario->setup(*opened.store, target_.sizes);
 }
 
-void ScenarioProgram::body(int actor) {
-  ActorContext ctx(history_, *store_, actor, locks_);
-  target_.scenario->body(ctx, target_.sizes);
-}
+std::string ScenarioProgram::spec() const { return encode_spec(target_, dir_.path()); }
 
-Verdict ScenarioProgram::judge(const ExecutionResult&) {
-  const CheckInput input{history_, *store_, dir_.path(), target_.variant, target_.sizes};
+void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(scratch); }
+
+Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
+  const History history = HistoryLog::read(scratch);
+  store::OpenResult recovered = store::open_store(target_.variant, dir_.path());
+  const CheckInput input{history,         recovered.store.get(), dir_.path(),
+                         target_.variant, target_.mode,          target_.sizes};
   Verdict verdict = target_.scenario->check(input);
   if (!verdict.passed()) return verdict;
   // Whatever the scenario checks, the log the actors left must recover cleanly.
-  const store::OpenResult reopened = store::open_store(target_.variant, dir_.path());
-  if (!reopened.status.ok()) {
+  if (!recovered.status.ok()) {
     return Verdict::fail(BugKind::kCorruption,
                          fmt::format("recovery of {} after the execution failed: {}",
-                                     store::kDataFileName, reopened.status.to_string()));
+                                     store::kDataFileName, recovered.status.to_string()));
   }
   return Verdict::pass();
 }
 
 ProgramFactory factory_for(const Target& target) {
   return [target] { return std::make_unique<ScenarioProgram>(target); };
+}
+
+InstanceFactory scenario_instances() {
+  return [](std::string_view spec, int, std::span<std::byte> scratch) {
+    return std::make_unique<ScenarioInstance>(spec, scratch);
+  };
 }
 
 Schedule schedule_for(const Target& target, std::vector<int> decisions) {
@@ -47,8 +119,16 @@ Schedule schedule_for(const Target& target, std::vector<int> decisions) {
   s.mode = to_string(target.mode);
   s.sizes = {{'a', static_cast<std::uint32_t>(target.sizes.actors)},
              {'o', static_cast<std::uint32_t>(target.sizes.ops)}};
+  if (target.mode == Mode::kMixed) {
+    s.sizes.emplace_back('p', static_cast<std::uint32_t>(target.sizes.processes));
+  }
   s.decisions = std::move(decisions);
   return s;
+}
+
+std::optional<std::string> check_target(const Target& t) {
+  if (auto bad = t.scenario->check_sizes(t.sizes)) return bad;
+  return check_mode_sizes(t.mode, t.sizes);
 }
 
 bool target_of(const Schedule& schedule, Target* out, std::string* error) {
@@ -67,7 +147,8 @@ bool target_of(const Schedule& schedule, Target* out, std::string* error) {
     t.mode = *mode;
     t.sizes.actors = static_cast<int>(schedule.size('a', 0));
     t.sizes.ops = static_cast<int>(schedule.size('o', 0));
-    if (auto bad = t.scenario->check_sizes(t.sizes)) {
+    t.sizes.processes = static_cast<int>(schedule.size('p', 1));
+    if (auto bad = check_target(t)) {
       *error = "the schedule's sizes do not fit: " + *bad;
     } else {
       *out = t;
@@ -75,10 +156,6 @@ bool target_of(const Schedule& schedule, Target* out, std::string* error) {
     }
   }
   return false;
-}
-
-std::string replay_command(const Schedule& schedule) {
-  return "interleave replay --schedule " + encode_token(schedule);
 }
 
 }  // namespace interleave::scenarios

@@ -1,8 +1,8 @@
-// Running a scenario against a store variant: the Program the harness executes, and the mapping
-// between a run's target and its schedule token.
+// Running a scenario against a store variant in a mode: the Program the engine executes (harness
+// side), the ProcessInstance each process builds from its spec, and the mapping between a run's
+// target and its schedule token.
 #pragma once
 
-#include <array>
 #include <memory>
 #include <string>
 
@@ -21,35 +21,37 @@ struct Target {
   Sizes sizes;
 };
 
-// One execution of a target: a fresh data directory, the store opened on it, the scenario's setup
-// done. judge() runs the scenario's check, then requires that recovery of the log succeeds.
+// One execution of a target, harness side: a fresh data directory with the scenario's setup done
+// (through a store opened and closed here). judge() reads the history the actors recorded, reopens
+// the log (recovery) for the scenario's check, and reports corruption if recovery fails.
 class ScenarioProgram final : public Program {
  public:
   // Throws std::runtime_error when the data directory or the store cannot be set up.
   explicit ScenarioProgram(const Target& target);
-  int actors() const override { return target_.sizes.actors; }
-  void body(int actor) override;
-  Verdict judge(const ExecutionResult& result) override;
-  const History& history() const { return history_; }
+  Topology topology() const override { return topology_of(target_.mode, target_.sizes); }
+  std::string spec() const override;
+  void begin(std::span<std::byte> scratch) override;
+  Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override;
 
  private:
   Target target_;
   DataDir dir_;
-  std::unique_ptr<store::Store> store_;
-  History history_;
-  std::array<Mutex, 2> locks_{Mutex("a"), Mutex("b")};
 };
 
 ProgramFactory factory_for(const Target& target);
+
+// The factory every engine running scenario programs is built with: parses a ScenarioProgram's
+// spec and opens that process's own store on the data directory.
+InstanceFactory scenario_instances();
 
 // The schedule that replays `decisions` of `target`.
 Schedule schedule_for(const Target& target, std::vector<int> decisions);
 
 // The target a schedule names. Returns false with a one-line error for unknown names or sizes the
-// scenario rejects.
+// scenario or mode rejects.
 bool target_of(const Schedule& schedule, Target* out, std::string* error);
 
-// "interleave replay --schedule <token>".
-std::string replay_command(const Schedule& schedule);
+// Rejects a target whose sizes its scenario or mode cannot run (returns the reason).
+std::optional<std::string> check_target(const Target& target);
 
 }  // namespace interleave::scenarios

@@ -1,17 +1,17 @@
 #include "scenarios/registry.h"
 
-#include <array>
+#include <vector>
 
 namespace interleave::scenarios {
 
 std::span<const Scenario* const> all_scenarios() {
-  static const std::array<const Scenario*, 4> kAll{
-      &lost_update_scenario(),
-      &duplicate_offsets_scenario(),
-      &torn_read_scenario(),
-      &lock_order_inversion_scenario(),
-  };
-  return kAll;
+  static const std::vector<const Scenario*> all = [] {
+    std::vector<const Scenario*> out{&lost_update_scenario(), &duplicate_offsets_scenario(),
+                                     &torn_read_scenario(), &lock_order_inversion_scenario()};
+    for (const Scenario* s : fault_scenarios()) out.push_back(s);
+    return out;
+  }();
+  return all;
 }
 
 const Scenario* find_scenario(std::string_view name) {

@@ -12,6 +12,8 @@ const Scenario& lost_update_scenario();
 const Scenario& duplicate_offsets_scenario();
 const Scenario& torn_read_scenario();
 const Scenario& lock_order_inversion_scenario();
+// crash-segv, crash-abort, crash-throw, hang-spin (test only).
+std::span<const Scenario* const> fault_scenarios();
 
 // Every scenario, the matrix ones first, then the test-only ones.
 std::span<const Scenario* const> all_scenarios();

@@ -10,6 +10,10 @@ std::string_view to_string(Mode mode) {
   switch (mode) {
     case Mode::kThreads:
       return "threads";
+    case Mode::kProcesses:
+      return "processes";
+    case Mode::kMixed:
+      return "mixed";
   }
   return "?";
 }
@@ -22,8 +26,30 @@ std::optional<Mode> parse_mode(std::string_view name) {
 }
 
 std::span<const Mode> all_modes() {
-  static constexpr std::array kModes{Mode::kThreads};
+  static constexpr std::array kModes{Mode::kThreads, Mode::kProcesses, Mode::kMixed};
   return kModes;
+}
+
+Sizes default_sizes(Mode mode) { return mode == Mode::kMixed ? Sizes{4, 2, 2} : Sizes{2, 2, 1}; }
+
+Topology topology_of(Mode mode, const Sizes& sizes) {
+  switch (mode) {
+    case Mode::kThreads:
+      return Topology{true, 1, sizes.actors};
+    case Mode::kProcesses:
+      return Topology{false, sizes.actors, 1};
+    case Mode::kMixed:
+      return Topology{false, sizes.processes, sizes.actors / sizes.processes};
+  }
+  return {};
+}
+
+std::optional<std::string> check_mode_sizes(Mode mode, const Sizes& sizes) {
+  if (mode == Mode::kMixed && (sizes.processes < 1 || sizes.actors % sizes.processes != 0)) {
+    return fmt::format("mixed mode needs the {} actors spread evenly over {} processes",
+                       sizes.actors, sizes.processes);
+  }
+  return std::nullopt;
 }
 
 std::string_view to_string(Expect expect) { return expect == Expect::kBug ? "bug" : "clean"; }

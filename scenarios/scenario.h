@@ -10,33 +10,48 @@
 #include <span>
 #include <string_view>
 
+#include "harness/program.h"
 #include "harness/verdict.h"
 #include "scenarios/history.h"
 #include "store/store.h"
 
 namespace interleave::scenarios {
 
-// How the actors are deployed. Threads: one process, one store instance shared by every actor.
-enum class Mode { kThreads };
+// How the actors are deployed (DESIGN.md):
+//   threads    one process; every actor a thread sharing one store instance (a thread pool)
+//   processes  every actor a forked process with its own store instance (--workers N)
+//   mixed      P processes x T threads; the threads of a process share its store instance
+enum class Mode { kThreads, kProcesses, kMixed };
 std::string_view to_string(Mode mode);
 std::optional<Mode> parse_mode(std::string_view name);
 std::span<const Mode> all_modes();
 
 struct Sizes {
   int actors = 2;
-  int ops = 2;  // operations per actor
+  int ops = 2;        // operations per actor
+  int processes = 1;  // mixed mode only: the actors are spread evenly over this many processes
+  bool operator==(const Sizes&) const = default;
 };
+
+// The default sizes of a mode: 2 actors x 2 ops; mixed: 2 processes x 2 threads x 2 ops.
+Sizes default_sizes(Mode mode);
+// Where the actors of `mode` at `sizes` run. Requires: valid_sizes(mode, sizes).
+Topology topology_of(Mode mode, const Sizes& sizes);
+// Rejects sizes a mode cannot run (returns the reason).
+std::optional<std::string> check_mode_sizes(Mode mode, const Sizes& sizes);
 
 enum class Expect { kBug, kClean };
 std::string_view to_string(Expect expect);
 
-// What the final check sees: the history, the store the actors used, and the data directory (to
-// reopen the log and check what recovery makes of it).
+// What the final check sees: the history, and the store as recovery rebuilds it from the data
+// directory after every actor finished (null when recovery failed: the judge then reports
+// corruption unless the scenario found its own bug first).
 struct CheckInput {
   const History& history;
-  store::Store& live;
+  store::Store* recovered;
   const std::filesystem::path& dir;
   store::Variant variant;
+  Mode mode;
   Sizes sizes;
 };
 
@@ -45,18 +60,16 @@ class Scenario {
   virtual ~Scenario() = default;
   virtual std::string_view name() const = 0;
   virtual std::string_view summary() const = 0;
-  virtual Sizes default_sizes() const { return {}; }
   // Test-only scenarios (faults, deadlocks) are listed apart and left out of the matrix.
   virtual bool test_only() const { return false; }
   // The bug this scenario is built to find.
   virtual BugKind finds() const = 0;
-  // Whether the scenario is expected to find a bug on `variant` in `mode`. Sizes beyond the
-  // defaults do not change the expectation.
+  // Whether the scenario is expected to find a bug on `variant` in `mode`, at the default sizes.
   virtual Expect expect(store::Variant variant, Mode mode) const = 0;
   // Rejects sizes the scenario cannot run (returns the reason).
   virtual std::optional<std::string> check_sizes(const Sizes& sizes) const;
 
-  // Runs uncontrolled before the actors start, on the store they will use.
+  // Runs uncontrolled on the harness side before the actors start (their stores open afterwards).
   virtual void setup(store::Store& store, const Sizes& sizes) const {}
   // One actor's work; runs under control.
   virtual void body(ActorContext& ctx, const Sizes& sizes) const = 0;

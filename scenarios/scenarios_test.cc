@@ -1,6 +1,9 @@
+#include <signal.h>
+
 #include <set>
 
 #include "gtest/gtest.h"
+#include "harness/engine.h"
 #include "harness/explore.h"
 #include "harness/schedule.h"
 #include "scenarios/program.h"
@@ -15,8 +18,12 @@ constexpr std::uint64_t kCleanBudget = 1500;  // ThreadSanitizer runs several ti
 constexpr std::uint64_t kCleanBudget = 3000;
 #endif
 
-Target target(const Scenario& s, store::Variant v) {
-  return Target{&s, v, Mode::kThreads, s.default_sizes()};
+Target target(const Scenario& s, store::Variant v, Mode m = Mode::kThreads) {
+  return Target{&s, v, m, default_sizes(m)};
+}
+
+Engine engine_for(const Target& t, EngineOptions options = {}) {
+  return Engine(topology_of(t.mode, t.sizes), scenario_instances(), options);
 }
 
 std::vector<const Scenario*> matrix_scenarios() {
@@ -27,14 +34,22 @@ std::vector<const Scenario*> matrix_scenarios() {
   return out;
 }
 
+std::size_t count_data_dirs() {
+  std::size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(DataDir::base())) {
+    n += entry.path().filename().string().rfind("interleave-", 0) == 0;
+  }
+  return n;
+}
+
 TEST(Scenarios, UnlockedStoreShowsEachScenariosBugForEverySeedAndStrategy) {
-  ThreadsBackend backend;
   for (const Scenario* s : matrix_scenarios()) {
+    const Target t = target(*s, store::Variant::kUnlocked);
+    Engine engine = engine_for(t);
     for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
       for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-        const Target t = target(*s, store::Variant::kUnlocked);
         const ExploreReport report =
-            explore(factory_for(t), {.strategy = kind, .seed = seed, .executions = 100}, backend);
+            explore(factory_for(t), {.strategy = kind, .seed = seed, .executions = 100}, engine);
         ASSERT_TRUE(report.failure.has_value())
             << s->name() << " " << to_string(kind) << " seed " << seed;
         EXPECT_EQ(report.verdict.bug, s->finds()) << s->name() << " " << to_string(kind) << " seed "
@@ -45,47 +60,50 @@ TEST(Scenarios, UnlockedStoreShowsEachScenariosBugForEverySeedAndStrategy) {
 }
 
 TEST(Scenarios, MutexStoreIsCleanInThreadsMode) {
-  ThreadsBackend backend;
   for (const Scenario* s : matrix_scenarios()) {
-    ASSERT_EQ(s->expect(store::Variant::kMutex, Mode::kThreads), Expect::kClean);
+    const Target t = target(*s, store::Variant::kMutex);
+    ASSERT_EQ(s->expect(t.variant, t.mode), Expect::kClean);
+    Engine engine = engine_for(t);
     for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
-      const ExploreReport report =
-          explore(factory_for(target(*s, store::Variant::kMutex)),
-                  {.strategy = kind, .seed = 1, .executions = kCleanBudget}, backend);
+      const ExploreReport report = explore(
+          factory_for(t), {.strategy = kind, .seed = 1, .executions = kCleanBudget}, engine);
       EXPECT_TRUE(report.verdict.passed()) << s->name() << ": " << report.verdict.message;
       EXPECT_EQ(report.stats.executions, kCleanBudget);
     }
   }
 }
 
-TEST(Scenarios, EveryFailureReplaysFromItsTokenToTheSameVerdictAndTrace) {
-  ThreadsBackend backend;
-  for (const Scenario* s : all_scenarios()) {
-    const Target t = target(*s, store::Variant::kUnlocked);
-    const ExploreReport found = explore(factory_for(t), {.seed = 4}, backend);
-    ASSERT_TRUE(found.failure.has_value()) << s->name();
-    const std::string token = encode_token(schedule_for(t, found.failure->result.decisions()));
-    Schedule parsed;
-    std::string error;
-    ASSERT_TRUE(parse_token(token, &parsed, &error)) << error;
-    Target replayed_target;
-    ASSERT_TRUE(target_of(parsed, &replayed_target, &error)) << error;
-    EXPECT_EQ(replayed_target.scenario, s);
-    for (int round = 0; round < 2; ++round) {
-      const ExploreReport replayed =
-          replay(factory_for(replayed_target), parsed.decisions, backend);
-      EXPECT_FALSE(replayed.error.has_value()) << *replayed.error;
-      EXPECT_EQ(replayed.verdict, found.verdict) << s->name();
-      ASSERT_TRUE(replayed.failure.has_value());
-      EXPECT_EQ(replayed.failure->result.trace, found.failure->result.trace) << s->name();
+TEST(Scenarios, EveryFailureInEveryModeReplaysFromItsTokenToTheSameVerdictAndTrace) {
+  for (Mode mode : all_modes()) {
+    for (const Scenario* s : matrix_scenarios()) {
+      const Target t = target(*s, store::Variant::kUnlocked, mode);
+      if (s->expect(t.variant, mode) != Expect::kBug) continue;
+      Engine engine = engine_for(t);
+      const ExploreReport found = explore(factory_for(t), {.seed = 4}, engine);
+      ASSERT_TRUE(found.failure.has_value()) << s->name() << " " << to_string(mode);
+      const std::string token = encode_token(schedule_for(t, found.failure->result.decisions()));
+      Schedule parsed;
+      std::string error;
+      ASSERT_TRUE(parse_token(token, &parsed, &error)) << error;
+      Target replayed_target;
+      ASSERT_TRUE(target_of(parsed, &replayed_target, &error)) << error;
+      EXPECT_EQ(replayed_target.sizes, t.sizes);
+      for (int round = 0; round < 2; ++round) {
+        const ExploreReport replayed =
+            replay(factory_for(replayed_target), parsed.decisions, engine);
+        EXPECT_FALSE(replayed.error.has_value()) << *replayed.error;
+        EXPECT_EQ(replayed.verdict, found.verdict) << s->name() << " " << to_string(mode);
+        ASSERT_TRUE(replayed.failure.has_value());
+        EXPECT_EQ(replayed.failure->result.trace, found.failure->result.trace) << s->name();
+      }
     }
   }
 }
 
 TEST(Scenarios, LockOrderInversionIsADeadlock) {
-  ThreadsBackend backend;
-  const ExploreReport report = explore(
-      factory_for(target(lock_order_inversion_scenario(), store::Variant::kMutex)), {}, backend);
+  const Target t = target(lock_order_inversion_scenario(), store::Variant::kMutex);
+  Engine engine = engine_for(t);
+  const ExploreReport report = explore(factory_for(t), {}, engine);
   ASSERT_TRUE(report.failure.has_value());
   EXPECT_EQ(report.verdict.bug, BugKind::kDeadlock);
   EXPECT_NE(report.verdict.message.find("waits for lock:"), std::string::npos)
@@ -93,28 +111,60 @@ TEST(Scenarios, LockOrderInversionIsADeadlock) {
 }
 
 TEST(Scenarios, LargerSizesStillFindTheBug) {
-  ThreadsBackend backend;
   for (const Scenario* s : matrix_scenarios()) {
     Target t = target(*s, store::Variant::kUnlocked);
     t.sizes = {.actors = 3, .ops = 3};
-    const ExploreReport report = explore(factory_for(t), {.seed = 1}, backend);
+    Engine engine = engine_for(t);
+    const ExploreReport report = explore(factory_for(t), {.seed = 1}, engine);
     EXPECT_EQ(report.verdict.bug, s->finds()) << s->name();
   }
 }
 
-TEST(Scenarios, ExecutionsLeaveNoDataDirectoryBehind) {
-  auto count_dirs = [] {
-    std::size_t n = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(DataDir::base())) {
-      n += entry.path().filename().string().rfind("interleave-", 0) == 0;
+struct FaultCase {
+  const char* scenario;
+  BugKind kind;
+  const char* needle;
+};
+
+TEST(Scenarios, ActorsThatCrashOrHangInProcessesModeAreReportedAndExplorationGoesOn) {
+  const std::size_t dirs_before = count_data_dirs();
+  for (const FaultCase& c : {FaultCase{"crash-segv", BugKind::kCrash, "killed by SIGSEGV"},
+                             FaultCase{"crash-abort", BugKind::kCrash, "killed by SIGABRT"},
+                             FaultCase{"crash-throw", BugKind::kCrash, "injected failure"},
+                             FaultCase{"hang-spin", BugKind::kHang, "no yield point"}}) {
+    const Target t = target(*find_scenario(c.scenario), store::Variant::kSafe, Mode::kProcesses);
+    std::vector<pid_t> pids;
+    {
+      Engine engine = engine_for(t, {.limits = {.hang_timeout = std::chrono::milliseconds(300)}});
+      // Every execution fails; all three run, each on fresh workers where one died.
+      const ExploreReport report =
+          explore(factory_for(t), {.executions = 3, .stop_at_first_bug = false}, engine);
+      EXPECT_EQ(report.stats.executions, 3u) << c.scenario;
+      ASSERT_TRUE(report.failure.has_value()) << c.scenario;
+      EXPECT_EQ(report.verdict.bug, c.kind) << c.scenario;
+      EXPECT_NE(report.verdict.message.find(c.needle), std::string::npos)
+          << c.scenario << ": " << report.verdict.message;
+      pids = engine.worker_pids();
+      // The failing schedule replays to the same verdict.
+      const ExploreReport replayed =
+          replay(factory_for(t), report.failure->result.decisions(), engine);
+      EXPECT_EQ(replayed.verdict.bug, c.kind) << c.scenario;
     }
-    return n;
-  };
-  const std::size_t before = count_dirs();
-  ThreadsBackend backend;
-  explore(factory_for(target(lost_update_scenario(), store::Variant::kMutex)), {.executions = 50},
-          backend);
-  EXPECT_EQ(count_dirs(), before);
+    for (pid_t pid : pids) {
+      EXPECT_TRUE(::kill(pid, 0) != 0 && errno == ESRCH) << c.scenario << " left pid " << pid;
+    }
+  }
+  EXPECT_EQ(count_data_dirs(), dirs_before);
+}
+
+TEST(Scenarios, ExecutionsLeaveNoDataDirectoryBehind) {
+  const std::size_t before = count_data_dirs();
+  for (Mode mode : all_modes()) {
+    const Target t = target(lost_update_scenario(), store::Variant::kSafe, mode);
+    Engine engine = engine_for(t);
+    explore(factory_for(t), {.executions = 30}, engine);
+  }
+  EXPECT_EQ(count_data_dirs(), before);
 }
 
 TEST(Scenarios, TokensWithUnknownNamesOrBadSizesAreRejected) {
@@ -124,6 +174,10 @@ TEST(Scenarios, TokensWithUnknownNamesOrBadSizesAreRejected) {
   s.sizes = {{'a', 1}, {'o', 2}};
   EXPECT_FALSE(target_of(s, &t, &error));
   EXPECT_NE(error.find("at least 2 actors"), std::string::npos) << error;
+  s.sizes = {{'a', 3}, {'o', 2}, {'p', 2}};
+  s.mode = "mixed";
+  EXPECT_FALSE(target_of(s, &t, &error));
+  EXPECT_NE(error.find("evenly"), std::string::npos) << error;
   s.store = "nope";
   EXPECT_FALSE(target_of(s, &t, &error));
   EXPECT_NE(error.find("unknown store 'nope'"), std::string::npos) << error;
