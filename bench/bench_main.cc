@@ -1,9 +1,17 @@
-// Benchmarks of the threads backend, measured side by side in one run:
-//   (a) the one-way cost of a controlled handoff vs a raw futex ping-pong between two threads, both
-//       pinned to one core, and their ratio (target: within 1.5x);
-//   (b) executions per second of lost-update 2x2 on `unlocked` and `mutex` (target: >= 5,000/s).
+// Benchmarks of the engine, measured side by side in one run:
+//   threads:   the one-way cost of a controlled handoff vs a raw futex ping-pong between two
+//   threads
+//              (same core, as specified, and free to use both cores), and executions per second of
+//              lost-update 2x2 on `unlocked` and `mutex` (target: >= 5,000/s);
+//   processes: the controlled handoff between two worker processes vs a raw futex ping-pong between
+//              two processes over shared memory (target: within 1.5x), and executions per second of
+//              lost-update 2x2 with persistent workers vs a fork per execution (target: >= 5x and
+//              >= 1,500/s).
 // Data directories go to /dev/shm when it exists (scenarios::DataDir).
 #include <sched.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -11,6 +19,8 @@
 #include <thread>
 
 #include "benchmark/benchmark.h"
+#include "fmt/format.h"
+#include "harness/engine.h"
 #include "harness/explore.h"
 #include "harness/futex.h"
 #include "harness/seam.h"
@@ -21,48 +31,74 @@
 namespace interleave {
 namespace {
 
-void pin_to_cpu0() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(0, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
+constexpr std::int64_t kRounds = 20'000;
 
-void unpin() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
-
-// Two threads, each sleeping on its own futex word, pass a token back and forth: the floor for any
-// futex-based baton.
-void BM_RawFutexPingPong(benchmark::State& state) {
-  pin_to_cpu0();
-  std::atomic<std::uint32_t> words[2] = {0, 0};
-  std::atomic<bool> done{false};
-  const std::int64_t rounds = 20'000;
-  auto pass = [&](int me) {
-    for (std::int64_t i = 0; i < rounds; ++i) {
-      while (words[me].load(std::memory_order_acquire) == 0) detail::futex_wait(&words[me], 0);
-      words[me].store(0, std::memory_order_relaxed);
-      words[1 - me].store(1, std::memory_order_release);
-      detail::futex_wake(&words[1 - me]);
-    }
-  };
-  for (auto _ : state) {
-    std::thread peer(pass, 1);
-    words[0].store(1);
-    pass(0);
-    peer.join();
-    words[0].store(0);
-    words[1].store(0);
+class Pinned {
+ public:
+  explicit Pinned(bool pin) : pin_(pin) {
+    if (!pin_) return;
+    sched_getaffinity(0, sizeof saved_, &saved_);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    sched_setaffinity(0, sizeof one, &one);
   }
-  (void)done;
+  ~Pinned() {
+    if (pin_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+
+ private:
+  bool pin_;
+  cpu_set_t saved_;
+};
+
+// Passes a token back and forth `kRounds` times between words[0] and words[1].
+void ping_pong(std::atomic<std::uint32_t>* words, int me) {
+  for (std::int64_t i = 0; i < kRounds; ++i) {
+    while (words[me].load(std::memory_order_acquire) == 0) detail::futex_wait(&words[me], 0);
+    words[me].store(0, std::memory_order_relaxed);
+    words[1 - me].store(1, std::memory_order_release);
+    detail::futex_wake(&words[1 - me]);
+  }
+}
+
+void set_per_handoff(benchmark::State& state, double handoffs) {
   state.counters["ns_per_handoff"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * 2 * rounds),
-                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  unpin();
+      benchmark::Counter(handoffs, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// The floor for any futex baton: two threads, each sleeping on its own word. Arg 1: same core.
+void BM_RawFutexThreads(benchmark::State& state) {
+  Pinned pinned(state.range(0) == 1);
+  std::atomic<std::uint32_t> words[2] = {0, 0};
+  for (auto _ : state) {
+    std::thread peer(ping_pong, words, 1);
+    words[0].store(1);
+    ping_pong(words, 0);
+    peer.join();
+    words[0] = words[1] = 0;
+  }
+  set_per_handoff(state, static_cast<double>(state.iterations() * 2 * kRounds));
+}
+
+// The same between two processes over a MAP_SHARED mapping.
+void BM_RawFutexProcesses(benchmark::State& state) {
+  Pinned pinned(state.range(0) == 1);
+  void* mem = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  auto* words = new (mem) std::atomic<std::uint32_t>[2] { 0, 0 };
+  for (auto _ : state) {
+    const pid_t child = fork();
+    if (child == 0) {
+      ping_pong(words, 1);
+      _exit(0);
+    }
+    words[0].store(1);
+    ping_pong(words, 0);
+    waitpid(child, nullptr, 0);
+    words[0] = words[1] = 0;
+  }
+  munmap(mem, 4096);
+  set_per_handoff(state, static_cast<double>(state.iterations() * 2 * kRounds));
 }
 
 // Always hands the baton to the other actor: every decision is a handoff.
@@ -76,53 +112,109 @@ class Alternate final : public Strategy {
     }
     return p.runnable.front();
   }
+  Strategy* clone_into(std::span<std::byte> storage) const override {
+    return clone_plain(*this, storage);
+  }
 };
 
-void BM_ControlledHandoff(benchmark::State& state) {
-  pin_to_cpu0();
-  ThreadsBackend backend;
+class PingProgram final : public Program {
+ public:
+  explicit PingProgram(Topology t) : topology_(t) {}
+  Topology topology() const override { return topology_; }
+  std::string spec() const override { return {}; }
+  Verdict judge(const ExecutionResult&, std::span<const std::byte>) override {
+    return Verdict::pass();
+  }
+
+ private:
+  Topology topology_;
+};
+
+class PingInstance final : public ProcessInstance {
+ public:
+  void body(int) override {
+    for (std::int64_t i = 0; i < kRounds; ++i) yield_point("ping");
+  }
+};
+
+// Arg 0: the engine's default (spin briefly, then sleep); 1: never spin (futex only); 2: never
+// spin, everything on one core (comparable to the same-core raw ping-pong).
+void controlled_handoff(benchmark::State& state, Topology topology) {
+  const int mode = static_cast<int>(state.range(0));
+  Pinned pinned(mode == 2);
+  if (mode != 0) ::setenv("INTERLEAVE_SPINS", "0", 1);
+  Engine engine(topology, [](std::string_view, int, std::span<std::byte>) {
+    return std::make_unique<PingInstance>();
+  });
+  ::unsetenv("INTERLEAVE_SPINS");
   Alternate strategy;
-  const int yields = 20'000;
-  std::uint64_t handoffs = 0;
-  const ActorBody body = [&](int) {
-    for (int i = 0; i < yields; ++i) yield_point("ping");
-  };
+  PingProgram program(topology);
+  double handoffs = 0;
   for (auto _ : state) {
     strategy.begin_execution(0, 2);
-    handoffs += backend.run(2, body, strategy).handoffs;
+    handoffs += static_cast<double>(engine.run(program, strategy).handoffs);
   }
-  state.counters["ns_per_handoff"] = benchmark::Counter(
-      static_cast<double>(handoffs), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  unpin();
+  set_per_handoff(state, handoffs);
 }
 
-void executions_per_second(benchmark::State& state, store::Variant variant) {
-  const scenarios::Target target{
-      &scenarios::lost_update_scenario(), variant, scenarios::Mode::kThreads, {2, 2}};
-  ThreadsBackend backend;
-  std::uint64_t executions = 0;
+void BM_ControlledHandoffThreads(benchmark::State& state) {
+  controlled_handoff(state, Topology{true, 1, 2});
+}
+void BM_ControlledHandoffProcesses(benchmark::State& state) {
+  controlled_handoff(state, Topology{false, 2, 1});
+}
+
+void executions_per_second(benchmark::State& state, store::Variant variant, scenarios::Mode mode,
+                           bool persistent) {
+  const scenarios::Target target{&scenarios::lost_update_scenario(), variant, mode,
+                                 scenarios::default_sizes(mode)};
+  Engine engine(scenarios::topology_of(mode, target.sizes), scenarios::scenario_instances(),
+                EngineOptions{.persistent_workers = persistent});
+  double executions = 0;
   std::uint64_t seed = 1;
   for (auto _ : state) {
     const ExploreReport report =
         explore(scenarios::factory_for(target),
-                {.seed = seed++, .executions = 1000, .stop_at_first_bug = false}, backend);
-    executions += report.stats.executions;
+                {.seed = seed++, .executions = persistent ? 500u : 50u, .stop_at_first_bug = false},
+                engine);
+    executions += static_cast<double>(report.stats.executions);
   }
   state.counters["executions_per_second"] =
-      benchmark::Counter(static_cast<double>(executions), benchmark::Counter::kIsRate);
+      benchmark::Counter(executions, benchmark::Counter::kIsRate);
 }
 
-void BM_LostUpdateUnlocked(benchmark::State& state) {
-  executions_per_second(state, store::Variant::kUnlocked);
+void BM_LostUpdateThreadsUnlocked(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kThreads, true);
 }
-void BM_LostUpdateMutex(benchmark::State& state) {
-  executions_per_second(state, store::Variant::kMutex);
+void BM_LostUpdateThreadsMutex(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kMutex, scenarios::Mode::kThreads, true);
+}
+void BM_LostUpdateProcessesPersistent(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kProcesses, true);
+}
+void BM_LostUpdateProcessesForkPerExecution(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kProcesses, false);
 }
 
-BENCHMARK(BM_RawFutexPingPong)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
-BENCHMARK(BM_ControlledHandoff)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
-BENCHMARK(BM_LostUpdateUnlocked)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_LostUpdateMutex)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_RawFutexThreads)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ControlledHandoffThreads)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_RawFutexProcesses)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ControlledHandoffProcesses)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_RawFutexProcesses)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateThreadsUnlocked)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateThreadsMutex)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateProcessesPersistent)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateProcessesForkPerExecution)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Prints as usual and keeps every run's counters for the summary.
 class Collector final : public benchmark::ConsoleReporter {
@@ -130,10 +222,14 @@ class Collector final : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      for (const auto& [name, counter] : run.counters) {
-        values[run.benchmark_name() + "." + name] = counter.value;
-      }
+      for (const auto& [name, counter] : run.counters) values[run.benchmark_name()] = counter.value;
     }
+  }
+  double operator[](const std::string& prefix) const {
+    for (const auto& [name, v] : values) {
+      if (name.rfind(prefix, 0) == 0) return v;
+    }
+    return 0;
   }
   std::map<std::string, double> values;
 };
@@ -144,32 +240,36 @@ class Collector final : public benchmark::ConsoleReporter {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  interleave::Collector collector;
-  benchmark::RunSpecifiedBenchmarks(&collector);
-  auto value = [&](const std::string& key) {
-    for (const auto& [name, v] : collector.values) {
-      if (name.rfind(key, 0) == 0) return v;
+  interleave::Collector c;
+  benchmark::RunSpecifiedBenchmarks(&c);
+  const double raw_same_core = c["BM_RawFutexThreads/1"] * 1e9;
+  const double raw_free = c["BM_RawFutexThreads/0"] * 1e9;
+  const double raw_proc_same_core = c["BM_RawFutexProcesses/1"] * 1e9;
+  const double raw_proc_free = c["BM_RawFutexProcesses/0"] * 1e9;
+  std::printf(
+      "\nsummary (%u hardware threads); one-way handoff in ns, and ratio to the raw futex "
+      "ping-pong in the same placement (target <= 1.5x)\n",
+      std::thread::hardware_concurrency());
+  const char* names[] = {"spin, then sleep (default)", "futex only", "futex only, one core"};
+  for (const char* kind : {"Threads", "Processes"}) {
+    for (int mode = 0; mode < 3; ++mode) {
+      const double controlled = c[fmt::format("BM_ControlledHandoff{}/{}", kind, mode)] * 1e9;
+      const bool same_core = mode == 2;
+      const double raw = std::string(kind) == "Threads"
+                             ? (same_core ? raw_same_core : raw_free)
+                             : (same_core ? raw_proc_same_core : raw_proc_free);
+      std::printf("  %-9s controlled %-27s %8.0f ns; raw %8.0f ns; ratio %.2fx\n", kind,
+                  names[mode], controlled, raw, raw > 0 ? controlled / raw : 0.0);
     }
-    return 0.0;
-  };
-  const double raw = value("BM_RawFutexPingPong");
-  const double controlled = value("BM_ControlledHandoff");
-  std::printf("\nsummary (threads backend, %u hardware threads)\n",
-              std::thread::hardware_concurrency());
-  if (raw > 0 && controlled > 0) {
-    std::printf(
-        "  handoff: controlled %.0f ns, raw futex ping-pong %.0f ns, ratio %.2fx "
-        "(target <= 1.5x)\n",
-        controlled * 1e9, raw * 1e9, controlled / raw);
   }
-  const double unlocked = value("BM_LostUpdateUnlocked");
-  const double mutex = value("BM_LostUpdateMutex");
-  if (unlocked > 0 || mutex > 0) {
-    std::printf(
-        "  lost-update 2x2, threads: unlocked %.0f executions/s, mutex %.0f executions/s "
-        "(target >= 5000)\n",
-        unlocked, mutex);
-  }
+  const double persistent = c["BM_LostUpdateProcessesPersistent"];
+  const double forked = c["BM_LostUpdateProcessesForkPerExecution"];
+  std::printf(
+      "  lost-update 2x2 executions/s: threads unlocked %.0f, threads mutex %.0f "
+      "(target >= 5000); processes %.0f with persistent workers vs %.0f forking per "
+      "execution: %.1fx (target >= 1500/s and >= 5x)\n",
+      c["BM_LostUpdateThreadsUnlocked"], c["BM_LostUpdateThreadsMutex"], persistent, forked,
+      forked > 0 ? persistent / forked : 0.0);
   benchmark::Shutdown();
   return 0;
 }

@@ -1,8 +1,10 @@
 // End-to-end tests of the `interleave` binary: exit codes, JSON shape, replay by token and by seed.
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -183,16 +185,138 @@ TEST(Cli, LockOrderInversionIsReportedAsDeadlockWithAReplayLine) {
       << r.out;
 }
 
-TEST(Cli, MatrixMatchesEveryExpectation) {
+nlohmann::json find_cell(const nlohmann::json& cells, const std::string& scenario,
+                         const std::string& store, const std::string& mode) {
+  for (const auto& cell : cells) {
+    if (cell["scenario"] == scenario && cell["store"] == store && cell["mode"] == mode) return cell;
+  }
+  return nullptr;
+}
+
+TEST(Cli, MatrixCoversEveryModeAndMatchesEveryExpectation) {
   const CliRun r = interleave("matrix --json --executions 300");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const auto j = r.json();
   EXPECT_TRUE(j["all_match"].get<bool>());
-  EXPECT_EQ(j["cells"].size(), 6u);
+  EXPECT_EQ(j["cells"].size(), 3u * 5u * 3u);
   for (const auto& cell : j["cells"]) {
     EXPECT_EQ(cell["expected"], cell["found"]) << cell.dump();
     EXPECT_EQ(cell.contains("replay"), cell["found"] == "bug") << cell.dump();
+    for (const char* key :
+         {"scenario", "store", "mode", "expected", "found", "verdict", "executions"}) {
+      EXPECT_TRUE(cell.contains(key)) << key;
+    }
   }
+  // The cells the deployment table is about.
+  EXPECT_EQ(find_cell(j["cells"], "lost-update", "mutex", "threads")["found"], "clean");
+  EXPECT_EQ(find_cell(j["cells"], "lost-update", "mutex", "processes")["found"], "bug");
+  EXPECT_EQ(find_cell(j["cells"], "lost-update", "flock", "threads")["found"], "bug");
+  EXPECT_EQ(find_cell(j["cells"], "lost-update", "flock", "processes")["found"], "clean");
+  for (const char* mode : {"threads", "processes", "mixed"}) {
+    for (const char* scenario : kScenarios) {
+      EXPECT_EQ(find_cell(j["cells"], scenario, "safe", mode)["found"], "clean")
+          << scenario << mode;
+    }
+  }
+  // Every process-mode and mixed-mode failure replays to the same verdict and trace, twice.
+  for (const auto& cell : j["cells"]) {
+    if (cell["found"] != "bug" || cell["mode"] == "threads") continue;
+    const std::string replay =
+        cell["replay"].get<std::string>().substr(std::string("interleave ").size());
+    const CliRun first = interleave(replay + " --json");
+    const CliRun second = interleave(replay + " --json");
+    ASSERT_EQ(first.code, 1) << replay << first.err;
+    EXPECT_EQ(first.json()["verdict"], cell["verdict"]) << replay;
+    EXPECT_EQ(first.json()["bug"]["trace"], second.json()["bug"]["trace"]) << replay;
+  }
+}
+
+TEST(Cli, ProcessAndMixedFailuresReplayByTokenAndBySeed) {
+  for (const std::string mode : {"--mode processes", "--mode mixed --processes 2 --threads 2"}) {
+    const CliRun found =
+        interleave("explore --scenario duplicate-offsets --store mutex " + mode + " --json");
+    ASSERT_EQ(found.code, 1) << mode << found.err;
+    const auto bug = found.json()["bug"];
+    const CliRun replayed =
+        interleave("replay --schedule " + bug["schedule"].get<std::string>() + " --json");
+    ASSERT_EQ(replayed.code, 1) << replayed.err;
+    EXPECT_EQ(replayed.json()["bug"]["trace"], bug["trace"]);
+    const CliRun by_seed = interleave("explore --scenario duplicate-offsets --store mutex " + mode +
+                                      " --executions 1 --json --seed " +
+                                      std::to_string(bug["execution_seed"].get<std::uint64_t>()));
+    ASSERT_EQ(by_seed.code, 1) << by_seed.err;
+    EXPECT_EQ(by_seed.json()["bug"]["trace"], bug["trace"]);
+  }
+}
+
+// A fresh directory for one run's data directories, and a unique seed to find its processes by.
+struct Isolated {
+  std::string dir;
+  std::string seed;
+  Isolated() {
+    char pattern[] = "/tmp/interleave-cli-XXXXXX";
+    dir = ::mkdtemp(pattern);
+    seed = std::to_string(1'000'000'000ull + static_cast<unsigned>(::getpid()) * 7919ull +
+                          static_cast<unsigned>(++counter) * 104729ull);
+  }
+  std::string env() const { return "INTERLEAVE_TMPDIR=" + dir; }
+  bool empty_dir() const { return std::filesystem::is_empty(dir); }
+  bool processes_left() const {
+    return std::system(("pgrep -f -- '--seed " + seed + "( |$)' >/dev/null").c_str()) == 0;
+  }
+  ~Isolated() { std::filesystem::remove_all(dir); }
+  static inline int counter = 0;
+};
+
+TEST(Cli, CrashingAndHangingActorsAreReportedWithAReplayLineAndLeaveNothingBehind) {
+  for (const auto& [scenario, needle] :
+       std::vector<std::pair<std::string, std::string>>{{"crash-segv", "SIGSEGV"},
+                                                        {"crash-abort", "SIGABRT"},
+                                                        {"crash-throw", "injected failure"},
+                                                        {"hang-spin", "no yield point"}}) {
+    const Isolated run;
+    const CliRun r = interleave(
+        "explore --scenario " + scenario +
+            " --store safe --mode processes --hang-timeout-ms 300 --json --seed " + run.seed,
+        run.env());
+    ASSERT_EQ(r.code, 1) << scenario << r.err;
+    const auto j = r.json();
+    EXPECT_EQ(j["verdict"], scenario == "hang-spin" ? "hang" : "crash");
+    EXPECT_NE(j["bug"]["message"].get<std::string>().find(needle), std::string::npos)
+        << j["bug"]["message"];
+    EXPECT_FALSE(j["bug"]["replay"].get<std::string>().empty());
+    EXPECT_TRUE(run.empty_dir()) << scenario << ": a data directory was left in " << run.dir;
+    EXPECT_FALSE(run.processes_left()) << scenario;
+  }
+}
+
+TEST(Cli, SigintStopsAProcessesExplorationAndLeavesNothingBehind) {
+  const Isolated run;
+  const std::string out = run.dir + ".out";
+  const std::string seed = run.seed;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("INTERLEAVE_TMPDIR", run.dir.c_str(), 1);
+    std::freopen(out.c_str(), "w", stdout);
+    std::freopen(out.c_str(), "a", stderr);
+    ::execl(INTERLEAVE_BINARY, INTERLEAVE_BINARY, "explore", "--scenario", "lost-update", "--store",
+            "safe", "--mode", "processes", "--executions", "100000000", "--seed", seed.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait (bounded) until executions are under way: a data directory exists.
+  for (int i = 0; i < 1000 && run.empty_dir(); ++i) ::usleep(5'000);
+  ASSERT_FALSE(run.empty_dir()) << "the exploration did not start: " << slurp(out);
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << slurp(out);
+  EXPECT_NE(slurp(out).find("interrupted after"), std::string::npos) << slurp(out);
+  EXPECT_FALSE(run.processes_left());
+  EXPECT_TRUE(run.empty_dir());
+  std::remove(out.c_str());
 }
 
 TEST(Cli, InterleaveParamsSupplyFlagsAndAreEchoed) {

@@ -40,27 +40,47 @@ scenarios::Target resolve_target(const ExploreArgs& args) {
     throw UsageError(fmt::format("unknown store '{}' (known: {})", args.store, names_of_stores()));
   }
   const auto mode = scenarios::parse_mode(args.mode);
-  if (!mode) throw UsageError(fmt::format("unknown mode '{}' (known: threads)", args.mode));
+  if (!mode) {
+    throw UsageError(
+        fmt::format("unknown mode '{}' (known: threads, processes, mixed)", args.mode));
+  }
   t.variant = *variant;
   t.mode = *mode;
-  t.sizes = t.scenario->default_sizes();
-  if (args.actors) t.sizes.actors = *args.actors;
+  t.sizes = scenarios::default_sizes(t.mode);
+  if (t.mode == scenarios::Mode::kMixed) {
+    if (args.actors) throw UsageError("mixed mode takes --processes P --threads T, not --actors");
+    t.sizes.processes = args.processes.value_or(t.sizes.processes);
+    t.sizes.actors = t.sizes.processes * args.threads.value_or(t.sizes.actors / 2);
+  } else {
+    if (args.processes || args.threads) {
+      throw UsageError("--processes and --threads apply to --mode mixed; use --actors N");
+    }
+    if (args.actors) t.sizes.actors = *args.actors;
+  }
   if (args.ops) t.sizes.ops = *args.ops;
-  if (auto bad = t.scenario->check_sizes(t.sizes)) throw UsageError(*bad);
+  if (t.sizes.actors < 1 || t.sizes.actors > kMaxActors) {
+    throw UsageError(
+        fmt::format("the number of actors must be in [1, {}], got {}", kMaxActors, t.sizes.actors));
+  }
+  if (auto bad = scenarios::check_target(t)) throw UsageError(*bad);
   return t;
 }
 
 // Prints a report and returns its exit code. After a hang in threads mode an actor thread is stuck
 // in uncontrolled code, so the process exits right here instead of unwinding.
-int finish(const RunInfo& info, const ExploreReport& report, bool json,
-           const ThreadsBackend& backend) {
+int finish(const RunInfo& info, const ExploreReport& report, bool json, const Engine& engine) {
+  if (report.stopped) {
+    std::cerr << fmt::format("interleave: interrupted after {} executions\n",
+                             report.stats.executions);
+    return kExitInterrupted;
+  }
   if (json) {
     std::cout << to_json(info, report).dump(2) << '\n';
   } else {
     std::cout << to_text(info, report);
   }
   const int code = report.error ? kExitUsage : report.failure ? kExitBug : kExitPass;
-  if (!backend.usable()) {
+  if (!engine.usable()) {
     std::cout.flush();
     std::fflush(nullptr);
     std::_Exit(code);
@@ -69,6 +89,16 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json,
 }
 
 }  // namespace
+
+std::atomic<bool>& stop_flag() {
+  static std::atomic<bool> stop{false};
+  return stop;
+}
+
+Engine make_engine(const scenarios::Target& target, const Limits& limits) {
+  return Engine(scenarios::topology_of(target.mode, target.sizes), scenarios::scenario_instances(),
+                EngineOptions{.limits = limits, .stop = &stop_flag()});
+}
 
 int run_list() {
   std::cout << "scenarios:\n";
@@ -97,14 +127,11 @@ int run_explore(const ExploreArgs& args) {
     throw UsageError(fmt::format("unknown strategy '{}' (known: random, pct)", args.strategy));
   }
   if (args.depth < 1) throw UsageError("--depth must be at least 1");
-  ThreadsBackend backend(args.limits);
-  const ExploreOptions options{.strategy = *strategy,
-                               .seed = args.seed,
-                               .executions = args.executions,
-                               .depth = args.depth,
-                               .limits = args.limits};
-  const ExploreReport report = explore(scenarios::factory_for(target), options, backend);
-  return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json, backend);
+  Engine engine = make_engine(target, args.limits);
+  const ExploreOptions options{
+      .strategy = *strategy, .seed = args.seed, .executions = args.executions, .depth = args.depth};
+  const ExploreReport report = explore(scenarios::factory_for(target), options, engine);
+  return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json, engine);
 }
 
 int run_replay(const ReplayArgs& args) {
@@ -113,10 +140,10 @@ int run_replay(const ReplayArgs& args) {
   if (!parse_token(args.schedule, &schedule, &error)) throw UsageError(error);
   scenarios::Target target;
   if (!scenarios::target_of(schedule, &target, &error)) throw UsageError(error);
-  ThreadsBackend backend(args.limits);
+  Engine engine = make_engine(target, args.limits);
   const ExploreReport report =
-      replay(scenarios::factory_for(target), std::move(schedule.decisions), backend);
-  return finish(RunInfo{target, "replay", std::nullopt, 3}, report, args.json, backend);
+      replay(scenarios::factory_for(target), std::move(schedule.decisions), engine);
+  return finish(RunInfo{target, "replay", std::nullopt, 3}, report, args.json, engine);
 }
 
 }  // namespace interleave::cli

@@ -2,18 +2,22 @@
 // replay: the bug reproduced), 2 usage or input error (the caller prints UsageError's message).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "harness/engine.h"
 #include "harness/execution.h"
+#include "scenarios/program.h"
 
 namespace interleave::cli {
 
 inline constexpr int kExitPass = 0;
 inline constexpr int kExitBug = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
 
 // Bad input from the user: an unknown name, a malformed token, sizes a scenario rejects.
 struct UsageError : std::runtime_error {
@@ -30,6 +34,8 @@ struct ExploreArgs {
   int depth = 3;
   std::optional<int> actors;
   std::optional<int> ops;
+  std::optional<int> processes;  // mixed mode
+  std::optional<int> threads;    // mixed mode: threads per process
   bool json = false;
   Limits limits;
 };
@@ -46,6 +52,13 @@ struct MatrixArgs {
   bool json = false;
   Limits limits;
 };
+
+// Set by the SIGINT/SIGTERM handler: the running command stops at its next decision, removes its
+// data directories and stops its workers, then exits with kExitInterrupted.
+std::atomic<bool>& stop_flag();
+
+// An engine for `target`'s mode and sizes that stops when stop_flag() is set.
+Engine make_engine(const scenarios::Target& target, const Limits& limits);
 
 int run_list();
 int run_explore(const ExploreArgs& args);

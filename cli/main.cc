@@ -2,6 +2,8 @@
 //
 // Exit codes: 0 no bug, 1 bug found (replay: the bug reproduced; matrix: a cell does not match its
 // expectation), 2 usage or input error, with a one-line message on stderr.
+#include <signal.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -74,7 +76,7 @@ int run(int argc, char** argv) {
   ex->add_option("--scenario", explore.scenario, "scenario name (see `interleave list`)")
       ->required();
   ex->add_option("--store", explore.store, "store variant (see `interleave list`)")->required();
-  ex->add_option("--mode", explore.mode, "deployment mode")->capture_default_str();
+  ex->add_option("--mode", explore.mode, "threads, processes or mixed")->capture_default_str();
   ex->add_option("--strategy", explore.strategy, "random or pct")->capture_default_str();
   ex->add_option("--seed", explore.seed,
                  "run seed; execution i uses a seed derived from it "
@@ -84,7 +86,9 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   ex->add_option("--depth", explore.depth, "PCT bug depth")->capture_default_str();
-  ex->add_option("--actors", explore.actors, "number of actors (scenario default if absent)");
+  ex->add_option("--actors", explore.actors, "number of actors (default 2; threads, processes)");
+  ex->add_option("--processes", explore.processes, "mixed mode: worker processes (default 2)");
+  ex->add_option("--threads", explore.threads, "mixed mode: actor threads per process (default 2)");
   ex->add_option("--ops", explore.ops, "operations per actor (scenario default if absent)");
   ex->add_flag("--json", explore.json, "print one JSON object");
   add_limits(ex, &explore.limits);
@@ -132,8 +136,15 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace interleave::cli
 
+void on_stop_signal(int sig) {
+  interleave::cli::stop_flag().store(true);
+  ::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
 int main(int argc, char** argv) {
   using namespace interleave::cli;
+  ::signal(SIGINT, on_stop_signal);
+  ::signal(SIGTERM, on_stop_signal);
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

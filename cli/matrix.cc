@@ -21,16 +21,15 @@ struct Cell {
 };
 
 // Runs random, then PCT if random found nothing: a cell is clean only if both come out clean.
-Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, ThreadsBackend& backend) {
+Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, Engine& engine) {
   Cell cell{target, target.scenario->expect(target.variant, target.mode), {}, {}, 0};
   for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
     cell.strategy = std::string(to_string(kind));
-    cell.report = explore(
-        scenarios::factory_for(target),
-        {.strategy = kind, .seed = args.seed, .executions = args.executions, .limits = args.limits},
-        backend);
+    cell.report =
+        explore(scenarios::factory_for(target),
+                {.strategy = kind, .seed = args.seed, .executions = args.executions}, engine);
     cell.executions += cell.report.stats.executions;
-    if (cell.report.failure) break;
+    if (cell.report.failure || cell.report.stopped) break;
   }
   return cell;
 }
@@ -38,13 +37,20 @@ Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, ThreadsBa
 }  // namespace
 
 int run_matrix(const MatrixArgs& args) {
-  ThreadsBackend backend(args.limits);
   std::vector<Cell> cells;
-  for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
-    if (s->test_only()) continue;
-    for (store::Variant v : store::all_variants()) {
-      for (scenarios::Mode m : scenarios::all_modes()) {
-        cells.push_back(run_cell({s, v, m, s->default_sizes()}, args, backend));
+  // One engine per mode, destroyed before the next is made (worker processes are forked from a
+  // harness with no actor threads alive).
+  for (scenarios::Mode m : scenarios::all_modes()) {
+    const scenarios::Sizes sizes = scenarios::default_sizes(m);
+    Engine engine = make_engine({nullptr, store::Variant::kUnlocked, m, sizes}, args.limits);
+    for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
+      if (s->test_only()) continue;
+      for (store::Variant v : store::all_variants()) {
+        cells.push_back(run_cell({s, v, m, sizes}, args, engine));
+        if (cells.back().report.stopped) {
+          std::cerr << "interleave: interrupted\n";
+          return kExitInterrupted;
+        }
       }
     }
   }
@@ -74,11 +80,11 @@ int run_matrix(const MatrixArgs& args) {
     }
     std::cout << out.dump(2) << '\n';
   } else {
-    std::cout << fmt::format("{:<18} {:<9} {:<8} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
+    std::cout << fmt::format("{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
                              "store", "mode", "expected", "found", "verdict", "executions", "");
     for (const Cell& c : cells) {
       std::cout << fmt::format(
-          "{:<18} {:<9} {:<8} {:<8} {:<6} {:<17} {:>10}  {}\n", c.target.scenario->name(),
+          "{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", c.target.scenario->name(),
           store::to_string(c.target.variant), scenarios::to_string(c.target.mode),
           scenarios::to_string(c.expected), c.report.failure ? "bug" : "clean",
           c.report.verdict.name(), c.executions, c.matches() ? "ok" : "MISMATCH");
@@ -87,8 +93,9 @@ int run_matrix(const MatrixArgs& args) {
     for (const Cell& c : cells) {
       if (!c.report.failure) continue;
       const RunInfo info{c.target, c.strategy, args.seed, 3};
-      std::cout << fmt::format("  {:<18} {:<9} {}\n", c.target.scenario->name(),
-                               store::to_string(c.target.variant), replay_line(info, c.report));
+      std::cout << fmt::format("  {:<18} {:<9} {:<10} {}\n", c.target.scenario->name(),
+                               store::to_string(c.target.variant),
+                               scenarios::to_string(c.target.mode), replay_line(info, c.report));
     }
     std::cout << fmt::format(
         "\n{} ({} cells; clean means no bug in {} random + {} PCT executions)\n",

@@ -8,9 +8,12 @@ namespace interleave::cli {
 namespace {
 
 std::string describe_target(const scenarios::Target& t) {
-  return fmt::format("{} on {} ({}, {} actors x {} ops)", t.scenario->name(),
-                     store::to_string(t.variant), scenarios::to_string(t.mode), t.sizes.actors,
-                     t.sizes.ops);
+  const std::string actors = t.mode == scenarios::Mode::kMixed
+                                 ? fmt::format("{} processes x {} threads", t.sizes.processes,
+                                               t.sizes.actors / t.sizes.processes)
+                                 : fmt::format("{} actors", t.sizes.actors);
+  return fmt::format("{} on {} ({}, {} x {} ops)", t.scenario->name(), store::to_string(t.variant),
+                     scenarios::to_string(t.mode), actors, t.sizes.ops);
 }
 
 nlohmann::json trace_json(const Trace& trace) {
@@ -39,10 +42,14 @@ std::string replay_line(const RunInfo& info, const ExploreReport& report) {
 
 std::string seed_line(const RunInfo& info, const ExploreReport& report) {
   const scenarios::Target& t = info.target;
-  std::string line = fmt::format(
-      "interleave explore --scenario {} --store {} --mode {} --actors {} --ops {} --strategy {}",
-      t.scenario->name(), store::to_string(t.variant), scenarios::to_string(t.mode), t.sizes.actors,
-      t.sizes.ops, info.strategy);
+  const std::string actors = t.mode == scenarios::Mode::kMixed
+                                 ? fmt::format("--processes {} --threads {}", t.sizes.processes,
+                                               t.sizes.actors / t.sizes.processes)
+                                 : fmt::format("--actors {}", t.sizes.actors);
+  std::string line =
+      fmt::format("interleave explore --scenario {} --store {} --mode {} {} --ops {} --strategy {}",
+                  t.scenario->name(), store::to_string(t.variant), scenarios::to_string(t.mode),
+                  actors, t.sizes.ops, info.strategy);
   if (info.strategy == "pct") line += fmt::format(" --depth {}", info.depth);
   return line + fmt::format(" --seed {} --executions 1", report.failure->execution_seed);
 }
@@ -54,6 +61,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
       {"store", store::to_string(t.variant)},
       {"mode", scenarios::to_string(t.mode)},
       {"actors", t.sizes.actors},
+      {"processes", scenarios::topology_of(t.mode, t.sizes).processes},
       {"ops", t.sizes.ops},
       {"strategy", info.strategy},
       {"seed", info.seed ? nlohmann::json(*info.seed) : nlohmann::json(nullptr)},
