@@ -290,6 +290,21 @@ TEST(Cli, CrashingAndHangingActorsAreReportedWithAReplayLineAndLeaveNothingBehin
   }
 }
 
+TEST(Cli, AFatalSignalInThreadsModePrintsAReplayLineThatReproducesIt) {
+  const CliRun crashed = interleave("explore --scenario crash-segv --store safe --mode threads");
+  EXPECT_EQ(crashed.code, 128 + SIGSEGV) << "the shell reports death by signal as 128 + signal";
+  const std::string marker = "replay:  interleave replay --schedule ";
+  const std::size_t at = crashed.err.find(marker);
+  ASSERT_NE(at, std::string::npos) << crashed.err;
+  EXPECT_NE(crashed.err.find("took the harness down with signal 11 (SIGSEGV)"), std::string::npos);
+  const std::string token =
+      crashed.err.substr(at + marker.size(), crashed.err.find('\n', at) - at - marker.size());
+  EXPECT_EQ(token.rfind("I1:crash-segv:safe:threads:a2o2:", 0), 0u) << token;
+  const CliRun again = interleave("replay --schedule " + token);
+  EXPECT_EQ(again.code, 128 + SIGSEGV);
+  EXPECT_NE(again.err.find(marker + token), std::string::npos) << again.err;
+}
+
 TEST(Cli, SigintStopsAProcessesExplorationAndLeavesNothingBehind) {
   const Isolated run;
   const std::string out = run.dir + ".out";

@@ -112,7 +112,11 @@ int run_list() {
     std::cout << fmt::format("  {:<22} {}\n", store::to_string(v), store::summary(v));
   }
   std::cout
-      << "modes:\n  threads                one process; every actor a thread sharing one store\n";
+      << "modes:\n"
+         "  threads                one process; every actor a thread sharing one store\n"
+         "  processes              every actor a forked process with its own store (--workers N)\n"
+         "  mixed                  --processes P x --threads T; threads share their process's "
+         "store\n";
   std::cout
       << "strategies:\n"
          "  random                 uniform choice among runnable actors at every yield point\n"

@@ -13,6 +13,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "harness/fatal_signal.h"
 
 namespace interleave::cli {
 namespace {
@@ -145,6 +146,7 @@ int main(int argc, char** argv) {
   using namespace interleave::cli;
   ::signal(SIGINT, on_stop_signal);
   ::signal(SIGTERM, on_stop_signal);
+  interleave::install_fatal_signal_report();
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

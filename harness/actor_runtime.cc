@@ -13,6 +13,7 @@
 #include "fmt/format.h"
 #include "harness/futex.h"
 #include "harness/seam.h"
+#include "harness/tsan.h"
 
 namespace interleave::detail {
 namespace {
@@ -42,8 +43,7 @@ class ActorRuntime final : public Controller {
       : place_(place), cb_(*place.cb), me_(place.actor), slot_(cb_.slots[me_]) {}
 
   void yield(const char* label, const Touches& touches, SourceLocation) override {
-    step(label, touches);
-    throw_if_aborting();
+    if (step(label, touches) && !unwinding()) throw Aborted{};
   }
 
   void acquire(Mutex& m, SourceLocation where) override {
@@ -105,17 +105,20 @@ class ActorRuntime final : public Controller {
     for (;;) futex_wait(&never, 0);
   }
 
-  // Records the yield point, decides, and passes the baton if another actor was chosen. Does
-  // nothing while the execution is being stopped.
-  void step(const char* label, const Touches& touches) {
+  // Records the yield point, decides, and passes the baton if another actor was chosen. Returns
+  // true when the execution is being stopped (then it records nothing). When this actor goes on,
+  // it touches no shared state after deciding: the watchdog may be reading it.
+  bool step(const char* label, const Touches& touches) {
     park_if_poisoned();
-    if (cb_.aborting) return;
+    if (cb_.aborting) return true;
     slot_.label = label;
     slot_.kind = touches.kind;
     copy_name(slot_.name, kNameCapacity, touches.name.data(), touches.name.size());
     slot_.access = touches.access;
     const int next = decide(cb_, me_, true);
-    if (next != kNoActor && next != me_) switch_to(next);
+    if (next == me_) return false;
+    if (next != kNoActor) switch_to(next);
+    return cb_.aborting;
   }
 
   // Waits, blocked on lock `id`, until a release makes this actor runnable and it is chosen.
@@ -188,6 +191,7 @@ void actor_loop(const ActorPlace& place) {
       futex_wait(&slot.command, kCmdNone);
     }
     slot.command.store(kCmdNone, std::memory_order_relaxed);
+    baton_acquired();
     slot.error[0] = '\0';
     if (command == kCmdPrepare) {
       try {
@@ -205,6 +209,7 @@ void actor_loop(const ActorPlace& place) {
       for (std::thread& thread : threads) thread.join();
       ::_exit(0);
     }
+    baton_released();
     slot.done.store(slot.sequence, std::memory_order_release);
     cb->process_done.fetch_add(1, std::memory_order_seq_cst);
     futex_wake(&cb->process_done, INT32_MAX);

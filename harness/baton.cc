@@ -5,6 +5,7 @@
 #include "fmt/format.h"
 #include "harness/control_block.h"
 #include "harness/futex.h"
+#include "harness/tsan.h"
 #include "harness/wait.h"
 
 namespace interleave::detail {
@@ -34,6 +35,7 @@ void copy_name(char* to, std::size_t capacity, const char* from, std::size_t siz
 }
 
 void grant(ActorSlot& slot, std::uint32_t go) {
+  baton_released();
   slot.go.store(go, std::memory_order_seq_cst);
   if (slot.sleeping.load(std::memory_order_seq_cst) != 0) futex_wake(&slot.go);
 }
@@ -47,10 +49,12 @@ std::uint32_t wait_go(ActorSlot& slot, int spins) {
     go = slot.go.load(std::memory_order_acquire);
   }
   slot.go.store(kGoWait, std::memory_order_relaxed);
+  baton_acquired();
   return go;
 }
 
 void wake_scheduler(ControlBlock& cb) {
+  baton_released();
   cb.scheduler.store(1, std::memory_order_seq_cst);
   if (cb.scheduler_sleeping.load(std::memory_order_seq_cst) != 0) futex_wake(&cb.scheduler);
 }
@@ -137,7 +141,10 @@ int decide(ControlBlock& cb, int current, bool current_runnable) {
   cb.steps = step + 1;
   if (current != kNoActor && chosen != current) ++cb.handoffs;
   cb.running.store(chosen, std::memory_order_relaxed);
-  cb.progress.store(step + 1, std::memory_order_relaxed);
+  cb.running_label.store(slot.label, std::memory_order_relaxed);
+  // Release: the watchdog's acquire of `progress` orders everything this baton holder did so far
+  // before what the scheduler does if the holder then hangs in uncontrolled code.
+  cb.progress.store(step + 1, std::memory_order_release);
   return chosen;
 }
 

@@ -79,9 +79,10 @@ struct ControlBlock {
   // Raised when control returns to the scheduler: the execution ended, or an aborted actor is done.
   alignas(64) std::atomic<std::uint32_t> scheduler{0};
   std::atomic<std::uint32_t> scheduler_sleeping{0};
-  std::atomic<std::uint32_t> process_done{0};  // raised by a worker after a command
-  std::atomic<std::uint32_t> progress{0};      // decisions made; the watchdog reads it
-  std::atomic<std::int32_t> running{-1};       // the actor holding the baton
+  std::atomic<std::uint32_t> process_done{0};       // raised by a worker after a command
+  std::atomic<std::uint32_t> progress{0};           // decisions made; the watchdog reads it
+  std::atomic<std::int32_t> running{-1};            // the actor holding the baton
+  std::atomic<const char*> running_label{"start"};  // the step it runs (for the watchdog)
   std::atomic<std::uint32_t> stop_requested{0};
   // Set after an in-process hang: an actor that comes back from uncontrolled code parks for good.
   std::atomic<std::uint32_t> poisoned{0};

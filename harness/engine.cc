@@ -18,7 +18,9 @@
 #include "fmt/format.h"
 #include "harness/actor_runtime.h"
 #include "harness/control_block.h"
+#include "harness/fatal_signal.h"
 #include "harness/futex.h"
+#include "harness/tsan.h"
 #include "harness/wait.h"
 
 namespace interleave {
@@ -196,14 +198,16 @@ std::optional<std::string> Engine::Impl::reap_dead_workers() {
     pids_[p] = 0;
     mark_process_finished(p);
     if (running >= 0 && process_of(running) == p) {
-      holder_died = fmt::format("actor {} (worker process {}) {} after {}", running, p,
-                                describe_status(status), cb_->slots[running].label);
+      holder_died =
+          fmt::format("actor {} (worker process {}) {} after {}", running, p,
+                      describe_status(status), cb_->running_label.load(std::memory_order_relaxed));
     }
   }
   return holder_died;
 }
 
 void Engine::Impl::command_all(std::uint32_t command) {
+  detail::baton_released();
   for (int p = 0; p < topology_.processes; ++p) {
     if (pids_[p] == 0) continue;
     detail::ProcessSlot& slot = cb_->processes[p];
@@ -219,7 +223,10 @@ void Engine::Impl::command_all(std::uint32_t command) {
       const detail::ProcessSlot& slot = cb_->processes[p];
       all &= pids_[p] == 0 || slot.done.load(std::memory_order_acquire) == slot.sequence;
     }
-    if (all) return;
+    if (all) {
+      detail::baton_acquired();
+      return;
+    }
     const timespec tick{0, 20'000'000};
     detail::futex_wait(&cb_->process_done, seen, &tick);
     reap_dead_workers();
@@ -264,7 +271,7 @@ void Engine::Impl::cleanup() {
 }
 
 bool Engine::Impl::wait_for_scheduler() {
-  std::uint32_t seen_progress = cb_->progress.load(std::memory_order_relaxed);
+  std::uint32_t seen_progress = cb_->progress.load(std::memory_order_acquire);
   Clock::time_point since = Clock::now();
   for (;;) {
     if (detail::spin_while(cb_->scheduler, 0, cb_->spins) != 0) break;
@@ -280,7 +287,7 @@ bool Engine::Impl::wait_for_scheduler() {
       detail::stop(*cb_, Outcome::kCrash, death->c_str());
       break;
     }
-    const std::uint32_t progress = cb_->progress.load(std::memory_order_relaxed);
+    const std::uint32_t progress = cb_->progress.load(std::memory_order_acquire);
     if (progress != seen_progress) {
       seen_progress = progress;
       since = Clock::now();
@@ -292,7 +299,7 @@ bool Engine::Impl::wait_for_scheduler() {
     std::string message = fmt::format(
         "no yield point for {:.1f} s in actor {} after {}: an uncontrolled blocking call or a spin "
         "loop?",
-        seconds, running, running >= 0 ? cb_->slots[running].label : "start");
+        seconds, running, cb_->running_label.load(std::memory_order_relaxed));
     if (topology_.in_process) {
       // The thread cannot be stopped; it parks if it ever comes back. Report and exit.
       cb_->poisoned.store(1, std::memory_order_relaxed);
@@ -308,6 +315,7 @@ bool Engine::Impl::wait_for_scheduler() {
     break;
   }
   cb_->scheduler.store(0, std::memory_order_relaxed);
+  detail::baton_acquired();
   return true;
 }
 
@@ -360,12 +368,15 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
   }
   cb.progress.store(0, std::memory_order_relaxed);
   cb.running.store(-1, std::memory_order_relaxed);
+  cb.running_label.store("start", std::memory_order_relaxed);
   cb.scheduler.store(0, std::memory_order_relaxed);
   if (stop_requested()) cb.stop_requested.store(1, std::memory_order_relaxed);
+  if (topology_.in_process) detail::fatal_report_begin(cb_, program.token_prefix());
   if (const int first = detail::decide(cb, kNoActor, false); first != kNoActor) {
     detail::grant(cb.slots[first], detail::kGoRun);
     if (!wait_for_scheduler()) return collect();
   }
+  if (topology_.in_process) detail::fatal_report_end();
   abort_remaining();
   if (broken_) return collect();
   cleanup();

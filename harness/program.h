@@ -51,6 +51,9 @@ class Program {
   // Called before the processes build their instances: lay out what the program records in the
   // shared scratch memory (its contents are left from the previous execution).
   virtual void begin(std::span<std::byte> scratch) {}
+  // The schedule token's prefix for this program ("I1:<scenario>:<store>:<mode>:<sizes>:"), so a
+  // fatal signal in threads mode can still print a replay line; empty if it has none.
+  virtual std::string token_prefix() const { return {}; }
   // The oracle, for an execution whose actors all finished. Runs on the harness side afterwards.
   virtual Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) = 0;
 };

@@ -9,15 +9,6 @@ namespace {
 
 constexpr std::string_view kVersion = "I1";
 
-std::uint32_t fnv1a(std::string_view data) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
 char actor_char(int actor) {
   return actor < 26 ? static_cast<char>('a' + actor) : static_cast<char>('A' + actor - 26);
 }
@@ -82,6 +73,15 @@ bool parse_decisions(std::string_view text, std::vector<int>* out) {
 
 }  // namespace
 
+std::uint32_t token_check(std::string_view body) {
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : body) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
 std::uint32_t Schedule::size(char letter, std::uint32_t fallback) const {
   for (const auto& [l, v] : sizes) {
     if (l == letter) return v;
@@ -89,11 +89,15 @@ std::uint32_t Schedule::size(char letter, std::uint32_t fallback) const {
   return fallback;
 }
 
-std::string encode_token(const Schedule& schedule) {
-  std::string body =
+std::string token_prefix(const Schedule& schedule) {
+  std::string prefix =
       fmt::format("{}:{}:{}:{}:", kVersion, schedule.scenario, schedule.store, schedule.mode);
-  for (const auto& [letter, value] : schedule.sizes) body += fmt::format("{}{}", letter, value);
-  body += ':';
+  for (const auto& [letter, value] : schedule.sizes) prefix += fmt::format("{}{}", letter, value);
+  return prefix + ':';
+}
+
+std::string encode_token(const Schedule& schedule) {
+  std::string body = token_prefix(schedule);
   const auto& d = schedule.decisions;
   for (std::size_t i = 0; i < d.size();) {
     std::size_t j = i;
@@ -102,7 +106,7 @@ std::string encode_token(const Schedule& schedule) {
     if (j - i > 1) body += std::to_string(j - i);
     i = j;
   }
-  return fmt::format("{}:{:08x}", body, fnv1a(body));
+  return fmt::format("{}:{:08x}", body, token_check(body));
 }
 
 bool parse_token(std::string_view token, Schedule* out, std::string* error) {
@@ -122,7 +126,7 @@ bool parse_token(std::string_view token, Schedule* out, std::string* error) {
   std::uint32_t check = 0;
   auto [end, ec] = std::from_chars(parts[6].data(), parts[6].data() + parts[6].size(), check, 16);
   if (parts[6].size() != 8 || ec != std::errc() || end != parts[6].data() + 8 ||
-      check != fnv1a(body)) {
+      check != token_check(body)) {
     return fail("bad checksum: the token was altered or cut short");
   }
   Schedule s;

@@ -38,6 +38,12 @@ struct Schedule {
 // Requires: every decision in [0, kMaxTokenActors); names are non-empty and contain no ':'.
 std::string encode_token(const Schedule& schedule);
 
+// Everything before the decisions: "I1:<scenario>:<store>:<mode>:<sizes>:".
+std::string token_prefix(const Schedule& schedule);
+
+// The checksum a token ends with, over everything before its last ':'.
+std::uint32_t token_check(std::string_view body);
+
 // Parses a token. On failure returns false and sets `error` to a one-line reason naming the part
 // that is wrong ("bad checksum: the token was altered or cut short").
 bool parse_token(std::string_view token, Schedule* out, std::string* error);

@@ -53,8 +53,8 @@ class DuplicateOffsets final : public Scenario {
       if (!inserted) {
         return Verdict::fail(
             BugKind::kDuplicateOffset,
-            fmt::format("two puts wrote at offset {}: {} and {}; both took the end offset before "
-                        "either reserved its space",
+            fmt::format("two puts wrote at offset {}: {} and {}; each took its offset from an "
+                        "end that did not yet count the other's record",
                         op->offset, it->second->describe(), op->describe()));
       }
     }

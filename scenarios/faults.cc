@@ -42,10 +42,10 @@ class FaultScenario final : public Scenario {
         std::abort();
       case Fault::kThrow:
         throw std::runtime_error("injected failure after the first put");
-      case Fault::kSpin:
-        for (;;) {
-          std::atomic_signal_fence(std::memory_order_seq_cst);  // no yield point, ever
-        }
+      case Fault::kSpin: {
+        [[maybe_unused]] static volatile int sink;
+        for (;;) sink = 1;  // no yield point, ever; volatile keeps the loop from being removed
+      }
     }
   }
 

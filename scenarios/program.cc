@@ -84,6 +84,10 @@ ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
 
 std::string ScenarioProgram::spec() const { return encode_spec(target_, dir_.path()); }
 
+std::string ScenarioProgram::token_prefix() const {
+  return interleave::token_prefix(schedule_for(target_, {}));
+}
+
 void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(scratch); }
 
 Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {

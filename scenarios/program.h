@@ -31,6 +31,7 @@ class ScenarioProgram final : public Program {
   Topology topology() const override { return topology_of(target_.mode, target_.sizes); }
   std::string spec() const override;
   void begin(std::span<std::byte> scratch) override;
+  std::string token_prefix() const override;
   Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override;
 
  private:

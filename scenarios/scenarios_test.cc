@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <stdlib.h>
 
 #include <set>
 
@@ -34,13 +35,27 @@ std::vector<const Scenario*> matrix_scenarios() {
   return out;
 }
 
-std::size_t count_data_dirs() {
-  std::size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(DataDir::base())) {
-    n += entry.path().filename().string().rfind("interleave-", 0) == 0;
+// Points INTERLEAVE_TMPDIR at a private directory for one test, so that counting data directories
+// is not disturbed by tests running in parallel.
+class PrivateDataDirs {
+ public:
+  PrivateDataDirs() {
+    char pattern[] = "/tmp/interleave-test-XXXXXX";
+    dir_ = ::mkdtemp(pattern);
+    ::setenv("INTERLEAVE_TMPDIR", dir_.c_str(), 1);
   }
-  return n;
-}
+  ~PrivateDataDirs() {
+    ::unsetenv("INTERLEAVE_TMPDIR");
+    std::filesystem::remove_all(dir_);
+  }
+  std::size_t count() const {
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir_),
+                                                  std::filesystem::directory_iterator()));
+  }
+
+ private:
+  std::string dir_;
+};
 
 TEST(Scenarios, UnlockedStoreShowsEachScenariosBugForEverySeedAndStrategy) {
   for (const Scenario* s : matrix_scenarios()) {
@@ -127,7 +142,7 @@ struct FaultCase {
 };
 
 TEST(Scenarios, ActorsThatCrashOrHangInProcessesModeAreReportedAndExplorationGoesOn) {
-  const std::size_t dirs_before = count_data_dirs();
+  const PrivateDataDirs dirs;
   for (const FaultCase& c : {FaultCase{"crash-segv", BugKind::kCrash, "killed by SIGSEGV"},
                              FaultCase{"crash-abort", BugKind::kCrash, "killed by SIGABRT"},
                              FaultCase{"crash-throw", BugKind::kCrash, "injected failure"},
@@ -154,17 +169,17 @@ TEST(Scenarios, ActorsThatCrashOrHangInProcessesModeAreReportedAndExplorationGoe
       EXPECT_TRUE(::kill(pid, 0) != 0 && errno == ESRCH) << c.scenario << " left pid " << pid;
     }
   }
-  EXPECT_EQ(count_data_dirs(), dirs_before);
+  EXPECT_EQ(dirs.count(), 0u);
 }
 
 TEST(Scenarios, ExecutionsLeaveNoDataDirectoryBehind) {
-  const std::size_t before = count_data_dirs();
+  const PrivateDataDirs dirs;
   for (Mode mode : all_modes()) {
     const Target t = target(lost_update_scenario(), store::Variant::kSafe, mode);
     Engine engine = engine_for(t);
     explore(factory_for(t), {.executions = 30}, engine);
   }
-  EXPECT_EQ(count_data_dirs(), before);
+  EXPECT_EQ(dirs.count(), 0u);
 }
 
 TEST(Scenarios, TokensWithUnknownNamesOrBadSizesAreRejected) {
