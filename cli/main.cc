@@ -1,7 +1,7 @@
 // The `interleave` command line: parses flags (CLI11) and dispatches to cli/commands.h.
 //
 // Exit codes: 0 no bug, 1 bug found (replay: the bug reproduced; matrix: a cell does not match its
-// expectation), 2 usage or input error, with a one-line message on stderr.
+// expectation), 2 usage or input error, with a one-line message on stderr, 130 interrupted.
 #include <signal.h>
 
 #include <algorithm>
@@ -65,7 +65,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.footer(
-      "Exit codes: 0 no bug, 1 bug found (or matrix mismatch), 2 usage or input error.\n"
+      "Exit codes: 0 no bug, 1 bug found (or matrix mismatch), 2 usage or input error,\n"
+      "130 interrupted (Ctrl-C: workers stopped, data directories removed).\n"
       "INTERLEAVE_PARAMS=\"name=value ...\" supplies explore/matrix flags (e.g. \"seed=7\").");
 
   CLI::App* list = app.add_subcommand("list", "list scenarios, stores, modes and strategies");
@@ -90,7 +91,7 @@ int run(int argc, char** argv) {
   ex->add_option("--actors", explore.actors, "number of actors (default 2; threads, processes)");
   ex->add_option("--processes", explore.processes, "mixed mode: worker processes (default 2)");
   ex->add_option("--threads", explore.threads, "mixed mode: actor threads per process (default 2)");
-  ex->add_option("--ops", explore.ops, "operations per actor (scenario default if absent)");
+  ex->add_option("--ops", explore.ops, "operations per actor (default 2)");
   ex->add_flag("--json", explore.json, "print one JSON object");
   add_limits(ex, &explore.limits);
 
