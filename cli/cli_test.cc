@@ -155,7 +155,7 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
   expect_usage_error("explore --scenario lost-update --store nope", "unknown store 'nope'");
   expect_usage_error("explore --scenario lost-update --store unlocked --seed abc", "--seed");
   expect_usage_error("explore --scenario torn-read --store unlocked --actors 1", "at least 2");
-  expect_usage_error("explore --scenario lost-update --store unlocked --strategy dfs",
+  expect_usage_error("explore --scenario lost-update --store unlocked --strategy bogus",
                      "unknown strategy");
   expect_usage_error("frobnicate", "unknown command 'frobnicate'");
 }

@@ -1,9 +1,11 @@
 #include "cli/commands.h"
 
 #include <cstdio>
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/progress.h"
 #include "cli/report.h"
 #include "fmt/format.h"
 #include "harness/schedule.h"
@@ -88,6 +90,34 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const En
   return code;
 }
 
+// "I/N", or GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS when absent, or the whole campaign.
+Shard parse_shard(const std::optional<std::string>& text) {
+  auto number = [](std::string_view s, const char* what) {
+    std::uint32_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) {
+      throw UsageError(fmt::format("{}: '{}' is not a number", what, s));
+    }
+    return v;
+  };
+  Shard shard;
+  if (text) {
+    const auto slash = text->find('/');
+    if (slash == std::string::npos) throw UsageError("--shard takes I/N, for example 0/2");
+    shard.index = number(std::string_view(*text).substr(0, slash), "--shard");
+    shard.count = number(std::string_view(*text).substr(slash + 1), "--shard");
+  } else if (const char* index = std::getenv("GTEST_SHARD_INDEX")) {
+    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+    shard.index = number(index, "GTEST_SHARD_INDEX");
+    shard.count = total != nullptr ? number(total, "GTEST_TOTAL_SHARDS") : 1;
+  }
+  if (shard.count == 0 || shard.index >= shard.count) {
+    throw UsageError(fmt::format("shard {}/{}: the index must be below the count", shard.index,
+                                 shard.count));
+  }
+  return shard;
+}
+
 }  // namespace
 
 std::atomic<bool>& stop_flag() {
@@ -120,7 +150,9 @@ int run_list() {
   std::cout
       << "strategies:\n"
          "  random                 uniform choice among runnable actors at every yield point\n"
-         "  pct                    PCT (Burckhardt et al. 2010), bug depth --depth (default 3)\n";
+         "  pct                    PCT (Burckhardt et al. 2010), bug depth --depth (default 3)\n"
+         "  dfs                    every schedule, depth first; --preemption-bound K limits it\n"
+         "  dpor                   one schedule per ordering of dependent steps (DPOR + sleep sets)\n";
   return kExitPass;
 }
 
@@ -128,13 +160,29 @@ int run_explore(const ExploreArgs& args) {
   const scenarios::Target target = resolve_target(args);
   const auto strategy = parse_strategy(args.strategy);
   if (!strategy) {
-    throw UsageError(fmt::format("unknown strategy '{}' (known: random, pct)", args.strategy));
+    throw UsageError(
+        fmt::format("unknown strategy '{}' (known: random, pct, dfs, dpor)", args.strategy));
   }
-  if (args.depth < 1) throw UsageError("--depth must be at least 1");
+  if (args.depth < 1 || args.depth > kMaxPctDepth) {
+    throw UsageError(fmt::format("--depth must be in [1, {}]", kMaxPctDepth));
+  }
+  if (args.preemption_bound && (*strategy != StrategyKind::kDfs || *args.preemption_bound < 0)) {
+    throw UsageError("--preemption-bound takes a number >= 0 and applies to --strategy dfs");
+  }
   Engine engine = make_engine(target, args.limits);
-  const ExploreOptions options{
-      .strategy = *strategy, .seed = args.seed, .executions = args.executions, .depth = args.depth};
+  ProgressLine progress(!args.json);
+  ExploreOptions options;
+  options.strategy = *strategy;
+  options.seed = args.seed;
+  options.executions = args.executions.value_or(is_systematic(*strategy) ? 0 : 1000);
+  options.depth = args.depth;
+  options.preemption_bound = args.preemption_bound;
+  options.shrink = args.shrink;
+  options.shard = parse_shard(args.shard);
+  if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
+  options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
   const ExploreReport report = explore(scenarios::factory_for(target), options, engine);
+  progress.clear();
   return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json, engine);
 }
 

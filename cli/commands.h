@@ -30,7 +30,11 @@ struct ExploreArgs {
   std::string mode = "threads";
   std::string strategy = "random";
   std::uint64_t seed = 1;
-  std::uint64_t executions = 1000;
+  std::optional<std::uint64_t> executions;  // default: 1000 for random/PCT, none for DFS/DPOR
+  std::optional<int> preemption_bound;
+  std::optional<std::string> shard;  // "I/N"; else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
+  std::optional<double> time_limit;  // seconds
+  bool shrink = true;
   int depth = 3;
   std::optional<int> actors;
   std::optional<int> ops;

@@ -79,14 +79,24 @@ int run(int argc, char** argv) {
       ->required();
   ex->add_option("--store", explore.store, "store variant (see `interleave list`)")->required();
   ex->add_option("--mode", explore.mode, "threads, processes or mixed")->capture_default_str();
-  ex->add_option("--strategy", explore.strategy, "random or pct")->capture_default_str();
+  ex->add_option("--strategy", explore.strategy, "random, pct, dfs or dpor")
+      ->capture_default_str();
   ex->add_option("--seed", explore.seed,
                  "run seed; execution i uses a seed derived from it "
                  "(execution 0 uses the seed itself)")
       ->capture_default_str();
-  ex->add_option("--executions", explore.executions, "execution budget")
-      ->capture_default_str()
+  ex->add_option("--executions", explore.executions,
+                 "execution budget (default 1000 for random and pct; dfs and dpor run until the "
+                 "space is exhausted)")
       ->check(CLI::PositiveNumber);
+  ex->add_option("--preemption-bound", explore.preemption_bound,
+                 "dfs: at most K preemptions, searched bound by bound from 0");
+  ex->add_option("--shard", explore.shard,
+                 "I/N: run one disjoint part of the campaign (default from GTEST_SHARD_INDEX and "
+                 "GTEST_TOTAL_SHARDS)");
+  ex->add_option("--time-limit", explore.time_limit, "stop exploring after this many seconds")
+      ->check(CLI::PositiveNumber);
+  ex->add_flag("!--no-shrink", explore.shrink, "report the failing schedule as found, unshrunk");
   ex->add_option("--depth", explore.depth, "PCT bug depth")->capture_default_str();
   ex->add_option("--actors", explore.actors, "number of actors (default 2; threads, processes)");
   ex->add_option("--processes", explore.processes, "mixed mode: worker processes (default 2)");

@@ -69,10 +69,18 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
       {"executions", report.stats.executions},
       {"bug", nullptr},
   };
+  const bool sampled = info.strategy == "random" || info.strategy == "pct";
   if (info.strategy == "pct") {
     out["depth"] = info.depth;
     out["pct_steps"] = report.pct_steps;
+    if (!report.failure && report.stats.executions > 0) {
+      const PctRisk risk =
+          pct_risk(report.actors, report.pct_steps, info.depth, report.stats.executions);
+      out["pct_bound"] = {{"per_execution", risk.per_execution}, {"miss", risk.miss}};
+    }
   }
+  if (!sampled && info.strategy != "replay") out["exhausted"] = report.exhausted;
+  if (report.timed_out) out["timed_out"] = true;
   if (report.error) out["error"] = *report.error;
   if (report.failure) {
     const Failure& f = *report.failure;
@@ -80,12 +88,16 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
         {"kind", f.verdict.name()},
         {"message", f.verdict.message},
         {"execution", f.execution},
-        {"execution_seed", f.execution_seed},
+        {"execution_seed", sampled ? nlohmann::json(f.execution_seed) : nlohmann::json(nullptr)},
+        {"preemptions", f.preemptions},
+        {"steps", f.result.trace.size()},
+        {"found_steps", f.original_steps},
+        {"found_preemptions", f.original_preemptions},
         {"schedule", failure_token(info, report)},
         {"replay", replay_line(info, report)},
         {"trace", trace_json(f.result.trace)},
     };
-    if (info.seed) out["bug"]["seed_replay"] = seed_line(info, report);
+    if (sampled) out["bug"]["seed_replay"] = seed_line(info, report);
   }
   out["stats"] = {
       {"executions", report.stats.executions},
@@ -109,19 +121,43 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
       out += fmt::format("pass: {} — no bug in {} executions ({}), {:.0f} executions/s\n",
                          describe_target(info.target), report.stats.executions, how,
                          report.stats.executions_per_second());
+      if (info.strategy == "dfs" || info.strategy == "dpor") {
+        out += report.exhausted
+                   ? fmt::format("exhausted: every schedule in scope was run ({} executions)\n",
+                                 report.stats.executions)
+                   : "not exhausted: the budget or time limit ended the search first\n";
+      }
+      if (info.strategy == "pct" && report.stats.executions > 0) {
+        const PctRisk risk =
+            pct_risk(report.actors, report.pct_steps, info.depth, report.stats.executions);
+        out += fmt::format(
+            "PCT bound: each execution finds a given depth-{} bug with probability >= {:.3g} "
+            "(1/(n k^(d-1)), n={}, k={}); chance it was missed in all {} executions <= {:.3g}\n",
+            info.depth, risk.per_execution, report.actors, report.pct_steps,
+            report.stats.executions, risk.miss);
+      }
     }
     return out;
   }
   const Failure& f = *report.failure;
   out += fmt::format("BUG {}: {}\n", f.verdict.name(), describe_target(info.target));
+  const bool sampled = info.strategy == "random" || info.strategy == "pct";
   if (info.seed) {
-    out += fmt::format("found in execution {} of {} ({}), execution seed {}\n", f.execution + 1,
-                       report.stats.executions, how, f.execution_seed);
+    out += fmt::format("found in execution {} of {} ({})", f.execution + 1, report.stats.executions,
+                       how);
+    out += sampled ? fmt::format(", execution seed {}\n", f.execution_seed) : "\n";
+  }
+  if (f.original_steps != f.result.trace.size() || f.original_preemptions != f.preemptions) {
+    out += fmt::format("shrunk from {} steps with {} preemptions to {} steps with {}\n",
+                       f.original_steps, f.original_preemptions, f.result.trace.size(),
+                       f.preemptions);
+  } else {
+    out += fmt::format("{} steps, {} preemptions\n", f.result.trace.size(), f.preemptions);
   }
   out += fmt::format("\n{}\n\n", f.verdict.message);
   out += render_swimlanes(f.result.trace, report.actors);
   out += fmt::format("\nreplay:  {}\n", replay_line(info, report));
-  if (info.seed) out += fmt::format("by seed: {}\n", seed_line(info, report));
+  if (sampled) out += fmt::format("by seed: {}\n", seed_line(info, report));
   return out;
 }
 

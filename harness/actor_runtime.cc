@@ -123,6 +123,11 @@ class ActorRuntime final : public Controller {
 
   // Waits, blocked on lock `id`, until a release makes this actor runnable and it is chosen.
   void block(std::uint64_t id, const char* kind, const char* name) {
+    // The step just run was this actor's attempt to take the lock, and it only read the lock's
+    // state: record it as a read, so that partial-order reduction does not treat it as a write.
+    if (cb_.steps > 0 && cb_.trace[cb_.steps - 1].actor == me_) {
+      cb_.trace[cb_.steps - 1].access = Access::kRead;
+    }
     slot_.state = ActorState::kBlocked;
     slot_.blocked_on = id;
     const std::string what = fmt::format("{}:{}", kind, name);

@@ -135,6 +135,8 @@ int decide(ControlBlock& cb, int current, bool current_runnable) {
   TraceRecord& record = cb.trace[step];
   record.actor = chosen;
   record.access = slot.access;
+  record.runnable = 0;
+  for (std::size_t i = 0; i < count; ++i) record.runnable |= std::uint64_t{1} << runnable[i];
   record.label = slot.label;
   record.kind = slot.kind;
   std::memcpy(record.name, slot.name, kNameCapacity);

@@ -52,6 +52,7 @@ struct alignas(64) ActorSlot {
 struct TraceRecord {
   std::int32_t actor;
   Access access;
+  std::uint64_t runnable;  // bit a: actor a was runnable at this decision
   const char* label;
   const char* kind;
   char name[kNameCapacity];

@@ -337,7 +337,7 @@ ExecutionResult Engine::Impl::collect() {
   result.trace.reserve(cb_->steps);
   for (std::uint32_t i = 0; i < cb_->steps; ++i) {
     const detail::TraceRecord& r = cb_->trace[i];
-    result.trace.push_back(Step{i, r.actor, r.label, r.kind, r.name, r.access});
+    result.trace.push_back(Step{i, r.actor, r.label, r.kind, r.name, r.access, r.runnable});
   }
   return result;
 }

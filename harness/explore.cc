@@ -1,10 +1,12 @@
 #include "harness/explore.h"
 
-#include <chrono>
+#include <cmath>
 
 #include "fmt/format.h"
+#include "harness/dependence.h"
 #include "harness/replay_strategy.h"
 #include "harness/rng.h"
+#include "harness/shrink.h"
 #include "harness/strategy.h"
 
 namespace interleave {
@@ -12,13 +14,127 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Judged {
-  Verdict verdict;
-  ExecutionResult result;
+// Runs executions and keeps the report's counters; shared by every strategy.
+class Runner {
+ public:
+  Runner(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine,
+         ExploreReport& report)
+      : factory_(factory), options_(options), engine_(engine), report_(report) {}
+
+  Judged run(Strategy& strategy, std::uint64_t seed, bool count = true) {
+    Judged judged = run_judged(factory_, strategy, seed, engine_, &report_.actors);
+    if (judged.result.outcome == Outcome::kStopped) report_.stopped = true;
+    if (count && !report_.stopped) {
+      RunStats& s = report_.stats;
+      ++s.executions;
+      s.steps += judged.result.trace.size();
+      s.handoffs += judged.result.handoffs;
+      s.bugs += !judged.verdict.passed();
+      s.elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
+      if (options_.on_progress) options_.on_progress(s);
+    }
+    return judged;
+  }
+
+  bool should_stop() {
+    if (report_.stopped || !engine_.usable()) {
+      report_.stopped |= engine_.stopped();
+      return true;
+    }
+    if (options_.time_limit && Clock::now() - start_ > *options_.time_limit) {
+      report_.timed_out = true;
+      return true;
+    }
+    return false;
+  }
+
+  // Records the first failure (shrinking it if asked).
+  void fail(const Judged& found, std::uint64_t execution, std::uint64_t seed) {
+    if (report_.failure) return;
+    Judged judged = found;
+    Failure f;
+    f.execution = execution;
+    f.execution_seed = seed;
+    f.original_steps = judged.result.trace.size();
+    f.original_preemptions = count_preemptions(judged.result.trace);
+    if (options_.shrink && judged.result.outcome != Outcome::kHang) {
+      const RunJudged rerun = [this](Strategy& s) { return run(s, 0, false); };
+      judged = shrink_failure(std::move(judged), rerun, processes());
+    }
+    f.verdict = judged.verdict;
+    f.preemptions = count_preemptions(judged.result.trace);
+    f.result = std::move(judged.result);
+    report_.verdict = f.verdict;
+    report_.failure = std::move(f);
+  }
+
+  std::vector<int> processes() const {
+    const Topology t = engine_.topology();
+    std::vector<int> out;
+    for (int a = 0; a < t.actors(); ++a) out.push_back(t.in_process ? 0 : a / t.threads_per_process);
+    return out;
+  }
+
+ private:
+  const ProgramFactory& factory_;
+  const ExploreOptions& options_;
+  Engine& engine_;
+  ExploreReport& report_;
+  const Clock::time_point start_ = Clock::now();
 };
 
-Judged run_one(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
-               Engine& engine, int* actors) {
+void explore_sampled(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
+                     Engine& engine, ExploreReport& report) {
+  std::unique_ptr<Strategy> strategy;
+  if (options.strategy == StrategyKind::kPct) {
+    // PCT needs k, the steps of an execution. It is taken from the sequential execution, which
+    // depends only on the program, so any execution of the run replays alone by its seed.
+    auto sequential = make_sequential_strategy();
+    report.pct_steps = static_cast<std::uint32_t>(
+        run_judged(factory, *sequential, 0, engine, &report.actors).result.trace.size());
+    strategy = make_pct_strategy(options.depth, report.pct_steps);
+  } else {
+    strategy = make_random_strategy();
+  }
+  const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
+  for (std::uint64_t i = options.shard.index; i < options.executions; i += shards) {
+    if (runner.should_stop()) break;
+    const std::uint64_t seed = execution_seed(options.seed, i);
+    Judged judged = runner.run(*strategy, seed);
+    if (report.stopped) break;
+    report.executed.push_back(i);
+    if (!judged.verdict.passed()) runner.fail(judged, i, seed);
+    if (report.failure && options.stop_at_first_bug) break;
+  }
+}
+
+void explore_exhaustively(Runner& runner, const ExploreOptions& options, ExploreReport& report) {
+  SystematicOptions sys;
+  sys.dpor = options.strategy == StrategyKind::kDpor;
+  sys.preemption_bound = options.preemption_bound;
+  sys.max_executions = options.executions;
+  sys.shard = options.shard;
+  sys.processes = runner.processes();
+  sys.should_stop = [&] { return runner.should_stop(); };
+  std::optional<Judged> last;
+  std::uint64_t index = 0;
+  const SystematicReport result = explore_systematic(sys, [&](Strategy& strategy) -> const Trace* {
+    last = runner.run(strategy, 0);
+    if (report.stopped) return nullptr;
+    if (!last->verdict.passed()) {
+      runner.fail(*last, index, 0);
+      if (options.stop_at_first_bug) return nullptr;
+    }
+    ++index;
+    return &last->result.trace;
+  });
+  report.exhausted = result.exhausted && !report.stopped;
+}
+
+}  // namespace
+
+Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
+                  Engine& engine, int* actors) {
   std::unique_ptr<Program> program = factory();
   *actors = program->topology().actors();
   strategy.begin_execution(seed, *actors);
@@ -28,22 +144,26 @@ Judged run_one(const ProgramFactory& factory, Strategy& strategy, std::uint64_t 
   return {std::move(verdict), std::move(result)};
 }
 
-void count(RunStats& stats, const ExecutionResult& result) {
-  ++stats.executions;
-  stats.steps += result.trace.size();
-  stats.handoffs += result.handoffs;
-}
-
-}  // namespace
-
 std::string_view to_string(StrategyKind kind) {
-  return kind == StrategyKind::kPct ? "pct" : "random";
+  switch (kind) {
+    case StrategyKind::kRandom: return "random";
+    case StrategyKind::kPct: return "pct";
+    case StrategyKind::kDfs: return "dfs";
+    case StrategyKind::kDpor: return "dpor";
+  }
+  return "?";
 }
 
 std::optional<StrategyKind> parse_strategy(std::string_view name) {
-  if (name == "random") return StrategyKind::kRandom;
-  if (name == "pct") return StrategyKind::kPct;
+  for (StrategyKind k : {StrategyKind::kRandom, StrategyKind::kPct, StrategyKind::kDfs,
+                         StrategyKind::kDpor}) {
+    if (to_string(k) == name) return k;
+  }
   return std::nullopt;
+}
+
+bool is_systematic(StrategyKind kind) {
+  return kind == StrategyKind::kDfs || kind == StrategyKind::kDpor;
 }
 
 Verdict verdict_of_outcome(const ExecutionResult& result) {
@@ -66,34 +186,13 @@ Verdict verdict_of_outcome(const ExecutionResult& result) {
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
                       Engine& engine) {
   ExploreReport report;
-  const Clock::time_point start = Clock::now();
-  std::unique_ptr<Strategy> strategy;
-  if (options.strategy == StrategyKind::kPct) {
-    // PCT needs k, the steps of an execution. It is taken from the sequential execution, which
-    // depends only on the program, so any execution of the run replays alone by its seed.
-    auto sequential = make_sequential_strategy();
-    report.pct_steps = static_cast<std::uint32_t>(
-        run_one(factory, *sequential, 0, engine, &report.actors).result.trace.size());
-    strategy = make_pct_strategy(options.depth, report.pct_steps);
+  Runner runner(factory, options, engine, report);
+  if (is_systematic(options.strategy)) {
+    explore_exhaustively(runner, options, report);
   } else {
-    strategy = make_random_strategy();
-  }
-  for (std::uint64_t i = 0; i < options.executions && engine.usable(); ++i) {
-    const std::uint64_t seed = execution_seed(options.seed, i);
-    Judged judged = run_one(factory, *strategy, seed, engine, &report.actors);
-    if (judged.result.outcome == Outcome::kStopped) {
-      report.stopped = true;
-      break;
-    }
-    count(report.stats, judged.result);
-    if (!judged.verdict.passed() && !report.failure) {
-      report.verdict = judged.verdict;
-      report.failure = Failure{std::move(judged.verdict), i, seed, std::move(judged.result)};
-    }
-    if (report.failure && options.stop_at_first_bug) break;
+    explore_sampled(runner, factory, options, engine, report);
   }
   report.stopped |= engine.stopped();
-  report.stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   return report;
 }
 
@@ -101,8 +200,10 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
   ExploreReport report;
   const Clock::time_point start = Clock::now();
   ReplayStrategy strategy(std::move(decisions));
-  Judged judged = run_one(factory, strategy, 0, engine, &report.actors);
-  count(report.stats, judged.result);
+  Judged judged = run_judged(factory, strategy, 0, engine, &report.actors);
+  report.stats.executions = 1;
+  report.stats.steps = judged.result.trace.size();
+  report.stats.handoffs = judged.result.handoffs;
   report.stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   if (judged.result.outcome == Outcome::kDiverged) {
     report.error = judged.result.message;
@@ -112,13 +213,25 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
         "diverged at step {}: the execution ended but the schedule has {} more decisions",
         judged.result.trace.size(), strategy.size() - judged.result.trace.size());
   }
+  report.stopped = judged.result.outcome == Outcome::kStopped;
   report.verdict = judged.verdict;
   if (!judged.verdict.passed()) {
-    report.failure = Failure{judged.verdict, 0, 0, std::move(judged.result)};
-  } else {
-    report.failure = std::nullopt;
+    Failure f;
+    f.verdict = judged.verdict;
+    f.preemptions = count_preemptions(judged.result.trace);
+    f.original_steps = judged.result.trace.size();
+    f.original_preemptions = f.preemptions;
+    f.result = std::move(judged.result);
+    report.failure = std::move(f);
   }
   return report;
+}
+
+PctRisk pct_risk(int actors, std::uint32_t steps, int depth, std::uint64_t executions) {
+  PctRisk risk;
+  risk.per_execution = 1.0 / (actors * std::pow(static_cast<double>(std::max(steps, 1u)), depth - 1));
+  risk.miss = std::pow(1.0 - risk.per_execution, static_cast<double>(executions));
+  return risk;
 }
 
 }  // namespace interleave

@@ -1,7 +1,9 @@
 // Exploration: run a program's executions under a strategy until a bug is found or the budget is
-// spent; and replay: run one recorded schedule and check it is followed step by step.
+// spent, and shrink the failing schedule; and replay: run one recorded schedule and check it is
+// followed step by step.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,57 +15,87 @@
 #include "harness/engine.h"
 #include "harness/execution.h"
 #include "harness/program.h"
+#include "harness/shrink.h"
+#include "harness/systematic.h"
 #include "harness/verdict.h"
 
 namespace interleave {
 
-enum class StrategyKind { kRandom, kPct };
+enum class StrategyKind { kRandom, kPct, kDfs, kDpor };
 std::string_view to_string(StrategyKind kind);
 std::optional<StrategyKind> parse_strategy(std::string_view name);
-
-struct ExploreOptions {
-  StrategyKind strategy = StrategyKind::kRandom;
-  std::uint64_t seed = 1;
-  std::uint64_t executions = 1000;
-  int depth = 3;  // PCT bug depth
-  // Stop at the first failing execution (the default); false runs the whole budget and reports the
-  // first failure (benchmarks and campaigns that count executions).
-  bool stop_at_first_bug = true;
-};
-
-struct Failure {
-  Verdict verdict;
-  std::uint64_t execution = 0;       // index within the run
-  std::uint64_t execution_seed = 0;  // replays alone with --seed <this> --executions 1
-  ExecutionResult result;
-};
+bool is_systematic(StrategyKind kind);
 
 struct RunStats {
   std::uint64_t executions = 0;
   std::uint64_t steps = 0;
   std::uint64_t handoffs = 0;
+  std::uint64_t bugs = 0;
   double elapsed_s = 0;
   double executions_per_second() const { return elapsed_s > 0 ? executions / elapsed_s : 0; }
+};
+
+struct ExploreOptions {
+  StrategyKind strategy = StrategyKind::kRandom;
+  std::uint64_t seed = 1;
+  // Random and PCT: the budget. DFS and DPOR: a cap, 0 for none (run until exhausted).
+  std::uint64_t executions = 1000;
+  int depth = 3;                          // PCT bug depth
+  std::optional<int> preemption_bound;    // DFS: at most this many preemptions
+  // Stop at the first failing execution (the default); false runs the whole budget and reports the
+  // first failure (benchmarks and campaigns that count executions).
+  bool stop_at_first_bug = true;
+  bool shrink = true;  // minimize the reported schedule (fewest preemptions, then fewest steps)
+  Shard shard;         // random/PCT: executions i with i % count == index; DFS/DPOR: by prefix
+  std::optional<std::chrono::duration<double>> time_limit;
+  // Called after every execution with the totals so far (progress lines).
+  std::function<void(const RunStats&)> on_progress;
+};
+
+struct Failure {
+  Verdict verdict;
+  std::uint64_t execution = 0;       // index within the run
+  std::uint64_t execution_seed = 0;  // random/PCT: replays alone with --seed <this> --executions 1
+  ExecutionResult result;            // of the reported (shrunk) schedule
+  int preemptions = 0;               // in the reported schedule
+  std::size_t original_steps = 0;    // before shrinking
+  int original_preemptions = 0;
 };
 
 struct ExploreReport {
   Verdict verdict;                   // pass, or the first failure's verdict
   std::optional<Failure> failure;    // set iff a bug was found
   std::optional<std::string> error;  // the run could not be judged (replay diverged)
-  bool stopped = false;              // the engine was asked to stop before the budget was spent
+  bool stopped = false;              // asked to stop (Ctrl-C) before the budget was spent
+  bool timed_out = false;            // the time limit ended the run
+  bool exhausted = false;            // DFS/DPOR: every schedule in scope was run
   int actors = 0;
   std::uint32_t pct_steps = 0;  // PCT's step estimate (k), when PCT ran
+  std::vector<std::uint64_t> executed;  // random/PCT: the indices of the executions run
   RunStats stats;
 };
 
 // The verdict for an execution that did not complete (deadlock, crash, ...); pass if it completed.
 Verdict verdict_of_outcome(const ExecutionResult& result);
 
-// Runs on `engine`, whose topology must be the programs'. ExploreOptions::limits is the engine's.
+// Runs one execution of a fresh program from `factory` under `strategy` (prepared with `seed`) and
+// judges it. Sets *actors to the program's actor count.
+Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
+                  Engine& engine, int* actors);
+
+// Runs on `engine`, whose topology must be the programs'.
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine);
 
 // Replays `decisions`. A schedule that does not fit the program (a decision for an actor that is
 // not runnable, too few or too many decisions) sets `error` naming the first diverging step.
 ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, Engine& engine);
+
+// PCT's guarantee for a clean run: the lower bound p = 1/(n k^(d-1)) on finding a given depth-d bug
+// in one execution, and the bound (1-p)^executions on having missed it.
+struct PctRisk {
+  double per_execution = 0;
+  double miss = 1;
+};
+PctRisk pct_risk(int actors, std::uint32_t steps, int depth, std::uint64_t executions);
 
 }  // namespace interleave

@@ -19,6 +19,7 @@ struct Step {
   const char* object_kind = "";  // Touches::kind
   std::string object_name;       // Touches::name
   Access access = Access::kRead;
+  std::uint64_t runnable = 0;  // the actors that could have been chosen instead (bit a = actor a)
 
   // "index:counter" or "" when the step declares no object.
   std::string object() const;

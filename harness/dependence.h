@@ -1,0 +1,31 @@
+// Which steps commute: the independence relation that partial-order reduction and sleep sets use.
+//
+// A step declares the object it touches (Touches). Two steps of different actors are dependent when
+// they touch the same object and at least one writes it. Objects of kind "file" and "file-lock" are
+// shared by every process; any other kind ("index", "end-offset", "lock" of a Mutex) lives in one
+// process's memory, so the same name in two processes is two objects. A step that declares no
+// object is independent of every other step (the seam's contract: a yield point names what the code
+// up to the next yield point touches).
+#pragma once
+
+#include "harness/trace.h"
+
+namespace interleave {
+
+// Requires: `process_a` and `process_b` are the processes of a.actor and b.actor.
+bool dependent(const Step& a, int process_a, const Step& b, int process_b);
+
+// A step that took a Mutex or a FileLock (an attempt that found the lock held is recorded as a
+// read, and is no acquisition).
+bool is_acquisition(const Step& step);
+
+// A preemption: a switch away from an actor that could have gone on.
+inline bool is_preemption(int previous_actor, std::uint64_t runnable, int chosen) {
+  return previous_actor >= 0 && chosen != previous_actor &&
+         (runnable >> previous_actor & 1) != 0;
+}
+
+// The number of preemptions in a trace.
+int count_preemptions(const Trace& trace);
+
+}  // namespace interleave

@@ -1,0 +1,218 @@
+// Systematic exploration: depth-first search over schedules, plain (optionally preemption-bounded)
+// or with dynamic partial-order reduction.
+//
+// DFS enumerates every schedule: at every state it tries every runnable actor. With a preemption
+// bound K it tries only schedules with at most K preemptions, bound by bound (0, 1, ..., K), so the
+// first bug found has the fewest preemptions (Musuvathi and Qadeer, "Iterative context bounding for
+// systematic testing of multithreaded programs", PLDI 2007).
+//
+// DPOR explores one schedule per equivalence class of schedules that order their dependent steps
+// the same way (Flanagan and Godefroid, "Dynamic partial-order reduction for model checking
+// software", POPL 2005), with sleep sets (Godefroid, "Partial-order methods for the verification of
+// concurrent systems", 1996). After each execution it finds, for every step, the latest dependent
+// step of another actor not ordered before it by happens-before (vector clocks), and schedules the
+// reversal of that race at the state where it started: the later actor if it could run there, else
+// every actor that could. Guarantee (for terminating programs whose steps declare what they touch):
+// once the search is exhausted, every reachable verdict and every reachable final state has been
+// reached.
+//
+// Each execution is a ReplayStrategy prefix followed by non-preemptive scheduling, so a schedule is
+// always a prefix of decisions and the search tree lives on the harness side, between executions.
+#include "harness/systematic.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "harness/dependence.h"
+#include "harness/replay_strategy.h"
+
+namespace interleave {
+namespace {
+
+struct Sleeper {
+  int actor;
+  Step step;  // the step it takes at the state where it fell asleep
+};
+
+struct Frame {
+  std::uint64_t runnable = 0;
+  int chosen = kNoActor;
+  Step step;                      // the step `chosen` took from here (known after a run)
+  std::uint64_t backtrack = 0;    // actors to explore from here
+  std::uint64_t done = 0;         // actors explored, or being explored, from here
+  std::vector<Sleeper> sleep;     // asleep on entry to this state
+  std::vector<Sleeper> explored;  // branches finished here, asleep in later siblings
+  int preemptions = 0;            // on the path before this state's choice
+};
+
+std::uint64_t bit(int actor) { return std::uint64_t{1} << actor; }
+
+class Search {
+ public:
+  Search(const SystematicOptions& options, std::vector<int> processes)
+      : options_(options), process_(std::move(processes)) {}
+
+  // The decisions of the next schedule to run, or nullopt when the space is exhausted.
+  std::optional<std::vector<int>> next(const Trace& trace);
+
+ private:
+  int process_of(int actor) const { return process_[actor]; }
+  bool independent(const Step& a, const Step& b) const {
+    return !dependent(a, process_of(a.actor), b, process_of(b.actor));
+  }
+  void extend(const Trace& trace);
+  std::uint64_t bounded(const Frame& frame, int previous, std::uint64_t candidates) const;
+  void add_races(const Trace& trace);
+  std::uint64_t asleep(const Frame& frame) const;
+  bool owned(std::size_t depth, int actor) const;
+
+  const SystematicOptions options_;
+  const std::vector<int> process_;
+  std::vector<Frame> frames_;
+  std::size_t prefix_ = 0;  // frames whose choice the last schedule forced
+  std::optional<std::size_t> shard_depth_;
+};
+
+std::uint64_t Search::asleep(const Frame& frame) const {
+  std::uint64_t mask = 0;
+  for (const Sleeper& s : frame.sleep) mask |= bit(s.actor);
+  return mask;
+}
+
+std::uint64_t Search::bounded(const Frame& frame, int previous, std::uint64_t candidates) const {
+  if (!options_.preemption_bound) return candidates;
+  std::uint64_t allowed = 0;
+  for (std::uint64_t rest = candidates; rest != 0; rest &= rest - 1) {
+    const int q = std::countr_zero(rest);
+    if (frame.preemptions + is_preemption(previous, frame.runnable, q) <= *options_.preemption_bound) {
+      allowed |= bit(q);
+    }
+  }
+  return allowed;
+}
+
+// The shard owning actor `actor`'s subtree at `depth`: subtrees at the first state with a choice are
+// dealt out round-robin by the actor's rank among the runnable ones.
+bool Search::owned(std::size_t depth, int actor) const {
+  if (options_.shard.count <= 1 || !shard_depth_ || depth != *shard_depth_) return true;
+  const std::uint64_t below = frames_[depth].runnable & (bit(actor) - 1);
+  return static_cast<std::uint32_t>(std::popcount(below)) % options_.shard.count ==
+         options_.shard.index;
+}
+
+void Search::extend(const Trace& trace) {
+  if (!frames_.empty() && prefix_ > 0) frames_[prefix_ - 1].step = trace[prefix_ - 1];
+  for (std::size_t k = frames_.size(); k < trace.size(); ++k) {
+    Frame frame;
+    frame.runnable = trace[k].runnable;
+    frame.chosen = trace[k].actor;
+    frame.step = trace[k];
+    frame.done = bit(frame.chosen);
+    const int previous = k == 0 ? kNoActor : trace[k - 1].actor;
+    if (k > 0) {
+      const Frame& parent = frames_[k - 1];
+      frame.preemptions = parent.preemptions +
+                          is_preemption(k >= 2 ? trace[k - 2].actor : kNoActor, parent.runnable,
+                                        parent.chosen);
+      for (const auto* set : {&parent.sleep, &parent.explored}) {
+        for (const Sleeper& s : *set) {
+          if (independent(s.step, parent.step)) frame.sleep.push_back(s);
+        }
+      }
+    }
+    if (!options_.dpor) frame.backtrack = bounded(frame, previous, frame.runnable);
+    if (!shard_depth_ && std::popcount(frame.runnable) > 1) shard_depth_ = k;
+    frames_.push_back(std::move(frame));
+  }
+}
+
+void Search::add_races(const Trace& trace) {
+  const std::size_t n = trace.size();
+  const std::size_t actors = process_.size();
+  std::vector<std::vector<std::uint32_t>> clock(n);  // per step: how many steps of each actor
+                                                     // happen before it, itself included
+  std::vector<std::vector<std::uint32_t>> actor_clock(actors, std::vector<std::uint32_t>(actors));
+  std::vector<std::uint32_t> position(n);  // 1-based index of a step among its actor's steps
+  for (std::size_t j = 0; j < n; ++j) {
+    const int q = trace[j].actor;
+    std::vector<std::uint32_t> c = actor_clock[q];
+    std::optional<std::size_t> race;
+    for (std::size_t i = j; i-- > 0;) {
+      if (independent(trace[i], trace[j])) continue;
+      const int p = trace[i].actor;
+      if (!race) {
+        if (is_acquisition(trace[j])) {
+          // Lock order: the previous acquisition of this lock races with this one, whatever
+          // release came between (a release and an acquisition do not reorder).
+          if (is_acquisition(trace[i])) race = i;
+        } else if (actor_clock[q][p] < position[i]) {
+          race = i;  // the latest dependent step not yet ordered before q's previous step
+        }
+      }
+      for (std::size_t a = 0; a < actors; ++a) c[a] = std::max(c[a], clock[i][a]);
+    }
+    position[j] = actor_clock[q][q] + 1;
+    c[q] = position[j];
+    clock[j] = c;
+    actor_clock[q] = c;
+    if (!race) continue;
+    // Reverse the race where it started: let q run at that state if it could, else every actor.
+    Frame& frame = frames_[*race];
+    frame.backtrack |= (frame.runnable & bit(q)) != 0 ? bit(q) : frame.runnable;
+  }
+}
+
+std::optional<std::vector<int>> Search::next(const Trace& trace) {
+  extend(trace);
+  if (options_.dpor) add_races(trace);
+  for (std::size_t k = frames_.size(); k-- > 0;) {
+    Frame& frame = frames_[k];
+    const int previous = k == 0 ? kNoActor : frames_[k - 1].chosen;
+    std::uint64_t candidates =
+        bounded(frame, previous, frame.backtrack & frame.runnable & ~frame.done & ~asleep(frame));
+    while (candidates != 0 && !owned(k, std::countr_zero(candidates))) {
+      frame.done |= candidates & (~candidates + 1);
+      candidates &= candidates - 1;
+    }
+    if (candidates == 0) continue;
+    const int q = std::countr_zero(candidates);
+    frame.explored.push_back(Sleeper{frame.chosen, frame.step});
+    frame.done |= bit(q);
+    frame.chosen = q;
+    frames_.resize(k + 1);
+    prefix_ = k + 1;
+    std::vector<int> decisions;
+    for (const Frame& f : frames_) decisions.push_back(f.chosen);
+    return decisions;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SystematicReport explore_systematic(const SystematicOptions& options, const RunSchedule& run) {
+  SystematicReport report;
+  const bool bounded = options.preemption_bound.has_value() && !options.dpor;
+  const int last_bound = bounded ? *options.preemption_bound : 0;
+  for (int bound = 0; bound <= last_bound; ++bound) {
+    SystematicOptions pass = options;
+    if (bounded) pass.preemption_bound = bound;
+    Search search(pass, options.processes);
+    std::vector<int> decisions;
+    for (;;) {
+      if (options.max_executions != 0 && report.executions >= options.max_executions) return report;
+      if (options.should_stop && options.should_stop()) return report;
+      ReplayStrategy strategy(decisions, ReplayStrategy::Then::kSequential);
+      const Trace* trace = run(strategy);
+      ++report.executions;
+      if (trace == nullptr) return report;
+      auto next = search.next(*trace);
+      if (!next) break;
+      decisions = std::move(*next);
+    }
+  }
+  report.exhausted = true;
+  return report;
+}
+
+}  // namespace interleave
