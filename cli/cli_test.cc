@@ -49,6 +49,8 @@ CliRun interleave(const std::string& args, const std::string& env = "") {
 }
 
 const char* const kScenarios[] = {"lost-update", "duplicate-offsets", "torn-read"};
+const char* const kMatrixScenarios[] = {"lost-update", "duplicate-offsets", "torn-read",
+                                        "stale-read"};
 const char* const kStrategies[] = {"random", "pct"};
 
 nlohmann::json without_stats(nlohmann::json j) {
@@ -198,7 +200,7 @@ TEST(Cli, MatrixCoversEveryModeAndMatchesEveryExpectation) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const auto j = r.json();
   EXPECT_TRUE(j["all_match"].get<bool>());
-  EXPECT_EQ(j["cells"].size(), 3u * 5u * 3u);
+  EXPECT_EQ(j["cells"].size(), 4u * 5u * 3u);
   for (const auto& cell : j["cells"]) {
     EXPECT_EQ(cell["expected"], cell["found"]) << cell.dump();
     EXPECT_EQ(cell.contains("replay"), cell["found"] == "bug") << cell.dump();

@@ -1,7 +1,7 @@
 #include "cli/commands.h"
 
-#include <cstdio>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -112,8 +112,8 @@ Shard parse_shard(const std::optional<std::string>& text) {
     shard.count = total != nullptr ? number(total, "GTEST_TOTAL_SHARDS") : 1;
   }
   if (shard.count == 0 || shard.index >= shard.count) {
-    throw UsageError(fmt::format("shard {}/{}: the index must be below the count", shard.index,
-                                 shard.count));
+    throw UsageError(
+        fmt::format("shard {}/{}: the index must be below the count", shard.index, shard.count));
   }
   return shard;
 }
@@ -152,7 +152,8 @@ int run_list() {
          "  random                 uniform choice among runnable actors at every yield point\n"
          "  pct                    PCT (Burckhardt et al. 2010), bug depth --depth (default 3)\n"
          "  dfs                    every schedule, depth first; --preemption-bound K limits it\n"
-         "  dpor                   one schedule per ordering of dependent steps (DPOR + sleep sets)\n";
+         "  dpor                   one schedule per ordering of dependent steps (DPOR + sleep "
+         "sets)\n";
   return kExitPass;
 }
 

@@ -79,8 +79,7 @@ int run(int argc, char** argv) {
       ->required();
   ex->add_option("--store", explore.store, "store variant (see `interleave list`)")->required();
   ex->add_option("--mode", explore.mode, "threads, processes or mixed")->capture_default_str();
-  ex->add_option("--strategy", explore.strategy, "random, pct, dfs or dpor")
-      ->capture_default_str();
+  ex->add_option("--strategy", explore.strategy, "random, pct, dfs or dpor")->capture_default_str();
   ex->add_option("--seed", explore.seed,
                  "run seed; execution i uses a seed derived from it "
                  "(execution 0 uses the seed itself)")

@@ -148,9 +148,9 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
     out += sampled ? fmt::format(", execution seed {}\n", f.execution_seed) : "\n";
   }
   if (f.original_steps != f.result.trace.size() || f.original_preemptions != f.preemptions) {
-    out += fmt::format("shrunk from {} steps with {} preemptions to {} steps with {}\n",
-                       f.original_steps, f.original_preemptions, f.result.trace.size(),
-                       f.preemptions);
+    out +=
+        fmt::format("shrunk from {} steps with {} preemptions to {} steps with {}\n",
+                    f.original_steps, f.original_preemptions, f.result.trace.size(), f.preemptions);
   } else {
     out += fmt::format("{} steps, {} preemptions\n", f.result.trace.size(), f.preemptions);
   }

@@ -15,13 +15,13 @@ bool dependent(const Step& a, int process_a, const Step& b, int process_b) {
   if (a.actor == b.actor) return false;
   if (a.object_kind[0] == '\0' || b.object_kind[0] == '\0') return false;
   if (a.access != Access::kWrite && b.access != Access::kWrite) return false;
-  if (std::strcmp(a.object_kind, b.object_kind) != 0 || a.object_name != b.object_name) return false;
+  if (std::strcmp(a.object_kind, b.object_kind) != 0 || a.object_name != b.object_name)
+    return false;
   return shared_kind(a.object_kind) || process_a == process_b;
 }
 
-bool is_acquisition(const Step& step) {
-  return step.access == Access::kWrite &&
-         (std::strcmp(step.label, "lock") == 0 || std::strcmp(step.label, "flock") == 0);
+bool is_mutex_acquisition(const Step& step) {
+  return step.access == Access::kWrite && std::strcmp(step.label, "lock") == 0;
 }
 
 int count_preemptions(const Trace& trace) {

@@ -71,7 +71,8 @@ class Runner {
   std::vector<int> processes() const {
     const Topology t = engine_.topology();
     std::vector<int> out;
-    for (int a = 0; a < t.actors(); ++a) out.push_back(t.in_process ? 0 : a / t.threads_per_process);
+    for (int a = 0; a < t.actors(); ++a)
+      out.push_back(t.in_process ? 0 : a / t.threads_per_process);
     return out;
   }
 
@@ -146,17 +147,21 @@ Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64
 
 std::string_view to_string(StrategyKind kind) {
   switch (kind) {
-    case StrategyKind::kRandom: return "random";
-    case StrategyKind::kPct: return "pct";
-    case StrategyKind::kDfs: return "dfs";
-    case StrategyKind::kDpor: return "dpor";
+    case StrategyKind::kRandom:
+      return "random";
+    case StrategyKind::kPct:
+      return "pct";
+    case StrategyKind::kDfs:
+      return "dfs";
+    case StrategyKind::kDpor:
+      return "dpor";
   }
   return "?";
 }
 
 std::optional<StrategyKind> parse_strategy(std::string_view name) {
-  for (StrategyKind k : {StrategyKind::kRandom, StrategyKind::kPct, StrategyKind::kDfs,
-                         StrategyKind::kDpor}) {
+  for (StrategyKind k :
+       {StrategyKind::kRandom, StrategyKind::kPct, StrategyKind::kDfs, StrategyKind::kDpor}) {
     if (to_string(k) == name) return k;
   }
   return std::nullopt;
@@ -229,7 +234,8 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
 
 PctRisk pct_risk(int actors, std::uint32_t steps, int depth, std::uint64_t executions) {
   PctRisk risk;
-  risk.per_execution = 1.0 / (actors * std::pow(static_cast<double>(std::max(steps, 1u)), depth - 1));
+  risk.per_execution =
+      1.0 / (actors * std::pow(static_cast<double>(std::max(steps, 1u)), depth - 1));
   risk.miss = std::pow(1.0 - risk.per_execution, static_cast<double>(executions));
   return risk;
 }

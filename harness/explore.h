@@ -40,8 +40,8 @@ struct ExploreOptions {
   std::uint64_t seed = 1;
   // Random and PCT: the budget. DFS and DPOR: a cap, 0 for none (run until exhausted).
   std::uint64_t executions = 1000;
-  int depth = 3;                          // PCT bug depth
-  std::optional<int> preemption_bound;    // DFS: at most this many preemptions
+  int depth = 3;                        // PCT bug depth
+  std::optional<int> preemption_bound;  // DFS: at most this many preemptions
   // Stop at the first failing execution (the default); false runs the whole budget and reports the
   // first failure (benchmarks and campaigns that count executions).
   bool stop_at_first_bug = true;
@@ -70,7 +70,7 @@ struct ExploreReport {
   bool timed_out = false;            // the time limit ended the run
   bool exhausted = false;            // DFS/DPOR: every schedule in scope was run
   int actors = 0;
-  std::uint32_t pct_steps = 0;  // PCT's step estimate (k), when PCT ran
+  std::uint32_t pct_steps = 0;          // PCT's step estimate (k), when PCT ran
   std::vector<std::uint64_t> executed;  // random/PCT: the indices of the executions run
   RunStats stats;
 };

@@ -84,15 +84,16 @@ std::uint64_t Search::bounded(const Frame& frame, int previous, std::uint64_t ca
   std::uint64_t allowed = 0;
   for (std::uint64_t rest = candidates; rest != 0; rest &= rest - 1) {
     const int q = std::countr_zero(rest);
-    if (frame.preemptions + is_preemption(previous, frame.runnable, q) <= *options_.preemption_bound) {
+    if (frame.preemptions + is_preemption(previous, frame.runnable, q) <=
+        *options_.preemption_bound) {
       allowed |= bit(q);
     }
   }
   return allowed;
 }
 
-// The shard owning actor `actor`'s subtree at `depth`: subtrees at the first state with a choice are
-// dealt out round-robin by the actor's rank among the runnable ones.
+// The shard owning actor `actor`'s subtree at `depth`: subtrees at the first state with a choice
+// are dealt out round-robin by the actor's rank among the runnable ones.
 bool Search::owned(std::size_t depth, int actor) const {
   if (options_.shard.count <= 1 || !shard_depth_ || depth != *shard_depth_) return true;
   const std::uint64_t below = frames_[depth].runnable & (bit(actor) - 1);
@@ -111,9 +112,8 @@ void Search::extend(const Trace& trace) {
     const int previous = k == 0 ? kNoActor : trace[k - 1].actor;
     if (k > 0) {
       const Frame& parent = frames_[k - 1];
-      frame.preemptions = parent.preemptions +
-                          is_preemption(k >= 2 ? trace[k - 2].actor : kNoActor, parent.runnable,
-                                        parent.chosen);
+      frame.preemptions = parent.preemptions + is_preemption(k >= 2 ? trace[k - 2].actor : kNoActor,
+                                                             parent.runnable, parent.chosen);
       for (const auto* set : {&parent.sleep, &parent.explored}) {
         for (const Sleeper& s : *set) {
           if (independent(s.step, parent.step)) frame.sleep.push_back(s);
@@ -141,10 +141,10 @@ void Search::add_races(const Trace& trace) {
       if (independent(trace[i], trace[j])) continue;
       const int p = trace[i].actor;
       if (!race) {
-        if (is_acquisition(trace[j])) {
-          // Lock order: the previous acquisition of this lock races with this one, whatever
+        if (is_mutex_acquisition(trace[j])) {
+          // Lock order: the previous acquisition of this Mutex races with this one, whatever
           // release came between (a release and an acquisition do not reorder).
-          if (is_acquisition(trace[i])) race = i;
+          if (is_mutex_acquisition(trace[i])) race = i;
         } else if (actor_clock[q][p] < position[i]) {
           race = i;  // the latest dependent step not yet ordered before q's previous step
         }
@@ -165,7 +165,11 @@ void Search::add_races(const Trace& trace) {
 std::optional<std::vector<int>> Search::next(const Trace& trace) {
   extend(trace);
   if (options_.dpor) add_races(trace);
+  // A shard explores below the dealing state only inside the subtrees it owns.
+  const bool foreign = shard_depth_ && *shard_depth_ < frames_.size() &&
+                       !owned(*shard_depth_, frames_[*shard_depth_].chosen);
   for (std::size_t k = frames_.size(); k-- > 0;) {
+    if (foreign && k > *shard_depth_) continue;
     Frame& frame = frames_[k];
     const int previous = k == 0 ? kNoActor : frames_[k - 1].chosen;
     std::uint64_t candidates =

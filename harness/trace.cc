@@ -14,9 +14,8 @@ std::string Step::object() const {
 
 bool Step::operator==(const Step& o) const {
   return index == o.index && actor == o.actor && runnable == o.runnable &&
-         std::strcmp(label, o.label) == 0 &&
-         std::strcmp(object_kind, o.object_kind) == 0 && object_name == o.object_name &&
-         access == o.access;
+         std::strcmp(label, o.label) == 0 && std::strcmp(object_kind, o.object_kind) == 0 &&
+         object_name == o.object_name && access == o.access;
 }
 
 std::string render_swimlanes(const Trace& trace, int actors) {

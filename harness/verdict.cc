@@ -6,11 +6,12 @@
 namespace interleave {
 namespace {
 
-constexpr std::array<std::pair<BugKind, std::string_view>, 9> kNames{{
+constexpr std::array<std::pair<BugKind, std::string_view>, 10> kNames{{
     {BugKind::kLostUpdate, "lost-update"},
     {BugKind::kDuplicateOffset, "duplicate-offset"},
     {BugKind::kTornRead, "torn-read"},
     {BugKind::kStaleRead, "stale-read"},
+    {BugKind::kNotLinearizable, "not-linearizable"},
     {BugKind::kCorruption, "corruption"},
     {BugKind::kDeadlock, "deadlock"},
     {BugKind::kCrash, "crash"},

@@ -12,6 +12,7 @@ enum class BugKind {
   kDuplicateOffset,
   kTornRead,
   kStaleRead,
+  kNotLinearizable,
   kCorruption,
   kDeadlock,
   kCrash,

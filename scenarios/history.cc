@@ -44,7 +44,8 @@ std::string summarize(std::string_view value) {
 }
 
 std::string Op::describe() const {
-  std::string call = fmt::format("actor {} {}({}", actor, to_string(kind), key);
+  const std::string who = actor == kSetupActor ? "setup" : fmt::format("actor {}", actor);
+  std::string call = fmt::format("{} {}({}", who, to_string(kind), key);
   if (kind == OpKind::kPut) call += ", " + summarize(input);
   if (kind == OpKind::kIncrement) call += ", " + input;
   call += ")";
@@ -69,6 +70,17 @@ std::vector<const Op*> History::of_kind(OpKind kind) const {
     if (op.kind == kind) out.push_back(&op);
   }
   return out;
+}
+
+void History::append_after(History later) {
+  std::uint64_t end = 0;
+  for (const Op& op : ops) end = std::max({end, op.invoked_at, op.returned_at});
+  for (Op& op : later.ops) {
+    op.invoked_at += end;
+    if (op.returned_at != 0) op.returned_at += end;
+    ops.push_back(std::move(op));
+  }
+  truncated |= later.truncated;
 }
 
 struct HistoryLog::Header {

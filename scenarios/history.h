@@ -20,6 +20,9 @@
 namespace interleave::scenarios {
 
 enum class OpKind : std::uint8_t { kPut, kGet, kDel, kIncrement };
+
+// The actor id of operations a scenario's setup made, before any actor started.
+inline constexpr int kSetupActor = -1;
 std::string_view to_string(OpKind kind);
 
 struct Op {
@@ -43,6 +46,8 @@ struct History {
 
   // The operations of one kind, in invocation order.
   std::vector<const Op*> of_kind(OpKind kind) const;
+  // Appends `later`, whose clock started afresh, after every operation of this history.
+  void append_after(History later);
 };
 
 // Strings longer than these are recorded cut short.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "fmt/format.h"
+#include "scenarios/linearizability.h"
 #include "scenarios/registry.h"
 
 namespace interleave::scenarios {
@@ -79,7 +80,14 @@ ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
     throw std::runtime_error(fmt::format("cannot open a store in {}: {}", dir_.path().string(),
                                          opened.status.to_string()));
   }
-  target_.scenario->setup(*opened.store, target_.sizes);
+  std::vector<std::uint64_t> buffer(64 * 1024);  // 8-byte aligned, room for the setup's log
+  const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(buffer.data()),
+                                   buffer.size() * sizeof(std::uint64_t));
+  HistoryLog::reset(bytes);
+  HistoryLog log(bytes);
+  ActorContext ctx(log, *opened.store, kSetupActor, {});
+  target_.scenario->setup(ctx, target_.sizes);
+  setup_ = HistoryLog::read(bytes);
 }
 
 std::string ScenarioProgram::spec() const { return encode_spec(target_, dir_.path()); }
@@ -91,12 +99,19 @@ std::string ScenarioProgram::token_prefix() const {
 void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(scratch); }
 
 Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
-  const History history = HistoryLog::read(scratch);
+  History history = setup_;
+  history.append_after(HistoryLog::read(scratch));
   store::OpenResult recovered = store::open_store(target_.variant, dir_.path());
   const CheckInput input{history,         recovered.store.get(), dir_.path(),
                          target_.variant, target_.mode,          target_.sizes};
   Verdict verdict = target_.scenario->check(input);
   if (!verdict.passed()) return verdict;
+  // Whatever the scenario checks, what the operations returned must be explainable by some order
+  // of them that respects real time (linearizability against a map).
+  if (const LinearizabilityResult lin = check_linearizable(history); !lin.linearizable) {
+    return Verdict::fail(lin.stale_read ? BugKind::kStaleRead : BugKind::kNotLinearizable,
+                         fmt::format("{}\n\n{}", lin.message, lin.timeline));
+  }
   // Whatever the scenario checks, the log the actors left must recover cleanly.
   if (!recovered.status.ok()) {
     return Verdict::fail(BugKind::kCorruption,

@@ -33,10 +33,12 @@ class ScenarioProgram final : public Program {
   void begin(std::span<std::byte> scratch) override;
   std::string token_prefix() const override;
   Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override;
+  const std::filesystem::path& data_dir() const { return dir_.path(); }
 
  private:
   Target target_;
   DataDir dir_;
+  History setup_;  // what the scenario's setup did
 };
 
 ProgramFactory factory_for(const Target& target);

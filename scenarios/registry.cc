@@ -7,7 +7,8 @@ namespace interleave::scenarios {
 std::span<const Scenario* const> all_scenarios() {
   static const std::vector<const Scenario*> all = [] {
     std::vector<const Scenario*> out{&lost_update_scenario(), &duplicate_offsets_scenario(),
-                                     &torn_read_scenario(), &lock_order_inversion_scenario()};
+                                     &torn_read_scenario(), &stale_read_scenario(),
+                                     &lock_order_inversion_scenario()};
     for (const Scenario* s : fault_scenarios()) out.push_back(s);
     return out;
   }();

@@ -11,6 +11,7 @@ namespace interleave::scenarios {
 const Scenario& lost_update_scenario();
 const Scenario& duplicate_offsets_scenario();
 const Scenario& torn_read_scenario();
+const Scenario& stale_read_scenario();
 const Scenario& lock_order_inversion_scenario();
 // crash-segv, crash-abort, crash-throw, hang-spin (test only).
 std::span<const Scenario* const> fault_scenarios();

@@ -70,11 +70,13 @@ class Scenario {
   virtual std::optional<std::string> check_sizes(const Sizes& sizes) const;
 
   // Runs uncontrolled on the harness side before the actors start (their stores open afterwards).
-  virtual void setup(store::Store& store, const Sizes& sizes) const {}
+  // Its operations go into the history as the setup's (actor kSetupActor), before every actor's.
+  virtual void setup(ActorContext& ctx, const Sizes& sizes) const {}
   // One actor's work; runs under control.
   virtual void body(ActorContext& ctx, const Sizes& sizes) const = 0;
   // The oracle's scenario-specific part; runs uncontrolled after every actor finished. The generic
-  // part (recovery of the log must succeed) runs after it, in Program::judge.
+  // part runs after it, in ScenarioProgram::judge: the history must be linearizable, and recovery
+  // of the log must succeed.
   virtual Verdict check(const CheckInput& input) const = 0;
 };
 

@@ -1,0 +1,179 @@
+// Systematic exploration and shrinking on the real scenarios and stores.
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "harness/dependence.h"
+#include "harness/engine.h"
+#include "harness/explore.h"
+#include "scenarios/program.h"
+#include "scenarios/registry.h"
+
+namespace interleave::scenarios {
+namespace {
+
+Target target(const Scenario& s, store::Variant v, int actors, int ops) {
+  return Target{&s, v, Mode::kThreads, Sizes{actors, ops, 1}};
+}
+
+Engine engine_for(const Target& t) {
+  return Engine(topology_of(t.mode, t.sizes), scenario_instances());
+}
+
+// Everything a search reached: the verdicts, and the final contents of database.bin.
+struct Reached {
+  std::set<std::string> verdicts;
+  std::set<std::string> logs;
+};
+
+// A ScenarioProgram that also records what the execution left on disk.
+class Recording final : public Program {
+ public:
+  Recording(const Target& t, Reached* reached) : inner_(t), reached_(reached) {}
+  Topology topology() const override { return inner_.topology(); }
+  std::string spec() const override { return inner_.spec(); }
+  void begin(std::span<std::byte> scratch) override { inner_.begin(scratch); }
+  Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override {
+    std::ifstream in(inner_.data_dir() / store::kDataFileName, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    reached_->logs.insert(bytes.str());
+    Verdict verdict = inner_.judge(result, scratch);
+    reached_->verdicts.insert(std::string(verdict.name()));
+    return verdict;
+  }
+
+ private:
+  ScenarioProgram inner_;
+  Reached* reached_;
+};
+
+Reached reach(const Target& t, StrategyKind kind, ExploreReport* report) {
+  Reached reached;
+  Engine engine = engine_for(t);
+  const ProgramFactory factory = [&] { return std::make_unique<Recording>(t, &reached); };
+  *report = explore(
+      factory, {.strategy = kind, .executions = 0, .stop_at_first_bug = false, .shrink = false},
+      engine);
+  return reached;
+}
+
+TEST(Exploration, DporExhaustsThreeActorsTimesTwoPutsOnMutexWithinThreeHundredExecutions) {
+  const Target t = target(duplicate_offsets_scenario(), store::Variant::kMutex, 3, 2);
+  Engine engine = engine_for(t);
+  const ExploreReport report =
+      explore(factory_for(t), {.strategy = StrategyKind::kDpor, .executions = 0}, engine);
+  EXPECT_TRUE(report.exhausted);
+  EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
+  EXPECT_LE(report.stats.executions, 300u);
+}
+
+// Scenarios small enough for unbounded DFS to enumerate every schedule.
+std::vector<Target> enumerable() {
+  std::vector<Target> out;
+  for (store::Variant v : {store::Variant::kUnlocked, store::Variant::kMutex,
+                           store::Variant::kOAppend, store::Variant::kFlock}) {
+    out.push_back(target(lost_update_scenario(), v, 2, 1));
+    out.push_back(target(duplicate_offsets_scenario(), v, 2, 1));
+    out.push_back(target(torn_read_scenario(), v, 2, 1));
+  }
+  out.push_back(target(duplicate_offsets_scenario(), store::Variant::kMutex, 2, 2));
+  out.push_back(target(lost_update_scenario(), store::Variant::kSafe, 2, 2));
+  return out;
+}
+
+TEST(Exploration, DporReachesTheSameVerdictsAndFinalLogsAsUnboundedDfs) {
+  for (const Target& t : enumerable()) {
+    const std::string name =
+        std::string(t.scenario->name()) + " on " + std::string(store::to_string(t.variant));
+    ExploreReport dfs_report;
+    ExploreReport dpor_report;
+    const Reached dfs = reach(t, StrategyKind::kDfs, &dfs_report);
+    const Reached dpor = reach(t, StrategyKind::kDpor, &dpor_report);
+    ASSERT_TRUE(dfs_report.exhausted) << name;
+    ASSERT_TRUE(dpor_report.exhausted) << name;
+    EXPECT_EQ(dpor.verdicts, dfs.verdicts) << name << ": dfs ran " << dfs_report.stats.executions
+                                           << ", dpor " << dpor_report.stats.executions;
+    EXPECT_EQ(dpor.logs, dfs.logs) << name;
+    EXPECT_LE(dpor_report.stats.executions, dfs_report.stats.executions) << name;
+  }
+}
+
+TEST(Exploration, DfsAndDporFindTheBugOfEveryScenarioOnUnlocked) {
+  for (const Scenario* s :
+       {&lost_update_scenario(), &duplicate_offsets_scenario(), &torn_read_scenario()}) {
+    const Target t = target(*s, store::Variant::kUnlocked, 2, 2);
+    Engine engine = engine_for(t);
+    for (StrategyKind kind : {StrategyKind::kDfs, StrategyKind::kDpor}) {
+      const ExploreReport report =
+          explore(factory_for(t), {.strategy = kind, .executions = 0}, engine);
+      EXPECT_EQ(report.verdict.bug, s->finds()) << s->name() << " " << to_string(kind);
+    }
+  }
+}
+
+TEST(Exploration, DfsBoundedToOnePreemptionFindsTheLostUpdate) {
+  const Target t = target(lost_update_scenario(), store::Variant::kUnlocked, 2, 2);
+  Engine engine = engine_for(t);
+  const ExploreReport report =
+      explore(factory_for(t),
+              {.strategy = StrategyKind::kDfs, .executions = 0, .preemption_bound = 1}, engine);
+  ASSERT_TRUE(report.failure.has_value());
+  EXPECT_EQ(report.verdict.bug, BugKind::kLostUpdate);
+  EXPECT_EQ(report.failure->preemptions, 1);
+}
+
+TEST(Exploration, ReportedBugsAreShrunkToOnePreemptionAndTheShrunkScheduleReplays) {
+  for (const Scenario* s : {&lost_update_scenario(), &duplicate_offsets_scenario()}) {
+    const Target t = target(*s, store::Variant::kUnlocked, 2, 2);
+    Engine engine = engine_for(t);
+    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+      for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        const ExploreReport report =
+            explore(factory_for(t), {.strategy = kind, .seed = seed}, engine);
+        ASSERT_TRUE(report.failure.has_value()) << s->name();
+        EXPECT_EQ(report.failure->preemptions, 1) << s->name() << " seed " << seed;
+        EXPECT_EQ(count_preemptions(report.failure->result.trace), 1);
+        const ExploreReport replayed =
+            replay(factory_for(t), report.failure->result.decisions(), engine);
+        EXPECT_EQ(replayed.verdict.bug, s->finds()) << s->name() << " seed " << seed;
+        EXPECT_EQ(replayed.failure->result.trace, report.failure->result.trace);
+      }
+    }
+  }
+}
+
+TEST(Exploration, ShardsTogetherRunExactlyTheExecutionsOfTheWholeCampaign) {
+  const Target t = target(lost_update_scenario(), store::Variant::kMutex, 2, 2);
+  Engine engine = engine_for(t);
+  for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+    const ExploreReport whole =
+        explore(factory_for(t), {.strategy = kind, .executions = 50}, engine);
+    std::set<std::uint64_t> together;
+    std::size_t total = 0;
+    for (std::uint32_t i = 0; i < 2; ++i) {
+      const ExploreReport part =
+          explore(factory_for(t), {.strategy = kind, .executions = 50, .shard = {i, 2}}, engine);
+      together.insert(part.executed.begin(), part.executed.end());
+      total += part.executed.size();
+    }
+    EXPECT_EQ(total, together.size()) << "shards overlap";
+    EXPECT_EQ(together, std::set<std::uint64_t>(whole.executed.begin(), whole.executed.end()));
+  }
+  // DFS deals subtrees out to shards: the parts add up to the whole, each exhausted.
+  const ExploreReport whole =
+      explore(factory_for(t), {.strategy = StrategyKind::kDfs, .executions = 0}, engine);
+  std::uint64_t sum = 0;
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    const ExploreReport part = explore(
+        factory_for(t), {.strategy = StrategyKind::kDfs, .executions = 0, .shard = {i, 2}}, engine);
+    EXPECT_TRUE(part.exhausted);
+    sum += part.stats.executions;
+  }
+  EXPECT_TRUE(whole.exhausted);
+  EXPECT_EQ(sum, whole.stats.executions + 1) << "each shard reruns the shared first execution";
+}
+
+}  // namespace
+}  // namespace interleave::scenarios
