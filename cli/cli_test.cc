@@ -350,6 +350,51 @@ TEST(Cli, InterleaveParamsSupplyFlagsAndAreEchoed) {
   EXPECT_EQ(explicit_flag.json()["seed"], 9);
 }
 
+TEST(Cli, OneOrTwoJobsReportTheSameFailingExecutionAndToken) {
+  for (const char* strategy : kStrategies) {
+    std::vector<nlohmann::json> bugs;
+    for (const char* jobs : {"1", "2"}) {
+      const CliRun r = interleave(std::string("explore --scenario torn-read --store unlocked --seed 7 "
+                                              "--json --strategy ") +
+                                  strategy + " --jobs " + jobs);
+      ASSERT_EQ(r.code, 1) << r.err;
+      bugs.push_back(r.json()["bug"]);
+    }
+    EXPECT_EQ(bugs[0]["execution"], bugs[1]["execution"]) << strategy;
+    EXPECT_EQ(bugs[0]["schedule"], bugs[1]["schedule"]) << strategy;
+  }
+}
+
+TEST(Cli, DfsAndDporReportExhaustionAndShardsSplitTheWork) {
+  const CliRun dpor = interleave(
+      "explore --scenario duplicate-offsets --store mutex --strategy dpor --actors 3 --ops 2 --json");
+  ASSERT_EQ(dpor.code, 0) << dpor.err;
+  EXPECT_TRUE(dpor.json()["exhausted"].get<bool>());
+  EXPECT_LE(dpor.json()["executions"].get<int>(), 300);
+  const CliRun bounded = interleave(
+      "explore --scenario lost-update --store unlocked --strategy dfs --preemption-bound 1 --json");
+  ASSERT_EQ(bounded.code, 1) << bounded.err;
+  EXPECT_EQ(bounded.json()["bug"]["preemptions"], 1);
+  // --shard and the GoogleTest sharding variables split a random campaign the same way.
+  const CliRun part = interleave("explore --scenario lost-update --store mutex --executions 101 "
+                                 "--shard 1/2 --json");
+  const CliRun env_part =
+      interleave("explore --scenario lost-update --store mutex --executions 101 --json",
+                 "GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=2");
+  EXPECT_EQ(part.json()["executions"], 50);
+  EXPECT_EQ(env_part.json()["executions"], 50);
+  expect_usage_error("explore --scenario lost-update --store mutex --shard 2/2", "below the count");
+}
+
+TEST(Cli, CleanPctRunStatesItsResidualRisk) {
+  const CliRun r = interleave("explore --scenario lost-update --store mutex --strategy pct "
+                              "--executions 200");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("PCT bound: each execution finds a given depth-3 bug with probability >="),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(Cli, ListNamesEveryScenarioStoreAndStrategy) {
   const CliRun r = interleave("list");
   EXPECT_EQ(r.code, 0);

@@ -170,7 +170,19 @@ int run_explore(const ExploreArgs& args) {
   if (args.preemption_bound && (*strategy != StrategyKind::kDfs || *args.preemption_bound < 0)) {
     throw UsageError("--preemption-bound takes a number >= 0 and applies to --strategy dfs");
   }
-  Engine engine = make_engine(target, args.limits);
+  if (args.jobs < 1 || args.jobs > 64) throw UsageError("--jobs must be in [1, 64]");
+  std::vector<std::unique_ptr<Engine>> engines;
+  std::vector<Engine*> running;
+  const int jobs = is_systematic(*strategy) ? 1 : args.jobs;
+  for (int j = 0; j < jobs; ++j) {
+    engines.push_back(std::make_unique<Engine>(scenarios::topology_of(target.mode, target.sizes),
+                                               scenarios::scenario_instances(),
+                                               EngineOptions{.limits = args.limits,
+                                                             .stop = &stop_flag()}));
+    engines.back()->start();  // fork workers from this thread, before any job thread exists
+    running.push_back(engines.back().get());
+  }
+  Engine& engine = *running.front();
   ProgressLine progress(!args.json);
   ExploreOptions options;
   options.strategy = *strategy;
@@ -182,7 +194,7 @@ int run_explore(const ExploreArgs& args) {
   options.shard = parse_shard(args.shard);
   if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
-  const ExploreReport report = explore(scenarios::factory_for(target), options, engine);
+  const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
   return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json, engine);
 }

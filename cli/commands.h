@@ -34,6 +34,7 @@ struct ExploreArgs {
   std::optional<int> preemption_bound;
   std::optional<std::string> shard;  // "I/N"; else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
   std::optional<double> time_limit;  // seconds
+  int jobs = 1;                      // engines exploring at once (random and PCT)
   bool shrink = true;
   int depth = 3;
   std::optional<int> actors;

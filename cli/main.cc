@@ -96,6 +96,10 @@ int run(int argc, char** argv) {
   ex->add_option("--time-limit", explore.time_limit, "stop exploring after this many seconds")
       ->check(CLI::PositiveNumber);
   ex->add_flag("!--no-shrink", explore.shrink, "report the failing schedule as found, unshrunk");
+  ex->add_option("--jobs", explore.jobs,
+                 "random and pct: explore on this many engines at once (the reported failure is "
+                 "the same for any number)")
+      ->capture_default_str();
   ex->add_option("--depth", explore.depth, "PCT bug depth")->capture_default_str();
   ex->add_option("--actors", explore.actors, "number of actors (default 2; threads, processes)");
   ex->add_option("--processes", explore.processes, "mixed mode: worker processes (default 2)");

@@ -78,6 +78,7 @@ class Engine::Impl {
   ~Impl();
 
   ExecutionResult run(Program& program, Strategy& strategy);
+  void start() { start_workers(); }
   bool broken() const { return broken_; }
   bool stop_requested() const {
     return options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed);
@@ -396,6 +397,8 @@ ExecutionResult Engine::run(Program& program, Strategy& strategy) {
   if (impl_->broken()) throw std::logic_error("Engine::run after an in-process hang");
   return impl_->run(program, strategy);
 }
+
+void Engine::start() { impl_->start(); }
 
 bool Engine::usable() const { return !impl_->broken() && !impl_->stop_requested(); }
 bool Engine::stopped() const { return impl_->stop_requested(); }

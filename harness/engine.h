@@ -46,6 +46,10 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // Starts the actor threads or forks the worker processes now instead of at the first run(), so
+  // that several engines can be started from one thread before they run on several.
+  void start();
+
   // Runs one execution of `program` (whose topology must equal this engine's). Requires:
   // strategy.begin_execution() was called for it; no in-process hang happened. Once `stop` is set
   // the execution ends with Outcome::kStopped at its next decision. Throws std::runtime_error when

@@ -1,6 +1,10 @@
 #include "harness/explore.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <mutex>
+#include <thread>
 
 #include "fmt/format.h"
 #include "harness/dependence.h"
@@ -84,19 +88,22 @@ class Runner {
   const Clock::time_point start_ = Clock::now();
 };
 
+std::unique_ptr<Strategy> make_sampling_strategy(const ExploreOptions& options,
+                                                 std::uint32_t pct_steps) {
+  if (options.strategy == StrategyKind::kPct) return make_pct_strategy(options.depth, pct_steps);
+  return make_random_strategy();
+}
+
 void explore_sampled(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
                      Engine& engine, ExploreReport& report) {
-  std::unique_ptr<Strategy> strategy;
   if (options.strategy == StrategyKind::kPct) {
     // PCT needs k, the steps of an execution. It is taken from the sequential execution, which
     // depends only on the program, so any execution of the run replays alone by its seed.
     auto sequential = make_sequential_strategy();
     report.pct_steps = static_cast<std::uint32_t>(
         run_judged(factory, *sequential, 0, engine, &report.actors).result.trace.size());
-    strategy = make_pct_strategy(options.depth, report.pct_steps);
-  } else {
-    strategy = make_random_strategy();
   }
+  std::unique_ptr<Strategy> strategy = make_sampling_strategy(options, report.pct_steps);
   const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
   for (std::uint64_t i = options.shard.index; i < options.executions; i += shards) {
     if (runner.should_stop()) break;
@@ -107,6 +114,56 @@ void explore_sampled(Runner& runner, const ProgramFactory& factory, const Explor
     if (!judged.verdict.passed()) runner.fail(judged, i, seed);
     if (report.failure && options.stop_at_first_bug) break;
   }
+}
+
+// Random or PCT on one thread per engine. Executions are dealt out by index; once a failure is
+// known, indices above it are not started, and the lowest failing index wins.
+void explore_parallel(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
+                      std::span<Engine* const> engines, ExploreReport& report) {
+  if (options.strategy == StrategyKind::kPct) {
+    auto sequential = make_sequential_strategy();
+    report.pct_steps = static_cast<std::uint32_t>(
+        run_judged(factory, *sequential, 0, *engines.front(), &report.actors).result.trace.size());
+  }
+  const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
+  std::atomic<std::uint64_t> next{options.shard.index};
+  std::atomic<std::uint64_t> lowest_failing{UINT64_MAX};
+  std::mutex mu;  // guards report and `found`
+  std::optional<std::pair<std::uint64_t, Judged>> found;
+  const auto start = Clock::now();
+  auto work = [&](Engine& engine) {
+    auto strategy = make_sampling_strategy(options, report.pct_steps);
+    int actors = 0;
+    for (;;) {
+      const std::uint64_t i = next.fetch_add(shards);
+      if (i >= options.executions) return;
+      if (options.stop_at_first_bug && i > lowest_failing.load()) return;
+      if (!engine.usable()) return;
+      if (options.time_limit && Clock::now() - start > *options.time_limit) return;
+      Judged judged = run_judged(factory, *strategy, execution_seed(options.seed, i), engine, &actors);
+      std::lock_guard lock(mu);
+      if (judged.result.outcome == Outcome::kStopped) return;
+      report.actors = actors;
+      report.executed.push_back(i);
+      RunStats& s = report.stats;
+      ++s.executions;
+      s.steps += judged.result.trace.size();
+      s.handoffs += judged.result.handoffs;
+      s.bugs += !judged.verdict.passed();
+      s.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+      if (options.on_progress) options.on_progress(s);
+      if (!judged.verdict.passed() && (!found || i < found->first)) {
+        found.emplace(i, std::move(judged));
+        lowest_failing = i;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (Engine* engine : engines) threads.emplace_back(work, std::ref(*engine));
+  for (std::thread& t : threads) t.join();
+  std::sort(report.executed.begin(), report.executed.end());
+  report.timed_out = options.time_limit && Clock::now() - start > *options.time_limit;
+  if (found) runner.fail(found->second, found->first, execution_seed(options.seed, found->first));
 }
 
 void explore_exhaustively(Runner& runner, const ExploreOptions& options, ExploreReport& report) {
@@ -190,14 +247,23 @@ Verdict verdict_of_outcome(const ExecutionResult& result) {
 
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
                       Engine& engine) {
+  Engine* const engines[] = {&engine};
+  return explore(factory, options, engines);
+}
+
+ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
+                      std::span<Engine* const> engines) {
   ExploreReport report;
-  Runner runner(factory, options, engine, report);
+  Engine& first = *engines.front();
+  Runner runner(factory, options, first, report);
   if (is_systematic(options.strategy)) {
     explore_exhaustively(runner, options, report);
+  } else if (engines.size() == 1) {
+    explore_sampled(runner, factory, options, first, report);
   } else {
-    explore_sampled(runner, factory, options, engine, report);
+    explore_parallel(runner, factory, options, engines, report);
   }
-  report.stopped |= engine.stopped();
+  report.stopped |= first.stopped();
   return report;
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,13 @@ Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64
 
 // Runs on `engine`, whose topology must be the programs'.
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine);
+
+// Random and PCT on several engines at once, one thread each (--jobs). Execution i still uses the
+// seed derived from (seed, i), and the failure reported is the one with the lowest index, shrunk on
+// engines[0], so the report's failure does not depend on the number of engines. DFS and DPOR run
+// on engines[0] alone.
+ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
+                      std::span<Engine* const> engines);
 
 // Replays `decisions`. A schedule that does not fit the program (a decision for an actor that is
 // not runnable, too few or too many decisions) sets `error` naming the first diverging step.
