@@ -1,6 +1,8 @@
 #include "scenarios/history.h"
 
 #include <algorithm>
+#include <atomic>
+#include <new>
 #include <cstring>
 
 #include "fmt/format.h"
@@ -83,11 +85,13 @@ void History::append_after(History later) {
   truncated |= later.truncated;
 }
 
+// Atomic counters, so that the log stays well-formed even when actors run uncontrolled (the stress
+// baseline of the benchmarks); under the baton they are never contended.
 struct HistoryLog::Header {
-  std::uint64_t clock;
-  std::uint32_t count;
+  std::atomic<std::uint64_t> clock;
+  std::atomic<std::uint32_t> count;
   std::uint32_t capacity;
-  std::uint32_t dropped;
+  std::atomic<std::uint32_t> dropped;
 };
 
 struct HistoryLog::Record {
@@ -134,18 +138,22 @@ HistoryLog::HistoryLog(std::span<std::byte> scratch)
       records_(reinterpret_cast<Record*>(scratch.data() + sizeof(Header))) {}
 
 void HistoryLog::reset(std::span<std::byte> scratch) {
-  auto* header = reinterpret_cast<Header*>(scratch.data());
-  *header = Header{
-      0, 0, static_cast<std::uint32_t>((scratch.size() - sizeof(Header)) / sizeof(Record)), 0};
+  auto* header = new (scratch.data()) Header;
+  header->clock = 0;
+  header->count = 0;
+  header->capacity = static_cast<std::uint32_t>((scratch.size() - sizeof(Header)) / sizeof(Record));
+  header->dropped = 0;
 }
 
 std::size_t HistoryLog::invoke(int actor, OpKind kind, std::string_view key,
                                std::string_view input) {
-  if (header_->count == header_->capacity) {
+  const std::uint32_t index = header_->count.fetch_add(1);
+  if (index >= header_->capacity) {
+    header_->count.fetch_sub(1);
     ++header_->dropped;
     return npos;
   }
-  Record& r = records_[header_->count];
+  Record& r = records_[index];
   r.actor = actor;
   r.kind = kind;
   r.status = store::Status::kOk;
@@ -153,9 +161,9 @@ std::size_t HistoryLog::invoke(int actor, OpKind kind, std::string_view key,
   r.input_size = copy_into(r.input, input);
   r.output_size = r.message_size = 0;
   r.status_offset = r.offset = 0;
-  r.invoked_at = ++header_->clock;
   r.returned_at = 0;
-  return header_->count++;
+  r.invoked_at = ++header_->clock;
+  return index;
 }
 
 void HistoryLog::respond(std::size_t index, const store::Status& status, std::string_view output,
