@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "gtest/gtest.h"
@@ -354,9 +355,10 @@ TEST(Cli, OneOrTwoJobsReportTheSameFailingExecutionAndToken) {
   for (const char* strategy : kStrategies) {
     std::vector<nlohmann::json> bugs;
     for (const char* jobs : {"1", "2"}) {
-      const CliRun r = interleave(std::string("explore --scenario torn-read --store unlocked --seed 7 "
-                                              "--json --strategy ") +
-                                  strategy + " --jobs " + jobs);
+      const CliRun r =
+          interleave(std::string("explore --scenario torn-read --store unlocked --seed 7 "
+                                 "--json --strategy ") +
+                     strategy + " --jobs " + jobs);
       ASSERT_EQ(r.code, 1) << r.err;
       bugs.push_back(r.json()["bug"]);
     }
@@ -367,7 +369,8 @@ TEST(Cli, OneOrTwoJobsReportTheSameFailingExecutionAndToken) {
 
 TEST(Cli, DfsAndDporReportExhaustionAndShardsSplitTheWork) {
   const CliRun dpor = interleave(
-      "explore --scenario duplicate-offsets --store mutex --strategy dpor --actors 3 --ops 2 --json");
+      "explore --scenario duplicate-offsets --store mutex --strategy dpor --actors 3 --ops 2 "
+      "--json");
   ASSERT_EQ(dpor.code, 0) << dpor.err;
   EXPECT_TRUE(dpor.json()["exhausted"].get<bool>());
   EXPECT_LE(dpor.json()["executions"].get<int>(), 300);
@@ -376,8 +379,9 @@ TEST(Cli, DfsAndDporReportExhaustionAndShardsSplitTheWork) {
   ASSERT_EQ(bounded.code, 1) << bounded.err;
   EXPECT_EQ(bounded.json()["bug"]["preemptions"], 1);
   // --shard and the GoogleTest sharding variables split a random campaign the same way.
-  const CliRun part = interleave("explore --scenario lost-update --store mutex --executions 101 "
-                                 "--shard 1/2 --json");
+  const CliRun part = interleave(
+      "explore --scenario lost-update --store mutex --executions 101 "
+      "--shard 1/2 --json");
   const CliRun env_part =
       interleave("explore --scenario lost-update --store mutex --executions 101 --json",
                  "GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=2");
@@ -387,12 +391,74 @@ TEST(Cli, DfsAndDporReportExhaustionAndShardsSplitTheWork) {
 }
 
 TEST(Cli, CleanPctRunStatesItsResidualRisk) {
-  const CliRun r = interleave("explore --scenario lost-update --store mutex --strategy pct "
-                              "--executions 200");
+  const CliRun r = interleave(
+      "explore --scenario lost-update --store mutex --strategy pct "
+      "--executions 200");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("PCT bound: each execution finds a given depth-3 bug with probability >="),
             std::string::npos)
       << r.out;
+}
+
+nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(slurp(path)); }
+
+TEST(Cli, TraceOutWritesOneTrackPerActorAndEveryStep) {
+  const std::string path = ::testing::TempDir() + "/trace_" + std::to_string(::getpid()) + ".json";
+  const CliRun r = interleave(
+      "explore --scenario torn-read --store unlocked --mode mixed --json "
+      "--trace-out " +
+      path);
+  ASSERT_EQ(r.code, 1) << r.err;
+  const auto trace = read_json(path);
+  const auto report = r.json();
+  const auto& steps = report["bug"]["trace"];
+  std::set<int> tracks;
+  std::vector<int> instants;
+  int slices = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["tid"].get<int>());
+    if (e["ph"] == "i") instants.push_back(e["args"]["step"].get<int>());
+    if (e["ph"] == "X") ++slices;
+  }
+  EXPECT_EQ(tracks, (std::set<int>{0, 1, 2, 3}));  // mixed: 2 processes x 2 threads
+  ASSERT_EQ(instants.size(), steps.size());
+  for (std::size_t i = 0; i < instants.size(); ++i) EXPECT_EQ(instants[i], steps[i]["step"]);
+  EXPECT_GT(slices, 0) << "operations appear as slices";
+  EXPECT_EQ(trace["otherData"]["schedule"], report["bug"]["schedule"]);
+  std::remove(path.c_str());
+}
+
+// Well-formedness by Python's XML parser when Python is there; the counts by this test.
+bool well_formed_xml(const std::string& path) {
+  if (std::system("command -v python3 >/dev/null 2>&1") != 0) return true;
+  return std::system(("python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' " +
+                      path + " 2>/dev/null")
+                         .c_str()) == 0;
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(Cli, JunitOutputIsWellFormedWithTheRightCounts) {
+  const std::string path = ::testing::TempDir() + "/junit_" + std::to_string(::getpid()) + ".xml";
+  ASSERT_EQ(interleave("explore --scenario lost-update --store unlocked --junit " + path).code, 1);
+  std::string xml = slurp(path);
+  EXPECT_TRUE(well_formed_xml(path)) << xml;
+  EXPECT_EQ(count(xml, "<testcase "), 1u);
+  EXPECT_EQ(count(xml, "<failure "), 1u);
+  EXPECT_NE(xml.find("interleave replay --schedule I1:lost-update:unlocked"), std::string::npos);
+  ASSERT_EQ(interleave("matrix --executions 50 --junit " + path).code, 0);
+  xml = slurp(path);
+  EXPECT_TRUE(well_formed_xml(path)) << xml;
+  EXPECT_EQ(count(xml, "<testcase "), 4u * 5u * 3u);
+  EXPECT_NE(xml.find("tests=\"60\" failures=\"0\""), std::string::npos) << xml.substr(0, 300);
+  std::remove(path.c_str());
 }
 
 TEST(Cli, ListNamesEveryScenarioStoreAndStrategy) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "fmt/format.h"
@@ -70,11 +71,33 @@ scenarios::Target resolve_target(const ExploreArgs& args) {
 
 // Prints a report and returns its exit code. After a hang in threads mode an actor thread is stuck
 // in uncontrolled code, so the process exits right here instead of unwinding.
-int finish(const RunInfo& info, const ExploreReport& report, bool json, const Engine& engine) {
+int finish(const RunInfo& info, const ExploreReport& report, bool json, const OutputFiles& files,
+           const Engine& engine) {
   if (report.stopped) {
     std::cerr << fmt::format("interleave: interrupted after {} executions\n",
                              report.stats.executions);
     return kExitInterrupted;
+  }
+  if (files.trace_out) {
+    if (report.failure) {
+      write_file(*files.trace_out, chrome_trace(info, report).dump(1) + "\n");
+    } else {
+      std::cerr << "interleave: no failing execution, so no timeline written to "
+                << *files.trace_out << "\n";
+    }
+  }
+  if (files.junit) {
+    JunitCase c{fmt::format("interleave.{}", info.target.scenario->name()),
+                fmt::format("{}.{}", store::to_string(info.target.variant),
+                            scenarios::to_string(info.target.mode)),
+                report.stats.elapsed_s};
+    if (report.failure) {
+      c.failed = true;
+      c.failure_type = report.verdict.name();
+      c.failure_message = report.verdict.message.substr(0, report.verdict.message.find('\n'));
+      c.failure_text = replay_line(info, report) + "\n\n" + report.verdict.message;
+    }
+    write_file(*files.junit, junit_xml({c}));
   }
   if (json) {
     std::cout << to_json(info, report).dump(2) << '\n';
@@ -175,10 +198,9 @@ int run_explore(const ExploreArgs& args) {
   std::vector<Engine*> running;
   const int jobs = is_systematic(*strategy) ? 1 : args.jobs;
   for (int j = 0; j < jobs; ++j) {
-    engines.push_back(std::make_unique<Engine>(scenarios::topology_of(target.mode, target.sizes),
-                                               scenarios::scenario_instances(),
-                                               EngineOptions{.limits = args.limits,
-                                                             .stop = &stop_flag()}));
+    engines.push_back(std::make_unique<Engine>(
+        scenarios::topology_of(target.mode, target.sizes), scenarios::scenario_instances(),
+        EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
     engines.back()->start();  // fork workers from this thread, before any job thread exists
     running.push_back(engines.back().get());
   }
@@ -196,7 +218,8 @@ int run_explore(const ExploreArgs& args) {
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
-  return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json, engine);
+  return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json,
+                args.files, engine);
 }
 
 int run_replay(const ReplayArgs& args) {
@@ -208,7 +231,7 @@ int run_replay(const ReplayArgs& args) {
   Engine engine = make_engine(target, args.limits);
   const ExploreReport report =
       replay(scenarios::factory_for(target), std::move(schedule.decisions), engine);
-  return finish(RunInfo{target, "replay", std::nullopt, 3}, report, args.json, engine);
+  return finish(RunInfo{target, "replay", std::nullopt, 3}, report, args.json, args.files, engine);
 }
 
 }  // namespace interleave::cli

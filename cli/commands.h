@@ -24,6 +24,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Files a command writes besides its report.
+struct OutputFiles {
+  std::optional<std::string> trace_out;  // Chrome trace-event JSON of the failing execution
+  std::optional<std::string> junit;      // JUnit XML
+};
+
 struct ExploreArgs {
   std::string scenario;
   std::string store;
@@ -35,6 +41,7 @@ struct ExploreArgs {
   std::optional<std::string> shard;  // "I/N"; else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
   std::optional<double> time_limit;  // seconds
   int jobs = 1;                      // engines exploring at once (random and PCT)
+  OutputFiles files;
   bool shrink = true;
   int depth = 3;
   std::optional<int> actors;
@@ -48,6 +55,7 @@ struct ExploreArgs {
 struct ReplayArgs {
   std::string schedule;
   bool json = false;
+  OutputFiles files;
   Limits limits;
 };
 
@@ -55,6 +63,7 @@ struct MatrixArgs {
   std::uint64_t executions = 1000;  // per strategy and cell
   std::uint64_t seed = 1;
   bool json = false;
+  std::optional<std::string> junit;
   Limits limits;
 };
 

@@ -106,12 +106,18 @@ int run(int argc, char** argv) {
   ex->add_option("--threads", explore.threads, "mixed mode: actor threads per process (default 2)");
   ex->add_option("--ops", explore.ops, "operations per actor (default 2)");
   ex->add_flag("--json", explore.json, "print one JSON object");
+  ex->add_option("--trace-out", explore.files.trace_out,
+                 "write the failing execution as a Chrome trace-event timeline (Perfetto)");
+  ex->add_option("--junit", explore.files.junit, "write the result as JUnit XML");
   add_limits(ex, &explore.limits);
 
   ReplayArgs replay;
   CLI::App* re = app.add_subcommand("replay", "replay one schedule token exactly");
   re->add_option("--schedule", replay.schedule, "the token a failure printed (I1:...)")->required();
   re->add_flag("--json", replay.json, "print one JSON object");
+  re->add_option("--trace-out", replay.files.trace_out,
+                 "write the replayed failing execution as a Chrome trace-event timeline");
+  re->add_option("--junit", replay.files.junit, "write the result as JUnit XML");
   add_limits(re, &replay.limits);
 
   MatrixArgs matrix;
@@ -122,6 +128,7 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   mx->add_option("--seed", matrix.seed, "run seed")->capture_default_str();
   mx->add_flag("--json", matrix.json, "print one JSON object");
+  mx->add_option("--junit", matrix.junit, "write one JUnit test case per cell");
   add_limits(mx, &matrix.limits);
 
   std::vector<std::string> args = with_params(argc, argv);

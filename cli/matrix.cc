@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/outputs.h"
 #include "cli/report.h"
 #include "fmt/format.h"
 #include "scenarios/registry.h"
@@ -56,6 +57,26 @@ int run_matrix(const MatrixArgs& args) {
   }
   bool all_match = true;
   for (const Cell& c : cells) all_match &= c.matches();
+  if (args.junit) {
+    // One case per cell; a case fails when the cell does not match its expectation.
+    std::vector<JunitCase> cases;
+    for (const Cell& c : cells) {
+      const RunInfo info{c.target, c.strategy, args.seed, 3};
+      JunitCase jc{fmt::format("interleave.matrix.{}", c.target.scenario->name()),
+                   fmt::format("{}.{}", store::to_string(c.target.variant),
+                               scenarios::to_string(c.target.mode)),
+                   c.report.stats.elapsed_s};
+      if (!c.matches()) {
+        jc.failed = true;
+        jc.failure_type = std::string(c.report.verdict.name());
+        jc.failure_message = fmt::format("expected {}, found {}", scenarios::to_string(c.expected),
+                                         c.report.failure ? "bug" : "clean");
+        jc.failure_text = c.report.failure ? replay_line(info, c.report) : std::string();
+      }
+      cases.push_back(std::move(jc));
+    }
+    write_file(*args.junit, junit_xml(cases));
+  }
 
   if (args.json) {
     nlohmann::json out = {{"executions_per_strategy", args.executions},

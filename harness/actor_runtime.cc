@@ -77,6 +77,8 @@ class ActorRuntime final : public Controller {
     note_released(cb_, id_of(lock));
   }
 
+  std::uint32_t steps() const override { return cb_.steps; }
+
   // The body ended, normally or unwound: pass the baton on, or back to the scheduler.
   void finish() {
     park_if_poisoned();

@@ -68,6 +68,7 @@ class Runner {
     f.verdict = judged.verdict;
     f.preemptions = count_preemptions(judged.result.trace);
     f.result = std::move(judged.result);
+    f.spans = std::move(judged.spans);
     report_.verdict = f.verdict;
     report_.failure = std::move(f);
   }
@@ -140,7 +141,8 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
       if (options.stop_at_first_bug && i > lowest_failing.load()) return;
       if (!engine.usable()) return;
       if (options.time_limit && Clock::now() - start > *options.time_limit) return;
-      Judged judged = run_judged(factory, *strategy, execution_seed(options.seed, i), engine, &actors);
+      Judged judged =
+          run_judged(factory, *strategy, execution_seed(options.seed, i), engine, &actors);
       std::lock_guard lock(mu);
       if (judged.result.outcome == Outcome::kStopped) return;
       report.actors = actors;
@@ -199,7 +201,9 @@ Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64
   ExecutionResult result = engine.run(*program, strategy);
   Verdict verdict = verdict_of_outcome(result);
   if (result.outcome == Outcome::kCompleted) verdict = program->judge(result, engine.scratch());
-  return {std::move(verdict), std::move(result)};
+  std::vector<Span> spans;
+  if (!verdict.passed()) spans = program->spans(engine.scratch());
+  return {std::move(verdict), std::move(result), std::move(spans)};
 }
 
 std::string_view to_string(StrategyKind kind) {
@@ -293,6 +297,7 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
     f.original_steps = judged.result.trace.size();
     f.original_preemptions = f.preemptions;
     f.result = std::move(judged.result);
+    f.spans = std::move(judged.spans);
     report.failure = std::move(f);
   }
   return report;

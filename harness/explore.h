@@ -61,6 +61,7 @@ struct Failure {
   int preemptions = 0;               // in the reported schedule
   std::size_t original_steps = 0;    // before shrinking
   int original_preemptions = 0;
+  std::vector<Span> spans;  // the operations of the reported execution
 };
 
 struct ExploreReport {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "harness/execution.h"
+#include "harness/trace.h"
 #include "harness/verdict.h"
 
 namespace interleave {
@@ -54,6 +55,9 @@ class Program {
   // The schedule token's prefix for this program ("I1:<scenario>:<store>:<mode>:<sizes>:"), so a
   // fatal signal in threads mode can still print a replay line; empty if it has none.
   virtual std::string token_prefix() const { return {}; }
+  // The operations the actors performed, as spans on the step axis (for timelines); none by
+  // default.
+  virtual std::vector<Span> spans(std::span<const std::byte> scratch) const { return {}; }
   // The oracle, for an execution whose actors all finished. Runs on the harness side afterwards.
   virtual Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) = 0;
 };

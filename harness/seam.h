@@ -50,6 +50,8 @@ class Controller {
   // is blocked (yields as blocked) and retries after the next release of a lock of the same name.
   virtual void acquire(FileLock& lock, SourceLocation where) = 0;
   virtual void release(FileLock& lock, SourceLocation where) = 0;
+  // The number of steps the execution has taken so far (for histories and timelines).
+  virtual std::uint32_t steps() const { return 0; }
 
  protected:
   ~Controller() = default;
@@ -61,6 +63,13 @@ inline thread_local Controller* current_controller = nullptr;
 }  // namespace detail
 
 inline bool controlled() { return detail::current_controller != nullptr; }
+
+// The steps the calling actor's execution has taken so far; 0 when uncontrolled. Not for store
+// code: scenarios use it to place operations on the trace.
+inline std::uint32_t current_step() {
+  const Controller* c = detail::current_controller;
+  return c != nullptr ? c->steps() : 0;
+}
 
 // A labelled place where control may pass to another actor. `label` must be a string literal
 // ("put.write_body"); it names the step that follows.

@@ -15,6 +15,7 @@ namespace interleave {
 struct Judged {
   Verdict verdict;
   ExecutionResult result;
+  std::vector<Span> spans;  // the program's operations, kept for failing executions only
 };
 
 // Runs one execution under `strategy` and judges it (without counting it as explored).

@@ -28,6 +28,16 @@ struct Step {
 
 using Trace = std::vector<Step>;
 
+// An operation of one actor on the trace's step axis, for timelines: it was invoked after `begin`
+// steps of the execution and returned after `end` (or never, when !returned).
+struct Span {
+  int actor = 0;
+  std::string name;  // "put(k) -> offset 0"
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  bool returned = true;
+};
+
 // Renders the trace as swimlanes: one row per step, one column per actor, the step's label (and the
 // object it touches) in its actor's column. Consecutive steps of one actor stay in one column, so a
 // context switch shows as a jump between columns.

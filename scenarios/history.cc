@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <new>
 #include <cstring>
+#include <new>
 
 #include "fmt/format.h"
 
@@ -100,6 +100,7 @@ struct HistoryLog::Record {
   store::Status::Code status;
   std::uint16_t key_size, input_size, output_size, message_size;
   std::uint64_t status_offset, offset, invoked_at, returned_at;
+  std::uint32_t invoked_step, returned_step;
   char key[kKeyCapacity];
   char input[kValueCapacity];
   char output[kValueCapacity];
@@ -162,6 +163,8 @@ std::size_t HistoryLog::invoke(int actor, OpKind kind, std::string_view key,
   r.output_size = r.message_size = 0;
   r.status_offset = r.offset = 0;
   r.returned_at = 0;
+  r.invoked_step = current_step();
+  r.returned_step = 0;
   r.invoked_at = ++header_->clock;
   return index;
 }
@@ -175,6 +178,7 @@ void HistoryLog::respond(std::size_t index, const store::Status& status, std::st
   r.message_size = copy_into(r.message, status.message());
   r.output_size = copy_into(r.output, output);
   r.offset = offset;
+  r.returned_step = current_step();
   r.returned_at = ++header_->clock;
 }
 
@@ -195,6 +199,8 @@ History HistoryLog::read(std::span<const std::byte> scratch) {
     op.offset = r.offset;
     op.invoked_at = r.invoked_at;
     op.returned_at = r.returned_at;
+    op.invoked_step = r.invoked_step;
+    op.returned_step = r.returned_step;
     history.ops.push_back(std::move(op));
   }
   return history;

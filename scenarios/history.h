@@ -34,7 +34,9 @@ struct Op {
   std::string output;        // get: the value read; increment: the new value
   std::uint64_t offset = 0;  // put/increment: where written; get: where read
   std::uint64_t invoked_at = 0;
-  std::uint64_t returned_at = 0;  // 0 while the operation has not returned
+  std::uint64_t returned_at = 0;    // 0 while the operation has not returned
+  std::uint32_t invoked_step = 0;   // steps the execution had taken at the invocation
+  std::uint32_t returned_step = 0;  // ... and at the response
 
   // "actor 1 get(k) -> corruption at offset 0: ..." (values abbreviated).
   std::string describe() const;

@@ -121,6 +121,17 @@ Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte
   return Verdict::pass();
 }
 
+std::vector<Span> ScenarioProgram::spans(std::span<const std::byte> scratch) const {
+  std::vector<Span> out;
+  for (const Op& op : HistoryLog::read(scratch).ops) {
+    const std::string call = op.describe();
+    const std::string prefix = fmt::format("actor {} ", op.actor);
+    out.push_back(Span{op.actor, call.rfind(prefix, 0) == 0 ? call.substr(prefix.size()) : call,
+                       op.invoked_step, op.returned_step, op.returned_at != 0});
+  }
+  return out;
+}
+
 ProgramFactory factory_for(const Target& target) {
   return [target] { return std::make_unique<ScenarioProgram>(target); };
 }

@@ -33,6 +33,7 @@ class ScenarioProgram final : public Program {
   void begin(std::span<std::byte> scratch) override;
   std::string token_prefix() const override;
   Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override;
+  std::vector<Span> spans(std::span<const std::byte> scratch) const override;
   const std::filesystem::path& data_dir() const { return dir_.path(); }
 
  private:

@@ -1,0 +1,137 @@
+#include "cli/outputs.h"
+
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include "fmt/format.h"
+
+namespace interleave::cli {
+namespace {
+
+constexpr double kMicrosPerStep = 1000;
+
+std::string escape_xml(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        // XML 1.0 allows no control characters but tab, newline and carriage return.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
+  const Failure& f = *report.failure;
+  const Topology topology = scenarios::topology_of(info.target.mode, info.target.sizes);
+  auto pid_of = [&](int actor) {
+    return topology.in_process ? 1 : 1 + actor / topology.threads_per_process;
+  };
+  nlohmann::json events = nlohmann::json::array();
+  std::set<int> pids;
+  for (int a = 0; a < topology.actors(); ++a) {
+    pids.insert(pid_of(a));
+    events.push_back({{"ph", "M"},
+                      {"name", "thread_name"},
+                      {"pid", pid_of(a)},
+                      {"tid", a},
+                      {"args", {{"name", fmt::format("actor {}", a)}}}});
+  }
+  for (int pid : pids) {
+    const std::string name =
+        topology.in_process ? "interleave (threads)" : fmt::format("worker process {}", pid - 1);
+    events.push_back(
+        {{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"args", {{"name", name}}}});
+  }
+  const auto steps = static_cast<std::uint32_t>(f.result.trace.size());
+  for (const Span& span : f.spans) {
+    if (span.actor < 0) continue;  // setup, before the execution
+    const std::uint32_t end = span.returned ? span.end : steps;
+    events.push_back(
+        {{"ph", "X"},
+         {"name", span.name},
+         {"pid", pid_of(span.actor)},
+         {"tid", span.actor},
+         {"ts", span.begin * kMicrosPerStep},
+         {"dur", std::max(end, span.begin + 1) * kMicrosPerStep - span.begin * kMicrosPerStep},
+         {"args", {{"returned", span.returned}}}});
+  }
+  for (const Step& step : f.result.trace) {
+    nlohmann::json args = {{"step", step.index}};
+    if (const std::string object = step.object(); !object.empty()) {
+      args["object"] = object;
+      args["access"] = step.access == Access::kWrite ? "write" : "read";
+    }
+    events.push_back({{"ph", "i"},
+                      {"s", "t"},
+                      {"name", step.label},
+                      {"pid", pid_of(step.actor)},
+                      {"tid", step.actor},
+                      {"ts", step.index * kMicrosPerStep},
+                      {"args", args}});
+  }
+  return {{"displayTimeUnit", "ms"},
+          {"traceEvents", events},
+          {"otherData",
+           {{"verdict", f.verdict.name()},
+            {"schedule", failure_token(info, report)},
+            {"note", "time axis: 1 ms per scheduling step"}}}};
+}
+
+std::string junit_xml(const std::vector<JunitCase>& cases) {
+  std::size_t failures = 0;
+  double seconds = 0;
+  for (const JunitCase& c : cases) {
+    failures += c.failed;
+    seconds += c.seconds;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", cases.size(),
+                     failures, seconds);
+  out += fmt::format(
+      "  <testsuite name=\"interleave\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
+      "skipped=\"0\" time=\"{:.3f}\">\n",
+      cases.size(), failures, seconds);
+  for (const JunitCase& c : cases) {
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
+                       escape_xml(c.classname), escape_xml(c.name), c.seconds);
+    if (!c.failed) {
+      out += "/>\n";
+      continue;
+    }
+    out += fmt::format(
+        ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+        escape_xml(c.failure_type), escape_xml(c.failure_message), escape_xml(c.failure_text));
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
+}
+
+}  // namespace interleave::cli

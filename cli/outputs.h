@@ -1,0 +1,34 @@
+// File outputs for tools: a Chrome trace-event timeline of an execution (opens in Perfetto and
+// chrome://tracing) and JUnit XML for CI systems.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/report.h"
+#include "harness/explore.h"
+
+namespace interleave::cli {
+
+// The failing execution of `report` as trace-event JSON: one process track per worker process, one
+// thread track per actor, a slice per operation (on the step axis: 1 step = 1 ms) and an instant
+// per yield point with its label, object and access. Requires: report.failure.
+nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report);
+
+// One JUnit test case: an explored configuration.
+struct JunitCase {
+  std::string classname;  // "interleave.lost-update"
+  std::string name;       // "unlocked.threads"
+  double seconds = 0;
+  bool failed = false;
+  std::string failure_type;     // the verdict
+  std::string failure_message;  // the verdict's message
+  std::string failure_text;     // the replay line and details
+};
+
+std::string junit_xml(const std::vector<JunitCase>& cases);
+
+// Writes `text` to `path`; throws std::runtime_error naming the path on failure.
+void write_file(const std::string& path, const std::string& text);
+
+}  // namespace interleave::cli
