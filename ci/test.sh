@@ -12,6 +12,9 @@ cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
 ctest --preset default -j "$jobs"
 
+echo "== examples/store_suite against an installed interleave =="
+bash ci/example.sh
+
 echo "== tsan preset (clang, -fsanitize=thread) =="
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$jobs"

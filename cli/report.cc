@@ -12,7 +12,7 @@ std::string describe_target(const scenarios::Target& t) {
                                  ? fmt::format("{} processes x {} threads", t.sizes.processes,
                                                t.sizes.actors / t.sizes.processes)
                                  : fmt::format("{} actors", t.sizes.actors);
-  return fmt::format("{} on {} ({}, {} x {} ops)", t.scenario->name(), store::to_string(t.variant),
+  return fmt::format("{} on {} ({}, {} x {} ops)", t.scenario->name(), t.store(),
                      scenarios::to_string(t.mode), actors, t.sizes.ops);
 }
 
@@ -48,8 +48,8 @@ std::string seed_line(const RunInfo& info, const ExploreReport& report) {
                                  : fmt::format("--actors {}", t.sizes.actors);
   std::string line =
       fmt::format("interleave explore --scenario {} --store {} --mode {} {} --ops {} --strategy {}",
-                  t.scenario->name(), store::to_string(t.variant), scenarios::to_string(t.mode),
-                  actors, t.sizes.ops, info.strategy);
+                  t.scenario->name(), t.store(), scenarios::to_string(t.mode), actors, t.sizes.ops,
+                  info.strategy);
   if (info.strategy == "pct") line += fmt::format(" --depth {}", info.depth);
   return line + fmt::format(" --seed {} --executions 1", report.failure->execution_seed);
 }
@@ -58,7 +58,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
   const scenarios::Target& t = info.target;
   nlohmann::json out = {
       {"scenario", t.scenario->name()},
-      {"store", store::to_string(t.variant)},
+      {"store", t.store()},
       {"mode", scenarios::to_string(t.mode)},
       {"actors", t.sizes.actors},
       {"processes", scenarios::topology_of(t.mode, t.sizes).processes},

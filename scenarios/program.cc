@@ -13,7 +13,7 @@ namespace {
 
 // Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <data directory>".
 std::string encode_spec(const Target& t, const std::filesystem::path& dir) {
-  return fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), store::to_string(t.variant),
+  return fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), t.store(),
                      to_string(t.mode), t.sizes.actors, t.sizes.ops, t.sizes.processes,
                      dir.string());
 }
@@ -27,7 +27,7 @@ int parse_int(std::string_view text) {
   return value;
 }
 
-std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec) {
+std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec, StoreOpener open) {
   std::array<std::string_view, 7> fields;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const std::size_t space = i + 1 < fields.size() ? spec.find(' ') : spec.size();
@@ -39,8 +39,15 @@ std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec) {
   t.scenario = find_scenario(fields[0]);
   const auto variant = store::parse_variant(fields[1]);
   const auto mode = parse_mode(fields[2]);
-  if (t.scenario == nullptr || !variant || !mode) throw std::runtime_error("bad program spec");
-  t.variant = *variant;
+  if (t.scenario == nullptr || (!variant && !open) || !mode) {
+    throw std::runtime_error("bad program spec");
+  }
+  if (open) {
+    t.open = std::move(open);
+    t.store_name = fields[1];
+  } else {
+    t.variant = *variant;
+  }
   t.mode = *mode;
   t.sizes = Sizes{parse_int(fields[3]), parse_int(fields[4]), parse_int(fields[5])};
   return {t, std::filesystem::path(fields[6])};
@@ -49,10 +56,11 @@ std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec) {
 // One process's part of an execution: its own store on the shared data directory.
 class ScenarioInstance final : public ProcessInstance {
  public:
-  ScenarioInstance(std::string_view spec, std::span<std::byte> scratch) : log_(scratch) {
-    auto [target, dir] = decode_spec(spec);
+  ScenarioInstance(std::string_view spec, std::span<std::byte> scratch, StoreOpener open)
+      : log_(scratch) {
+    auto [target, dir] = decode_spec(spec, std::move(open));
     target_ = target;
-    store::OpenResult opened = store::open_store(target_.variant, dir);
+    store::OpenResult opened = target_.open_store(dir);
     if (!opened.status.ok()) {
       throw std::runtime_error(
           fmt::format("cannot open the store in {}: {}", dir.string(), opened.status.to_string()));
@@ -75,7 +83,7 @@ class ScenarioInstance final : public ProcessInstance {
 }  // namespace
 
 ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
-  store::OpenResult opened = store::open_store(target.variant, dir_.path());
+  store::OpenResult opened = target.open_store(dir_.path());
   if (!opened.status.ok()) {
     throw std::runtime_error(fmt::format("cannot open a store in {}: {}", dir_.path().string(),
                                          opened.status.to_string()));
@@ -101,7 +109,7 @@ void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(sc
 Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
   History history = setup_;
   history.append_after(HistoryLog::read(scratch));
-  store::OpenResult recovered = store::open_store(target_.variant, dir_.path());
+  store::OpenResult recovered = target_.open_store(dir_.path());
   const CheckInput input{history,         recovered.store.get(), dir_.path(),
                          target_.variant, target_.mode,          target_.sizes};
   Verdict verdict = target_.scenario->check(input);
@@ -136,16 +144,24 @@ ProgramFactory factory_for(const Target& target) {
   return [target] { return std::make_unique<ScenarioProgram>(target); };
 }
 
-InstanceFactory scenario_instances() {
-  return [](std::string_view spec, int, std::span<std::byte> scratch) {
-    return std::make_unique<ScenarioInstance>(spec, scratch);
+InstanceFactory scenario_instances(StoreOpener open) {
+  return [open](std::string_view spec, int, std::span<std::byte> scratch) {
+    return std::make_unique<ScenarioInstance>(spec, scratch, open);
   };
+}
+
+std::string Target::store() const {
+  return open ? store_name : std::string(store::to_string(variant));
+}
+
+store::OpenResult Target::open_store(const std::filesystem::path& dir) const {
+  return open ? open(dir) : store::open_store(variant, dir);
 }
 
 Schedule schedule_for(const Target& target, std::vector<int> decisions) {
   Schedule s;
   s.scenario = target.scenario->name();
-  s.store = store::to_string(target.variant);
+  s.store = target.store();
   s.mode = to_string(target.mode);
   s.sizes = {{'a', static_cast<std::uint32_t>(target.sizes.actors)},
              {'o', static_cast<std::uint32_t>(target.sizes.ops)}};

@@ -13,12 +13,22 @@
 
 namespace interleave::scenarios {
 
-// What to run: a scenario on a store variant in a mode at a size.
+// How a process opens the store under test on a data directory (for stores other than the
+// built-in variants: see testing/store_suite.h).
+using StoreOpener = std::function<store::OpenResult(const std::filesystem::path& dir)>;
+
+// What to run: a scenario on a store in a mode at a size. The store is the built-in `variant`,
+// unless `open` is set: then `open` opens it and `store_name` names it in tokens and reports.
 struct Target {
   const Scenario* scenario = nullptr;
   store::Variant variant = store::Variant::kUnlocked;
   Mode mode = Mode::kThreads;
   Sizes sizes;
+  StoreOpener open;
+  std::string store_name;
+
+  std::string store() const;  // the store's name
+  store::OpenResult open_store(const std::filesystem::path& dir) const;
 };
 
 // One execution of a target, harness side: a fresh data directory with the scenario's setup done
@@ -45,8 +55,9 @@ class ScenarioProgram final : public Program {
 ProgramFactory factory_for(const Target& target);
 
 // The factory every engine running scenario programs is built with: parses a ScenarioProgram's
-// spec and opens that process's own store on the data directory.
-InstanceFactory scenario_instances();
+// spec and opens that process's own store on the data directory (with `open` when given, which a
+// forked worker inherits from the engine's process).
+InstanceFactory scenario_instances(StoreOpener open = nullptr);
 
 // The schedule that replays `decisions` of `target`.
 Schedule schedule_for(const Target& target, std::vector<int> decisions);
