@@ -22,3 +22,9 @@ cmake --build --preset tsan -j "$jobs"
 # running without address randomization avoids that and changes nothing else.
 # (TSAN_OPTIONS come from the test preset: crash tests need fatal signals left to the kernel.)
 setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs"
+
+echo "== fuzzing: the ClusterFuzzLite-style build, then short smoke campaigns =="
+OUT="$(mktemp -d)" bash ci/build_fuzzers.sh
+bash ci/fuzz.sh log_fuzzer 20
+bash ci/fuzz.sh --expect-bug schedule_fuzzer 20
+INTERLEAVE_FUZZ_STORE=mutex bash ci/fuzz.sh schedule_fuzzer 15

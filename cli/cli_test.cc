@@ -466,6 +466,20 @@ TEST(Cli, JunitOutputIsWellFormedWithTheRightCounts) {
   std::remove(path.c_str());
 }
 
+TEST(Cli, ReplayOfAFuzzInputPrintsItsTokenAndReplaysIt) {
+  const std::string input = std::string(INTERLEAVE_SOURCE_DIR) +
+                            "/fuzz/regressions/schedule_fuzzer/threads/lost-update-flock";
+  const CliRun r = interleave("replay --json --fuzz-input " + input);
+  EXPECT_EQ(r.code, 1) << r.err;
+  const std::string marker = "is the schedule ";
+  const std::size_t at = r.err.find(marker);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string token =
+      r.err.substr(at + marker.size(), r.err.find('\n', at) - at - marker.size());
+  EXPECT_EQ(r.json()["bug"]["schedule"], token);
+  expect_usage_error("replay", "needs --schedule TOKEN or --fuzz-input FILE");
+}
+
 TEST(Cli, ListNamesEveryScenarioStoreAndStrategy) {
   const CliRun r = interleave("list");
   EXPECT_EQ(r.code, 0);

@@ -3,12 +3,15 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "fmt/format.h"
+#include "fuzz/schedule_input.h"
 #include "harness/schedule.h"
 #include "scenarios/registry.h"
 
@@ -222,10 +225,26 @@ int run_explore(const ExploreArgs& args) {
                 args.files, engine);
 }
 
+// The token of a schedule_fuzzer input (decoded under INTERLEAVE_FUZZ_MODE/INTERLEAVE_FUZZ_STORE).
+std::string token_of_fuzz_input(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("cannot read fuzz input {}", path));
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                        std::istreambuf_iterator<char>());
+  const std::optional<std::string> token = fuzz::replay_token_for_input(bytes);
+  if (!token) throw UsageError(fmt::format("fuzz input {} is too short to decode", path));
+  std::cerr << fmt::format("interleave: fuzz input {} is the schedule {}\n", path, *token);
+  return *token;
+}
+
 int run_replay(const ReplayArgs& args) {
+  if (!args.fuzz_input && args.schedule.empty()) {
+    throw UsageError("replay needs --schedule TOKEN or --fuzz-input FILE");
+  }
   Schedule schedule;
   std::string error;
-  if (!parse_token(args.schedule, &schedule, &error)) throw UsageError(error);
+  const std::string token = args.fuzz_input ? token_of_fuzz_input(*args.fuzz_input) : args.schedule;
+  if (!parse_token(token, &schedule, &error)) throw UsageError(error);
   scenarios::Target target;
   if (!scenarios::target_of(schedule, &target, &error)) throw UsageError(error);
   Engine engine = make_engine(target, args.limits);

@@ -54,6 +54,7 @@ struct ExploreArgs {
 
 struct ReplayArgs {
   std::string schedule;
+  std::optional<std::string> fuzz_input;  // a schedule_fuzzer input file instead of a token
   bool json = false;
   OutputFiles files;
   Limits limits;

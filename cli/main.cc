@@ -113,7 +113,12 @@ int run(int argc, char** argv) {
 
   ReplayArgs replay;
   CLI::App* re = app.add_subcommand("replay", "replay one schedule token exactly");
-  re->add_option("--schedule", replay.schedule, "the token a failure printed (I1:...)")->required();
+  auto* schedule =
+      re->add_option("--schedule", replay.schedule, "the token a failure printed (I1:...)");
+  auto* fuzz_input = re->add_option("--fuzz-input", replay.fuzz_input,
+                                    "a schedule_fuzzer input file: prints its token, then replays "
+                                    "it (mode and store from INTERLEAVE_FUZZ_MODE and _STORE)");
+  schedule->excludes(fuzz_input);
   re->add_flag("--json", replay.json, "print one JSON object");
   re->add_option("--trace-out", replay.files.trace_out,
                  "write the replayed failing execution as a Chrome trace-event timeline");

@@ -30,7 +30,7 @@ std::string describe_deadlock(const ControlBlock& cb) {
 
 void copy_name(char* to, std::size_t capacity, const char* from, std::size_t size) {
   const std::size_t n = size < capacity - 1 ? size : capacity - 1;
-  std::memcpy(to, from, n);
+  if (n > 0) std::memcpy(to, from, n);  // from may be null when n == 0
   to[n] = '\0';
 }
 

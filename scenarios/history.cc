@@ -112,7 +112,7 @@ namespace {
 template <std::size_t N>
 std::uint16_t copy_into(char (&to)[N], std::string_view from) {
   const std::size_t n = std::min(from.size(), N);
-  std::memcpy(to, from.data(), n);
+  if (n > 0) std::memcpy(to, from.data(), n);  // data() may be null when n == 0
   return static_cast<std::uint16_t>(n);
 }
 
