@@ -7,6 +7,7 @@
 #include "harness/dependence.h"
 #include "harness/engine.h"
 #include "harness/explore.h"
+#include "scenarios/linearizability.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"
 
@@ -57,6 +58,75 @@ Reached reach(const Target& t, StrategyKind kind, ExploreReport* report) {
       factory, {.strategy = kind, .executions = 0, .stop_at_first_bug = false, .shrink = false},
       engine);
   return reached;
+}
+
+// True when every write succeeded: a failure then shows in a value read back, not in an error (a
+// write that failed may or may not have taken effect, which the checker allows).
+bool shows_in_values(const History& history) {
+  for (const Op& op : history.ops) {
+    if (op.kind != OpKind::kGet && !op.status.ok()) return false;
+  }
+  return true;
+}
+
+// A ScenarioProgram that runs the linearizability checker on its own on every history.
+class CheckedHistories final : public Program {
+ public:
+  CheckedHistories(const Target& t, int* rejected, int* accepted)
+      : inner_(t), rejected_(rejected), accepted_(accepted) {}
+  Topology topology() const override { return inner_.topology(); }
+  std::string spec() const override { return inner_.spec(); }
+  void begin(std::span<std::byte> scratch) override { inner_.begin(scratch); }
+  Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override {
+    const Verdict verdict = inner_.judge(result, scratch);
+    const History history = inner_.history(scratch);
+    const bool linearizable = check_linearizable(history).linearizable;
+    if (verdict.passed()) {
+      *accepted_ += linearizable;
+      EXPECT_TRUE(linearizable);
+    } else if (shows_in_values(history)) {
+      // The bug shows in a value read back (stale, torn or lost): the checker must reject it.
+      *rejected_ += !linearizable;
+      EXPECT_FALSE(linearizable) << verdict.message;
+    }
+    return verdict;
+  }
+
+ private:
+  ScenarioProgram inner_;
+  int* rejected_;
+  int* accepted_;
+};
+
+#ifdef INTERLEAVE_TSAN
+constexpr int kCheckedExecutions = 15;  // ThreadSanitizer runs several times slower
+#else
+constexpr int kCheckedExecutions = 60;
+#endif
+
+TEST(Exploration, TheCheckerAcceptsSafeHistoriesAndRejectsEveryFailureThatShowsInAResult) {
+  for (Mode mode : all_modes()) {
+    for (const Scenario* s :
+         {&lost_update_scenario(), &torn_read_scenario(), &stale_read_scenario()}) {
+      for (store::Variant v : {store::Variant::kSafe, store::Variant::kUnlocked}) {
+        Target t{s, v, mode, default_sizes(mode)};
+        int rejected = 0;
+        int accepted = 0;
+        Engine engine(topology_of(mode, t.sizes), scenario_instances());
+        const ProgramFactory factory = [&] {
+          return std::make_unique<CheckedHistories>(t, &rejected, &accepted);
+        };
+        explore(factory,
+                {.executions = kCheckedExecutions, .stop_at_first_bug = false, .shrink = false},
+                engine);
+        if (v == store::Variant::kSafe) {
+          EXPECT_EQ(accepted, kCheckedExecutions) << s->name() << " " << to_string(mode);
+        } else {
+          EXPECT_GT(rejected, 0) << s->name() << " " << to_string(mode);
+        }
+      }
+    }
+  }
 }
 
 TEST(Exploration, DporExhaustsThreeActorsTimesTwoPutsOnMutexWithinThreeHundredExecutions) {

@@ -13,9 +13,8 @@ namespace {
 
 // Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <data directory>".
 std::string encode_spec(const Target& t, const std::filesystem::path& dir) {
-  return fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), t.store(),
-                     to_string(t.mode), t.sizes.actors, t.sizes.ops, t.sizes.processes,
-                     dir.string());
+  return fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), t.store(), to_string(t.mode),
+                     t.sizes.actors, t.sizes.ops, t.sizes.processes, dir.string());
 }
 
 int parse_int(std::string_view text) {
@@ -107,8 +106,7 @@ std::string ScenarioProgram::token_prefix() const {
 void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(scratch); }
 
 Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
-  History history = setup_;
-  history.append_after(HistoryLog::read(scratch));
+  const History history = this->history(scratch);
   store::OpenResult recovered = target_.open_store(dir_.path());
   const CheckInput input{history,         recovered.store.get(), dir_.path(),
                          target_.variant, target_.mode,          target_.sizes};
@@ -127,6 +125,12 @@ Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte
                                      store::kDataFileName, recovered.status.to_string()));
   }
   return Verdict::pass();
+}
+
+History ScenarioProgram::history(std::span<const std::byte> scratch) const {
+  History history = setup_;
+  history.append_after(HistoryLog::read(scratch));
+  return history;
 }
 
 std::vector<Span> ScenarioProgram::spans(std::span<const std::byte> scratch) const {

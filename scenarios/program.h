@@ -45,6 +45,8 @@ class ScenarioProgram final : public Program {
   Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override;
   std::vector<Span> spans(std::span<const std::byte> scratch) const override;
   const std::filesystem::path& data_dir() const { return dir_.path(); }
+  // The history of an execution: the setup's operations, then the actors' from `scratch`.
+  History history(std::span<const std::byte> scratch) const;
 
  private:
   Target target_;
