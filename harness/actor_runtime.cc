@@ -43,21 +43,37 @@ class ActorRuntime final : public Controller {
       : place_(place), cb_(*place.cb), me_(place.actor), slot_(cb_.slots[me_]) {}
 
   void yield(const char* label, const Touches& touches, SourceLocation) override {
-    if (step(label, touches) && !unwinding()) throw Aborted{};
+    bool aborting;
+    {
+      HarnessRegion harness;
+      aborting = step(label, touches);
+    }
+    if (aborting && !unwinding()) throw Aborted{};
   }
 
   void acquire(Mutex& m, SourceLocation where) override {
     yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);
-    const std::uint64_t id = id_of(m, place_.process);
-    while (m.controlled_owner != Mutex::kNoOwner && !cb_.aborting) block(id, "lock", m.name());
-    throw_if_aborting();
-    m.controlled_owner = me_;
-    note_acquired(cb_, id, me_);
+    bool aborting;
+    {
+      HarnessRegion harness;
+      const std::uint64_t id = id_of(m, place_.process);
+      while (m.controlled_owner != Mutex::kNoOwner && !cb_.aborting) block(id, "lock", m.name());
+      aborting = cb_.aborting;
+      if (!aborting) {
+        m.controlled_owner = me_;
+        note_acquired(cb_, id, me_);
+      }
+    }
+    if (aborting && !unwinding()) throw Aborted{};
+    if (aborting) m.controlled_owner = me_;
+    sync_acquire(&m);  // a Mutex orders its holders, for ThreadSanitizer too
   }
 
   // Never throws: release is usually called from a destructor. A stop decided here takes effect at
   // the actor's next yield point or at the end of its body.
   void release(Mutex& m, SourceLocation) override {
+    sync_release(&m);
+    HarnessRegion harness;
     step("unlock", Touches{"lock", m.name(), Access::kWrite});
     m.controlled_owner = Mutex::kNoOwner;
     note_released(cb_, id_of(m, place_.process));
@@ -65,19 +81,30 @@ class ActorRuntime final : public Controller {
 
   void acquire(FileLock& lock, SourceLocation where) override {
     yield("flock", Touches{"file-lock", lock.name(), Access::kWrite}, where);
-    const std::uint64_t id = id_of(lock);
-    while (!cb_.aborting && !lock.try_lock_native()) block(id, "file-lock", lock.name());
-    throw_if_aborting();  // unwinding: go on without the lock; only this actor runs now
-    note_acquired(cb_, id, me_);
+    bool aborting;
+    {
+      HarnessRegion harness;
+      const std::uint64_t id = id_of(lock);
+      while (!cb_.aborting && !lock.try_lock_native()) block(id, "file-lock", lock.name());
+      aborting = cb_.aborting;
+      if (!aborting) note_acquired(cb_, id, me_);
+    }
+    if (aborting && !unwinding()) throw Aborted{};  // unwinding: go on without the lock
+    sync_acquire(&lock);
   }
 
   void release(FileLock& lock, SourceLocation) override {
+    sync_release(&lock);
+    HarnessRegion harness;
     step("funlock", Touches{"file-lock", lock.name(), Access::kWrite});
     lock.unlock_native();
     note_released(cb_, id_of(lock));
   }
 
-  std::uint32_t steps() const override { return cb_.steps; }
+  std::uint32_t steps() const override {
+    HarnessRegion harness;
+    return cb_.steps;
+  }
 
   // The body ended, normally or unwound: pass the baton on, or back to the scheduler.
   void finish() {
@@ -96,10 +123,6 @@ class ActorRuntime final : public Controller {
   void crash(const std::string& message) { stop(cb_, Outcome::kCrash, message.c_str()); }
 
  private:
-  void throw_if_aborting() {
-    if (cb_.aborting && !unwinding()) throw Aborted{};
-  }
-
   void park_if_poisoned() {
     if (cb_.poisoned.load(std::memory_order_relaxed) == 0) [[likely]]
       return;
@@ -159,21 +182,33 @@ std::string describe(const std::exception& e) {
 void actor_loop(const ActorPlace& place) {
   ActorSlot& slot = place.cb->slots[place.actor];
   for (;;) {
-    const std::uint32_t go = wait_go(slot, 0);
+    std::uint32_t go;
+    bool aborting;
+    {
+      HarnessRegion harness;
+      go = wait_go(slot, 0);
+      aborting = place.cb->aborting;
+    }
     if (go == kGoExit) return;
     ActorRuntime runtime(place);
-    if (go == kGoRun && !place.cb->aborting) {
+    if (go == kGoRun && !aborting) {
+      sync_acquire(&start_sync);  // the scheduler's setup happens before every actor's work
       detail::current_controller = &runtime;
       try {
         place.holder->instance->body(place.actor);
       } catch (const Aborted&) {
       } catch (const std::exception& e) {
-        runtime.crash(fmt::format("actor {} threw {}", place.actor, describe(e)));
+        const std::string message = fmt::format("actor {} threw {}", place.actor, describe(e));
+        HarnessRegion harness;
+        runtime.crash(message);
       } catch (...) {
+        HarnessRegion harness;
         runtime.crash(fmt::format("actor {} threw an exception of unknown type", place.actor));
       }
       detail::current_controller = nullptr;
+      sync_release(&end_sync);  // every actor's work happens before the scheduler's judging
     }
+    HarnessRegion harness;
     runtime.finish();
   }
 }

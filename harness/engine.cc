@@ -136,6 +136,12 @@ Engine::Impl::Impl(const Topology& topology, InstanceFactory factory, EngineOpti
                                             topology.processes, topology.threads_per_process));
   }
   cb_->spins = detail::default_spins();
+#ifdef INTERLEAVE_TSAN_ANNOTATIONS
+  if (const char* races = std::getenv("INTERLEAVE_TSAN_RACES");
+      races != nullptr && races[0] == '1') {
+    detail::tsan_races.store(true);
+  }
+#endif
   cb_->actors = topology.actors();
   cb_->max_steps = options.limits.max_steps;
   cb_->trace = reinterpret_cast<detail::TraceRecord*>(trace_.bytes().data());
@@ -373,6 +379,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
   cb.scheduler.store(0, std::memory_order_relaxed);
   if (stop_requested()) cb.stop_requested.store(1, std::memory_order_relaxed);
   if (topology_.in_process) detail::fatal_report_begin(cb_, program.token_prefix());
+  detail::sync_release(&detail::start_sync);
   if (const int first = detail::decide(cb, kNoActor, false); first != kNoActor) {
     detail::grant(cb.slots[first], detail::kGoRun);
     if (!wait_for_scheduler()) return collect();
@@ -380,6 +387,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
   if (topology_.in_process) detail::fatal_report_end();
   abort_remaining();
   if (broken_) return collect();
+  detail::sync_acquire(&detail::end_sync);
   cleanup();
   return collect();
 }
