@@ -265,7 +265,10 @@ struct Isolated {
   std::string env() const { return "INTERLEAVE_TMPDIR=" + dir; }
   bool empty_dir() const { return std::filesystem::is_empty(dir); }
   bool processes_left() const {
-    return std::system(("pgrep -f -- '--seed " + seed + "( |$)' >/dev/null").c_str()) == 0;
+    // pgrep exits 0 when it found a process, 1 when none; anything else means it could not look.
+    const int status = std::system(("pgrep -f -- '--seed " + seed + "( |$)' >/dev/null").c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) <= 1) << "pgrep (procps) is needed";
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }
   ~Isolated() { std::filesystem::remove_all(dir); }
   static inline int counter = 0;
