@@ -11,34 +11,18 @@
 namespace interleave::scenarios {
 namespace {
 
-const char* verb(OpKind kind) {
-  switch (kind) {
-    case OpKind::kPut:
-      return "put";
-    case OpKind::kGet:
-      return "get";
-    case OpKind::kDel:
-      return "del";
-    case OpKind::kIncrement:
-      return "incr";
-  }
-  return "?";
-}
-
 bool parse_op(std::string_view text, ScriptOp* op) {
   std::istringstream in{std::string(text)};
   std::string word;
   if (!(in >> word >> op->key)) return false;
-  if (word == "put")
-    op->kind = OpKind::kPut;
-  else if (word == "get")
-    op->kind = OpKind::kGet;
-  else if (word == "del")
-    op->kind = OpKind::kDel;
-  else if (word == "incr")
-    op->kind = OpKind::kIncrement;
-  else
-    return false;
+  bool known = false;
+  for (OpKind kind : {OpKind::kPut, OpKind::kGet, OpKind::kDel, OpKind::kIncrement}) {
+    if (word == scenarios::to_string(kind)) {
+      op->kind = kind;
+      known = true;
+    }
+  }
+  if (!known) return false;
   op->value.clear();
   in >> op->value;
   return true;
@@ -107,7 +91,7 @@ std::string Script::to_string() const {
     if (a > 0) out += " | ";
     for (std::size_t i = 0; i < actors[a].size(); ++i) {
       const ScriptOp& op = actors[a][i];
-      out += fmt::format("{}{} {}{}{}", i > 0 ? "; " : "", verb(op.kind), op.key,
+      out += fmt::format("{}{} {}{}{}", i > 0 ? "; " : "", scenarios::to_string(op.kind), op.key,
                          op.value.empty() ? "" : " ", op.value);
     }
   }

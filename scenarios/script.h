@@ -21,7 +21,7 @@ struct ScriptOp {
 struct Script {
   std::vector<std::vector<ScriptOp>> actors;  // one list of operations per actor
 
-  // "put a 1; get b | incr a 2" (actors separated by " | "). Round-trips through parse().
+  // "put a 1; get b | increment a 2" (actors separated by " | "). Round-trips through parse().
   std::string to_string() const;
   static bool parse(std::string_view text, Script* out);
 };

@@ -133,9 +133,9 @@ TEST(ScriptProperties, UnlockedStoreFailsAProgramThatShrinksToTwoActorsOfAtMostT
 
 TEST(Script, TextRoundTrips) {
   Script script;
-  ASSERT_TRUE(Script::parse("put a v1; incr b 2 | get a; del b", &script));
+  ASSERT_TRUE(Script::parse("put a v1; increment b 2 | get a; del b", &script));
   EXPECT_EQ(script.actors.size(), 2u);
-  EXPECT_EQ(script.to_string(), "put a v1; incr b 2 | get a; del b");
+  EXPECT_EQ(script.to_string(), "put a v1; increment b 2 | get a; del b");
 }
 
 }  // namespace
