@@ -18,6 +18,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Adds one execution to the totals and reports progress.
+void count_execution(RunStats& s, const Judged& judged, Clock::time_point start,
+                     const ExploreOptions& options) {
+  ++s.executions;
+  s.steps += judged.result.trace.size();
+  s.handoffs += judged.result.handoffs;
+  s.bugs += !judged.verdict.passed();
+  s.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+  if (options.on_progress) options.on_progress(s);
+}
+
+// PCT needs k, the steps of an execution. It is taken from the sequential execution, which depends
+// only on the program, so any execution of the run replays alone by its seed. Sets pct_steps.
+void calibrate_pct(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine,
+                   ExploreReport& report) {
+  if (options.strategy != StrategyKind::kPct) return;
+  auto sequential = make_sequential_strategy();
+  report.pct_steps = static_cast<std::uint32_t>(
+      run_judged(factory, *sequential, 0, engine, &report.actors).result.trace.size());
+}
+
 // Runs executions and keeps the report's counters; shared by every strategy.
 class Runner {
  public:
@@ -28,15 +49,7 @@ class Runner {
   Judged run(Strategy& strategy, std::uint64_t seed, bool count = true) {
     Judged judged = run_judged(factory_, strategy, seed, engine_, &report_.actors);
     if (judged.result.outcome == Outcome::kStopped) report_.stopped = true;
-    if (count && !report_.stopped) {
-      RunStats& s = report_.stats;
-      ++s.executions;
-      s.steps += judged.result.trace.size();
-      s.handoffs += judged.result.handoffs;
-      s.bugs += !judged.verdict.passed();
-      s.elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
-      if (options_.on_progress) options_.on_progress(s);
-    }
+    if (count && !report_.stopped) count_execution(report_.stats, judged, start_, options_);
     return judged;
   }
 
@@ -97,13 +110,7 @@ std::unique_ptr<Strategy> make_sampling_strategy(const ExploreOptions& options,
 
 void explore_sampled(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
                      Engine& engine, ExploreReport& report) {
-  if (options.strategy == StrategyKind::kPct) {
-    // PCT needs k, the steps of an execution. It is taken from the sequential execution, which
-    // depends only on the program, so any execution of the run replays alone by its seed.
-    auto sequential = make_sequential_strategy();
-    report.pct_steps = static_cast<std::uint32_t>(
-        run_judged(factory, *sequential, 0, engine, &report.actors).result.trace.size());
-  }
+  calibrate_pct(factory, options, engine, report);
   std::unique_ptr<Strategy> strategy = make_sampling_strategy(options, report.pct_steps);
   const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
   for (std::uint64_t i = options.shard.index; i < options.executions; i += shards) {
@@ -121,11 +128,7 @@ void explore_sampled(Runner& runner, const ProgramFactory& factory, const Explor
 // known, indices above it are not started, and the lowest failing index wins.
 void explore_parallel(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
                       std::span<Engine* const> engines, ExploreReport& report) {
-  if (options.strategy == StrategyKind::kPct) {
-    auto sequential = make_sequential_strategy();
-    report.pct_steps = static_cast<std::uint32_t>(
-        run_judged(factory, *sequential, 0, *engines.front(), &report.actors).result.trace.size());
-  }
+  calibrate_pct(factory, options, *engines.front(), report);
   const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
   std::atomic<std::uint64_t> next{options.shard.index};
   std::atomic<std::uint64_t> lowest_failing{UINT64_MAX};
@@ -147,13 +150,7 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
       if (judged.result.outcome == Outcome::kStopped) return;
       report.actors = actors;
       report.executed.push_back(i);
-      RunStats& s = report.stats;
-      ++s.executions;
-      s.steps += judged.result.trace.size();
-      s.handoffs += judged.result.handoffs;
-      s.bugs += !judged.verdict.passed();
-      s.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
-      if (options.on_progress) options.on_progress(s);
+      count_execution(report.stats, judged, start, options);
       if (!judged.verdict.passed() && (!found || i < found->first)) {
         found.emplace(i, std::move(judged));
         lowest_failing = i;
