@@ -382,6 +382,10 @@ TEST(Cli, DfsAndDporReportExhaustionAndShardsSplitTheWork) {
   ASSERT_EQ(dpor.code, 0) << dpor.err;
   EXPECT_TRUE(dpor.json()["exhausted"].get<bool>());
   EXPECT_LE(dpor.json()["executions"].get<int>(), 300);
+  const CliRun dfs = interleave(
+      "explore --scenario duplicate-offsets --store mutex --strategy dfs --actors 3 --ops 2");
+  ASSERT_EQ(dfs.code, 0) << dfs.err;
+  EXPECT_NE(dfs.out.find("exhausted"), std::string::npos) << dfs.out;
   const CliRun bounded = interleave(
       "explore --scenario lost-update --store unlocked --strategy dfs --preemption-bound 1 --json");
   ASSERT_EQ(bounded.code, 1) << bounded.err;

@@ -111,8 +111,10 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
 
 std::string to_text(const RunInfo& info, const ExploreReport& report) {
   std::string out;
-  const std::string how =
-      info.seed ? fmt::format("{}, seed {}", info.strategy, *info.seed) : info.strategy;
+  const bool sampled = info.strategy == "random" || info.strategy == "pct";
+  const std::string how = info.seed && sampled
+                              ? fmt::format("{}, seed {}", info.strategy, *info.seed)
+                              : info.strategy;  // dfs and dpor do not depend on the seed
   if (report.error) {
     out += fmt::format("{}: {}\n", describe_target(info.target), *report.error);
   }
@@ -123,8 +125,10 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
                          report.stats.executions_per_second());
       if (info.strategy == "dfs" || info.strategy == "dpor") {
         out += report.exhausted
-                   ? fmt::format("exhausted: every schedule in scope was run ({} executions)\n",
-                                 report.stats.executions)
+                   ? fmt::format(
+                         "exhausted: every schedule in scope was run, up to the order of "
+                         "independent steps ({} executions)\n",
+                         report.stats.executions)
                    : "not exhausted: the budget or time limit ended the search first\n";
       }
       if (info.strategy == "pct" && report.stats.executions > 0) {
@@ -141,7 +145,6 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
   }
   const Failure& f = *report.failure;
   out += fmt::format("BUG {}: {}\n", f.verdict.name(), describe_target(info.target));
-  const bool sampled = info.strategy == "random" || info.strategy == "pct";
   if (info.seed) {
     out += fmt::format("found in execution {} of {} ({})", f.execution + 1, report.stats.executions,
                        how);

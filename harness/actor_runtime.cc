@@ -51,13 +51,20 @@ class ActorRuntime final : public Controller {
     if (aborting && !unwinding()) throw Aborted{};
   }
 
+  // The actor waits at the "lock" yield point while the Mutex is held (decide() does not choose
+  // it), so the Mutex is free when the step runs: taking a Mutex never fails under control.
   void acquire(Mutex& m, SourceLocation where) override {
-    yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);
+    const std::uint64_t id = id_of(m, place_.process);
+    {
+      HarnessRegion harness;
+      slot_.wants = id;
+      name_lock("lock", m.name());
+    }
+    yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);  // throws only when aborting
     bool aborting;
     {
       HarnessRegion harness;
-      const std::uint64_t id = id_of(m, place_.process);
-      while (m.controlled_owner != Mutex::kNoOwner && !cb_.aborting) block(id, "lock", m.name());
+      slot_.wants = 0;
       aborting = cb_.aborting;
       if (!aborting) {
         m.controlled_owner = me_;
@@ -111,7 +118,7 @@ class ActorRuntime final : public Controller {
     park_if_poisoned();
     slot_.state = ActorState::kFinished;
     if (!cb_.aborting) {
-      const int next = decide(cb_, me_, false);
+      const int next = decide(cb_, me_);
       if (next != kNoActor) {
         grant(cb_.slots[next], kGoRun);
         return;
@@ -140,13 +147,19 @@ class ActorRuntime final : public Controller {
     slot_.kind = touches.kind;
     copy_name(slot_.name, kNameCapacity, touches.name.data(), touches.name.size());
     slot_.access = touches.access;
-    const int next = decide(cb_, me_, true);
+    const int next = decide(cb_, me_);
     if (next == me_) return false;
     if (next != kNoActor) switch_to(next);
     return cb_.aborting;
   }
 
-  // Waits, blocked on lock `id`, until a release makes this actor runnable and it is chosen.
+  // Names the lock this actor waits for, for deadlock reports ("lock:store.mu").
+  void name_lock(const char* kind, const char* name) {
+    const std::string what = fmt::format("{}:{}", kind, name);
+    copy_name(slot_.block_name, kNameCapacity, what.data(), what.size());
+  }
+
+  // Waits, blocked on file lock `id`, until a release makes this actor runnable and it is chosen.
   void block(std::uint64_t id, const char* kind, const char* name) {
     // The step just run was this actor's attempt to take the lock, and it only read the lock's
     // state: record it as a read, so that partial-order reduction does not treat it as a write.
@@ -155,9 +168,8 @@ class ActorRuntime final : public Controller {
     }
     slot_.state = ActorState::kBlocked;
     slot_.blocked_on = id;
-    const std::string what = fmt::format("{}:{}", kind, name);
-    copy_name(slot_.block_name, kNameCapacity, what.data(), what.size());
-    const int next = decide(cb_, me_, false);
+    name_lock(kind, name);
+    const int next = decide(cb_, me_);
     if (next != kNoActor) switch_to(next);  // else: deadlock or stop; cb_.aborting is set
     if (cb_.aborting) slot_.state = ActorState::kRunnable;
   }

@@ -11,14 +11,31 @@
 namespace interleave::detail {
 namespace {
 
+bool held(const ControlBlock& cb, std::uint64_t lock) {
+  for (const Holder& h : cb.holders) {
+    if (h.lock == lock) return true;
+  }
+  return false;
+}
+
+// The lock actor `a` waits for (blocked on it, or waiting to take a held Mutex), or 0.
+std::uint64_t waits_for(const ControlBlock& cb, int a) {
+  const ActorSlot& slot = cb.slots[a];
+  if (slot.state == ActorState::kBlocked) return slot.blocked_on;
+  if (slot.state == ActorState::kRunnable && slot.wants != 0 && held(cb, slot.wants)) {
+    return slot.wants;
+  }
+  return 0;
+}
+
 std::string describe_deadlock(const ControlBlock& cb) {
   std::string out = "every unfinished actor is blocked:";
   for (int a = 0; a < cb.actors; ++a) {
-    const ActorSlot& slot = cb.slots[a];
-    if (slot.state != ActorState::kBlocked) continue;
-    out += fmt::format(" actor {} waits for {}", a, slot.block_name);
+    const std::uint64_t lock = waits_for(cb, a);
+    if (lock == 0) continue;
+    out += fmt::format(" actor {} waits for {}", a, cb.slots[a].block_name);
     for (const Holder& h : cb.holders) {
-      if (h.lock == slot.blocked_on) out += fmt::format(" held by actor {}", h.actor);
+      if (h.lock == lock) out += fmt::format(" held by actor {}", h.actor);
     }
     out += ';';
   }
@@ -88,13 +105,19 @@ void note_released(ControlBlock& cb, std::uint64_t lock) {
   }
 }
 
-int decide(ControlBlock& cb, int current, bool current_runnable) {
+int decide(ControlBlock& cb, int current) {
   std::array<int, kMaxActors> runnable;
   std::size_t count = 0;
   bool any_blocked = false;
+  bool current_runnable = false;
   for (int a = 0; a < cb.actors; ++a) {
-    if (cb.slots[a].state == ActorState::kRunnable) runnable[count++] = a;
-    any_blocked |= cb.slots[a].state == ActorState::kBlocked;
+    if (cb.slots[a].state == ActorState::kFinished) continue;
+    if (waits_for(cb, a) != 0) {
+      any_blocked = true;
+    } else {
+      runnable[count++] = a;
+      current_runnable |= a == current;
+    }
   }
   const std::uint32_t step = cb.steps;
   if (cb.aborting) return kNoActor;

@@ -45,8 +45,11 @@ struct alignas(64) ActorSlot {
   const char* kind = "";
   char name[kNameCapacity] = {};
   Access access = Access::kRead;
-  std::uint64_t blocked_on = 0;         // while kBlocked: the lock's id
-  char block_name[kNameCapacity] = {};  // "lock:store.mu"
+  std::uint64_t blocked_on = 0;  // while kBlocked: the lock's id
+  // While waiting at a Mutex acquisition: the Mutex's id. The actor is enabled (a candidate for
+  // the next step) only while no actor holds it, so a controlled Mutex is always free when taken.
+  std::uint64_t wants = 0;
+  char block_name[kNameCapacity] = {};  // "lock:store.mu", while kBlocked or wanting a lock
 };
 
 struct TraceRecord {
@@ -117,10 +120,11 @@ std::uint32_t wait_go(ActorSlot& slot, int spins);
 void wake_scheduler(ControlBlock& cb);
 // Ends the execution with `outcome` unless it already has one; the baton holder then unwinds.
 void stop(ControlBlock& cb, Outcome outcome, const char* message);
-// Asks the strategy for the next actor and records the step; the caller is the baton holder and
-// `current` (kNoActor at the start) its actor. Returns kNoActor when the execution cannot go on
-// (all finished, deadlock, step limit, divergence, stop); cb.outcome then says why.
-int decide(ControlBlock& cb, int current, bool current_runnable);
+// Asks the strategy for the next actor among the enabled ones (runnable, and not waiting for a held
+// Mutex) and records the step; the caller is the baton holder and `current` (kNoActor at the
+// start) its actor. Returns kNoActor when the execution cannot go on (all finished, deadlock, step
+// limit, divergence, stop); cb.outcome then says why.
+int decide(ControlBlock& cb, int current);
 // Marks the holders of `lock` and unblocks the actors waiting for it.
 void note_acquired(ControlBlock& cb, std::uint64_t lock, int actor);
 void note_released(ControlBlock& cb, std::uint64_t lock);

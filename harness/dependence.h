@@ -15,10 +15,10 @@ namespace interleave {
 // Requires: `process_a` and `process_b` are the processes of a.actor and b.actor.
 bool dependent(const Step& a, int process_a, const Step& b, int process_b);
 
-// A step that took a Mutex (an attempt that found it held is recorded as a read, and is no
-// acquisition). A Mutex cannot be taken while held, so such a step never moves before the release
-// that preceded it: its race is with the previous acquisition. (A FileLock is not treated so:
-// threads sharing a descriptor take it while a sibling holds it.)
+// A step that took a Mutex (under control every "lock" step of a Mutex takes it: the actor is not
+// scheduled while the Mutex is held). A Mutex cannot be taken while held, so such a step never
+// moves before the release that preceded it: its race is with the previous acquisition. (A FileLock
+// is not treated so: threads sharing a descriptor take it while a sibling holds it.)
 bool is_mutex_acquisition(const Step& step);
 
 // A preemption: a switch away from an actor that could have gone on.

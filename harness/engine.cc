@@ -372,6 +372,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
     slot.name[0] = '\0';
     slot.access = Access::kRead;
     slot.blocked_on = 0;
+    slot.wants = 0;
   }
   cb.progress.store(0, std::memory_order_relaxed);
   cb.running.store(-1, std::memory_order_relaxed);
@@ -380,7 +381,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
   if (stop_requested()) cb.stop_requested.store(1, std::memory_order_relaxed);
   if (topology_.in_process) detail::fatal_report_begin(cb_, program.token_prefix());
   detail::sync_release(&detail::start_sync);
-  if (const int first = detail::decide(cb, kNoActor, false); first != kNoActor) {
+  if (const int first = detail::decide(cb, kNoActor); first != kNoActor) {
     detail::grant(cb.slots[first], detail::kGoRun);
     if (!wait_for_scheduler()) return collect();
   }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -131,6 +132,28 @@ TEST(Engine, MutexExcludesAndBlockingIsVisibleToTheScheduler) {
     const ExecutionResult result = run_random(engine, seed);
     ASSERT_EQ(result.outcome, Outcome::kCompleted) << result.message;
     ASSERT_EQ(value, 9) << "seed " << seed;
+    // An actor waiting for the held Mutex is not enabled, so every "lock" step takes it (three per
+    // actor, none while another actor holds it), and while it is held no actor that has started
+    // and still has a lock to take is runnable.
+    int holder = kNoActor;
+    std::array<int, 3> locks{};
+    std::uint64_t started = 0;
+    for (const Step& step : result.trace) {
+      std::uint64_t waiting = 0;
+      for (int a = 0; a < 3; ++a) {
+        if ((started >> a & 1) != 0 && a != holder && locks[a] < 3) waiting |= 1u << a;
+      }
+      if (holder != kNoActor) ASSERT_EQ(step.runnable & waiting, 0u) << "seed " << seed;
+      started |= std::uint64_t{1} << step.actor;
+      if (std::string_view(step.label) == "lock") {
+        ASSERT_EQ(holder, kNoActor) << "seed " << seed;
+        holder = step.actor;
+        ++locks[step.actor];
+      } else if (std::string_view(step.label) == "unlock") {
+        holder = kNoActor;
+      }
+    }
+    EXPECT_EQ(locks, (std::array<int, 3>{3, 3, 3})) << "seed " << seed;
   }
 }
 

@@ -81,9 +81,9 @@ inline void yield_point(const char* label, const Touches& touches = {},
 }
 
 // A mutex whose acquisition and release are yield points under control, and whose blocking the
-// scheduler sees (a lock on a held Mutex marks the actor blocked; all actors blocked is a
-// deadlock). Uncontrolled it is a std::mutex. A Mutex must be used either always controlled or
-// always uncontrolled during its lifetime.
+// scheduler sees (an actor about to lock a held Mutex is not scheduled until it is released; every
+// unfinished actor waiting for a lock is a deadlock). Uncontrolled it is a std::mutex. A Mutex must
+// be used either always controlled or always uncontrolled during its lifetime.
 class Mutex {
  public:
   // `name` must be a string literal; it names the lock in traces ("lock:store.mu").
