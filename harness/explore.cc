@@ -169,6 +169,7 @@ void explore_exhaustively(Runner& runner, const ExploreOptions& options, Explore
   SystematicOptions sys;
   sys.dpor = options.strategy == StrategyKind::kDpor;
   sys.preemption_bound = options.preemption_bound;
+  sys.sleep_sets = options.sleep_sets;
   sys.max_executions = options.executions;
   sys.shard = options.shard;
   sys.processes = runner.processes();

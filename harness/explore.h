@@ -43,6 +43,7 @@ struct ExploreOptions {
   std::uint64_t executions = 1000;
   int depth = 3;                        // PCT bug depth
   std::optional<int> preemption_bound;  // DFS: at most this many preemptions
+  bool sleep_sets = true;  // DFS, DPOR: false runs every interleaving (a reference for tests)
   // Stop at the first failing execution (the default); false runs the whole budget and reports the
   // first failure (benchmarks and campaigns that count executions).
   bool stop_at_first_bug = true;

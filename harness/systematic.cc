@@ -1,10 +1,14 @@
 // Systematic exploration: depth-first search over schedules, plain (optionally preemption-bounded)
 // or with dynamic partial-order reduction.
 //
-// DFS enumerates every schedule: at every state it tries every runnable actor. With a preemption
-// bound K it tries only schedules with at most K preemptions, bound by bound (0, 1, ..., K), so the
-// first bug found has the fewest preemptions (Musuvathi and Qadeer, "Iterative context bounding for
-// systematic testing of multithreaded programs", PLDI 2007).
+// DFS enumerates every schedule: at every state it tries every enabled actor, except those asleep
+// (sleep sets: an actor whose step was explored from an earlier sibling state sleeps until a step
+// it depends on runs; running it earlier would only reorder independent steps). Without sleep sets
+// (SystematicOptions::sleep_sets false) it runs every interleaving, the reference the tests compare
+// both reductions with. With a preemption bound K it tries only schedules with at most K
+// preemptions, bound by bound (0, 1, ..., K), so the first bug found has the fewest preemptions
+// (Musuvathi and Qadeer, "Iterative context bounding for systematic testing of multithreaded
+// programs", PLDI 2007).
 //
 // DPOR explores one schedule per equivalence class of schedules that order their dependent steps
 // the same way (Flanagan and Godefroid, "Dynamic partial-order reduction for model checking
@@ -18,6 +22,9 @@
 //
 // Each execution is a ReplayStrategy prefix followed by non-preemptive scheduling, so a schedule is
 // always a prefix of decisions and the search tree lives on the harness side, between executions.
+// The continuation does not know the sleep sets: where it first runs an asleep actor the rest of
+// the execution is redundant, and the search takes nothing below that state (without a preemption
+// bound; with one, a branch cut here may not have been covered within the bound elsewhere).
 #include "harness/systematic.h"
 
 #include <algorithm>
@@ -60,9 +67,9 @@ class Search {
   bool independent(const Step& a, const Step& b) const {
     return !dependent(a, process_of(a.actor), b, process_of(b.actor));
   }
-  void extend(const Trace& trace);
+  std::size_t extend(const Trace& trace);
   std::uint64_t bounded(const Frame& frame, int previous, std::uint64_t candidates) const;
-  void add_races(const Trace& trace);
+  void add_races(const Trace& trace, std::size_t steps);
   std::uint64_t asleep(const Frame& frame) const;
   bool owned(std::size_t depth, int actor) const;
 
@@ -101,7 +108,11 @@ bool Search::owned(std::size_t depth, int actor) const {
          options_.shard.index;
 }
 
-void Search::extend(const Trace& trace) {
+// Adds a frame per step past the forced prefix. The steps past the prefix were chosen without
+// sleep sets (non-preemptive continuation); at the first one whose actor was asleep, everything
+// below is equivalent to a schedule already explored, so the frames stop there: that state keeps
+// only its other choices. Returns the number of steps the search takes from this trace.
+std::size_t Search::extend(const Trace& trace) {
   if (!frames_.empty() && prefix_ > 0) frames_[prefix_ - 1].step = trace[prefix_ - 1];
   for (std::size_t k = frames_.size(); k < trace.size(); ++k) {
     Frame frame;
@@ -116,18 +127,28 @@ void Search::extend(const Trace& trace) {
                                                              parent.runnable, parent.chosen);
       for (const auto* set : {&parent.sleep, &parent.explored}) {
         for (const Sleeper& s : *set) {
-          if (independent(s.step, parent.step)) frame.sleep.push_back(s);
+          if (options_.sleep_sets && independent(s.step, parent.step)) frame.sleep.push_back(s);
         }
       }
     }
-    if (!options_.dpor) frame.backtrack = bounded(frame, previous, frame.runnable);
+    const bool redundant = !options_.preemption_bound && (asleep(frame) & bit(frame.chosen)) != 0;
+    if (!options_.dpor) {
+      frame.backtrack = bounded(frame, previous, frame.runnable);
+    } else if (redundant) {
+      // DPOR starts a fresh state with one enabled actor that is not asleep, if any.
+      const std::uint64_t awake = frame.runnable & ~asleep(frame);
+      frame.backtrack = awake & (~awake + 1);
+    }
     if (!shard_depth_ && std::popcount(frame.runnable) > 1) shard_depth_ = k;
     frames_.push_back(std::move(frame));
+    if (redundant) return k;
   }
+  return trace.size();
 }
 
-void Search::add_races(const Trace& trace) {
-  const std::size_t n = trace.size();
+// Races among the first `steps` steps of `trace`.
+void Search::add_races(const Trace& trace, std::size_t steps) {
+  const std::size_t n = steps;
   const std::size_t actors = process_.size();
   std::vector<std::vector<std::uint32_t>> clock(n);  // per step: how many steps of each actor
                                                      // happen before it, itself included
@@ -163,8 +184,8 @@ void Search::add_races(const Trace& trace) {
 }
 
 std::optional<std::vector<int>> Search::next(const Trace& trace) {
-  extend(trace);
-  if (options_.dpor) add_races(trace);
+  const std::size_t steps = extend(trace);
+  if (options_.dpor) add_races(trace, steps);
   // A shard explores below the dealing state only inside the subtrees it owns.
   const bool foreign = shard_depth_ && *shard_depth_ < frames_.size() &&
                        !owned(*shard_depth_, frames_[*shard_depth_].chosen);

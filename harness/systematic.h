@@ -21,6 +21,9 @@ struct Shard {
 
 struct SystematicOptions {
   bool dpor = false;
+  // false: no sleep sets, so DFS runs every interleaving, even reorderings of independent steps (a
+  // slow reference that checks the reductions).
+  bool sleep_sets = true;
   // DFS: at most this many preemptions, searched bound by bound from 0.
   std::optional<int> preemption_bound;
   std::uint64_t max_executions = 0;  // 0: until exhausted

@@ -52,13 +52,18 @@ class Recording final : public Program {
   Reached* reached_;
 };
 
-Reached reach(const Target& t, StrategyKind kind, ExploreReport* report) {
+// Runs the whole space (`sleep_sets` false: every interleaving, the reference).
+Reached reach(const Target& t, StrategyKind kind, ExploreReport* report, bool sleep_sets = true) {
   Reached reached;
   Engine engine = engine_for(t);
   const ProgramFactory factory = [&] { return std::make_unique<Recording>(t, &reached); };
-  *report = explore(
-      factory, {.strategy = kind, .executions = 0, .stop_at_first_bug = false, .shrink = false},
-      engine);
+  *report = explore(factory,
+                    {.strategy = kind,
+                     .executions = 0,
+                     .sleep_sets = sleep_sets,
+                     .stop_at_first_bug = false,
+                     .shrink = false},
+                    engine);
   return reached;
 }
 
@@ -148,13 +153,13 @@ TEST(Exploration, UnboundedDfsExhaustsThreeActorsTimesTwoPutsOnMutex) {
       explore(factory_for(t), {.strategy = StrategyKind::kDfs, .executions = 0}, engine);
   EXPECT_TRUE(report.exhausted);
   EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
-  // 2,777 executions today; the bound catches a regression to enumerating blocked lock attempts
-  // (which ran past 1.6 million executions without exhausting).
-  EXPECT_LE(report.stats.executions, 10'000u);
+  // 255 executions today. The bound catches a regression to enumerating blocked lock attempts
+  // (1.6 million executions without exhausting) or to branching below redundant steps (2,777).
+  EXPECT_LE(report.stats.executions, 1'000u);
 }
 
-// Scenarios small enough for unbounded DFS to enumerate every schedule: every 2 x 1 in threads
-// mode, and the 2 x 2 (and one 3 x 2) targets that DFS exhausts within about 3,000 executions.
+// Scenarios small enough for unbounded DFS (with sleep sets) to enumerate: every 2 x 1 in threads
+// mode, and the 2 x 2 (and one 3 x 2) targets that it exhausted within about 3,000 executions.
 // Bigger ones agree too but take minutes (torn-read on unlocked, threads: 20,160 DFS executions;
 // lost-update on flock, threads: 438,237).
 std::vector<Target> enumerable() {
@@ -213,6 +218,45 @@ TEST(Exploration, DporReachesTheSameVerdictsAndFinalLogsAsUnboundedDfs) {
                                            << ", dpor " << dpor_report.stats.executions;
     EXPECT_EQ(dpor.logs, dfs.logs) << name;
     EXPECT_LE(dpor_report.stats.executions, dfs_report.stats.executions) << name;
+  }
+}
+
+// Scenarios small enough for DFS without sleep sets, which runs every interleaving of every step:
+// the reference for both reductions (sleep sets in DFS; races and sleep sets in DPOR).
+std::vector<Target> enumerable_without_reduction() {
+  using store::Variant;
+  std::vector<Target> out;
+  for (Variant v : {Variant::kUnlocked, Variant::kMutex, Variant::kOAppend}) {
+    out.push_back(target(lost_update_scenario(), v, 2, 1));  // unlocked: 3,186 interleavings
+    out.push_back(target(duplicate_offsets_scenario(), v, 2, 1));
+    out.push_back(target(torn_read_scenario(), v, 2, 1));
+  }
+  out.push_back(target(lost_update_scenario(), Variant::kMutex, 2, 2));
+  out.push_back(target(lost_update_scenario(), Variant::kSafe, 2, 2));
+  out.push_back(target(duplicate_offsets_scenario(), Variant::kMutex, 2, 2));
+  out.push_back(target(duplicate_offsets_scenario(), Variant::kOAppend, 2, 2, Mode::kProcesses));
+  out.push_back(target(torn_read_scenario(), Variant::kMutex, 2, 2));
+  out.push_back(target(stale_read_scenario(), Variant::kMutex, 2, 2));  // 860 interleavings
+  return out;
+}
+
+TEST(Exploration, EveryInterleavingReachesWhatTheReducedSearchesReach) {
+  for (const Target& t : enumerable_without_reduction()) {
+    const std::string name =
+        fmt::format("{} on {} ({}, {}x{})", t.scenario->name(), store::to_string(t.variant),
+                    to_string(t.mode), t.sizes.actors, t.sizes.ops);
+    ExploreReport plain_report;
+    ExploreReport dfs_report;
+    ExploreReport dpor_report;
+    const Reached plain = reach(t, StrategyKind::kDfs, &plain_report, /*sleep_sets=*/false);
+    const Reached dfs = reach(t, StrategyKind::kDfs, &dfs_report);
+    const Reached dpor = reach(t, StrategyKind::kDpor, &dpor_report);
+    ASSERT_TRUE(plain_report.exhausted) << name;
+    EXPECT_EQ(dfs.verdicts, plain.verdicts) << name;
+    EXPECT_EQ(dfs.logs, plain.logs) << name;
+    EXPECT_EQ(dpor.verdicts, plain.verdicts) << name;
+    EXPECT_EQ(dpor.logs, plain.logs) << name;
+    EXPECT_LE(dfs_report.stats.executions, plain_report.stats.executions) << name;
   }
 }
 
