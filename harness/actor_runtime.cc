@@ -37,6 +37,13 @@ std::uint64_t id_of(const FileLock& lock) {
   return h | 1;  // never 0, which marks a free holder entry
 }
 
+// The open file description a FileLock is taken through, as the scheduler models it: its
+// descriptor in its process (never 0). Threads sharing a descriptor share the description; two
+// descriptors count as two descriptions, even dup()ed ones or ones inherited across fork.
+std::uint64_t description_of(const FileLock& lock, int process) {
+  return (static_cast<std::uint64_t>(process) + 1) << 32 | static_cast<std::uint32_t>(lock.fd());
+}
+
 class ActorRuntime final : public Controller {
  public:
   explicit ActorRuntime(const ActorPlace& place)
@@ -55,11 +62,7 @@ class ActorRuntime final : public Controller {
   // it), so the Mutex is free when the step runs: taking a Mutex never fails under control.
   void acquire(Mutex& m, SourceLocation where) override {
     const std::uint64_t id = id_of(m, place_.process);
-    {
-      HarnessRegion harness;
-      slot_.wants = id;
-      name_lock("lock", m.name());
-    }
+    want(id, 0, "lock", m.name());
     yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);  // throws only when aborting
     bool aborting;
     {
@@ -68,7 +71,7 @@ class ActorRuntime final : public Controller {
       aborting = cb_.aborting;
       if (!aborting) {
         m.controlled_owner = me_;
-        note_acquired(cb_, id, me_);
+        note_acquired(cb_, id, me_, 0);
       }
     }
     if (aborting && !unwinding()) throw Aborted{};
@@ -86,15 +89,21 @@ class ActorRuntime final : public Controller {
     note_released(cb_, id_of(m, place_.process));
   }
 
+  // As for a Mutex, the actor waits at the "flock" yield point while another description (as
+  // description_of models it) holds the lock. If flock still refuses (a holder the scheduler does
+  // not know, such as a process outside the harness), the actor blocks until the next release.
   void acquire(FileLock& lock, SourceLocation where) override {
+    const std::uint64_t id = id_of(lock);
+    const std::uint64_t description = description_of(lock, place_.process);
+    want(id, description, "file-lock", lock.name());
     yield("flock", Touches{"file-lock", lock.name(), Access::kWrite}, where);
     bool aborting;
     {
       HarnessRegion harness;
-      const std::uint64_t id = id_of(lock);
+      slot_.wants = 0;
       while (!cb_.aborting && !lock.try_lock_native()) block(id, "file-lock", lock.name());
       aborting = cb_.aborting;
-      if (!aborting) note_acquired(cb_, id, me_);
+      if (!aborting) note_acquired(cb_, id, me_, description);
     }
     if (aborting && !unwinding()) throw Aborted{};  // unwinding: go on without the lock
     sync_acquire(&lock);
@@ -151,6 +160,14 @@ class ActorRuntime final : public Controller {
     if (next == me_) return false;
     if (next != kNoActor) switch_to(next);
     return cb_.aborting;
+  }
+
+  // Records the lock this actor is about to take (see ActorSlot::wants).
+  void want(std::uint64_t id, std::uint64_t description, const char* kind, const char* name) {
+    HarnessRegion harness;
+    slot_.wants = id;
+    slot_.wants_description = description;
+    name_lock(kind, name);
   }
 
   // Names the lock this actor waits for, for deadlock reports ("lock:store.mu").

@@ -11,18 +11,20 @@
 namespace interleave::detail {
 namespace {
 
-bool held(const ControlBlock& cb, std::uint64_t lock) {
+// True when `lock` is held through a description other than `description` (0: any holder).
+bool held_against(const ControlBlock& cb, std::uint64_t lock, std::uint64_t description) {
   for (const Holder& h : cb.holders) {
-    if (h.lock == lock) return true;
+    if (h.lock == lock && (description == 0 || h.description != description)) return true;
   }
   return false;
 }
 
-// The lock actor `a` waits for (blocked on it, or waiting to take a held Mutex), or 0.
+// The lock actor `a` waits for (blocked on it, or waiting to take a lock held against it), or 0.
 std::uint64_t waits_for(const ControlBlock& cb, int a) {
   const ActorSlot& slot = cb.slots[a];
   if (slot.state == ActorState::kBlocked) return slot.blocked_on;
-  if (slot.state == ActorState::kRunnable && slot.wants != 0 && held(cb, slot.wants)) {
+  if (slot.state == ActorState::kRunnable && slot.wants != 0 &&
+      held_against(cb, slot.wants, slot.wants_description)) {
     return slot.wants;
   }
   return 0;
@@ -84,10 +86,10 @@ void stop(ControlBlock& cb, Outcome outcome, const char* message) {
   cb.aborting = true;
 }
 
-void note_acquired(ControlBlock& cb, std::uint64_t lock, int actor) {
+void note_acquired(ControlBlock& cb, std::uint64_t lock, int actor, std::uint64_t description) {
   for (Holder& h : cb.holders) {
     if (h.lock == 0 || h.lock == lock) {
-      h = Holder{lock, actor};
+      h = Holder{lock, actor, description};
       return;
     }
   }

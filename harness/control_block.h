@@ -46,9 +46,11 @@ struct alignas(64) ActorSlot {
   char name[kNameCapacity] = {};
   Access access = Access::kRead;
   std::uint64_t blocked_on = 0;  // while kBlocked: the lock's id
-  // While waiting at a Mutex acquisition: the Mutex's id. The actor is enabled (a candidate for
-  // the next step) only while no actor holds it, so a controlled Mutex is always free when taken.
+  // While waiting at a lock acquisition: the lock's id, and for a file lock the open file
+  // description it is taken through (0 for a Mutex). The actor is enabled (a candidate for the next
+  // step) only while no actor holds the lock through another description (for a Mutex: at all).
   std::uint64_t wants = 0;
+  std::uint64_t wants_description = 0;
   char block_name[kNameCapacity] = {};  // "lock:store.mu", while kBlocked or wanting a lock
 };
 
@@ -74,6 +76,7 @@ struct alignas(64) ProcessSlot {
 struct Holder {
   std::uint64_t lock = 0;  // 0: free entry
   std::int32_t actor = -1;
+  std::uint64_t description = 0;  // file locks: the open file description holding it; Mutex: 0
 };
 
 inline constexpr std::size_t kSpecCapacity = 4096;
@@ -125,8 +128,8 @@ void stop(ControlBlock& cb, Outcome outcome, const char* message);
 // start) its actor. Returns kNoActor when the execution cannot go on (all finished, deadlock, step
 // limit, divergence, stop); cb.outcome then says why.
 int decide(ControlBlock& cb, int current);
-// Marks the holders of `lock` and unblocks the actors waiting for it.
-void note_acquired(ControlBlock& cb, std::uint64_t lock, int actor);
+// Marks the holders of `lock` and unblocks the actors waiting for it. `description`: as in Holder.
+void note_acquired(ControlBlock& cb, std::uint64_t lock, int actor, std::uint64_t description);
 void note_released(ControlBlock& cb, std::uint64_t lock);
 
 }  // namespace interleave::detail

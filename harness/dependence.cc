@@ -24,6 +24,10 @@ bool is_mutex_acquisition(const Step& step) {
   return step.access == Access::kWrite && std::strcmp(step.label, "lock") == 0;
 }
 
+bool is_file_lock_acquisition(const Step& step) {
+  return step.access == Access::kWrite && std::strcmp(step.label, "flock") == 0;
+}
+
 int count_preemptions(const Trace& trace) {
   int count = 0;
   for (std::size_t i = 1; i < trace.size(); ++i) {

@@ -17,9 +17,14 @@ bool dependent(const Step& a, int process_a, const Step& b, int process_b);
 
 // A step that took a Mutex (under control every "lock" step of a Mutex takes it: the actor is not
 // scheduled while the Mutex is held). A Mutex cannot be taken while held, so such a step never
-// moves before the release that preceded it: its race is with the previous acquisition. (A FileLock
-// is not treated so: threads sharing a descriptor take it while a sibling holds it.)
+// moves before the release that preceded it: its race is with the previous acquisition.
 bool is_mutex_acquisition(const Step& step);
+
+// A step that took a FileLock (under control the actor is not scheduled while another open file
+// description holds it; an attempt that still failed is recorded as a read, and is no acquisition).
+// Its race is with the previous acquisition too, except between threads sharing a descriptor, which
+// take the lock together.
+bool is_file_lock_acquisition(const Step& step);
 
 // A preemption: a switch away from an actor that could have gone on.
 inline bool is_preemption(int previous_actor, std::uint64_t runnable, int chosen) {

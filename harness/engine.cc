@@ -373,6 +373,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
     slot.access = Access::kRead;
     slot.blocked_on = 0;
     slot.wants = 0;
+    slot.wants_description = 0;
   }
   cb.progress.store(0, std::memory_order_relaxed);
   cb.running.store(-1, std::memory_order_relaxed);

@@ -157,18 +157,17 @@ void Search::add_races(const Trace& trace, std::size_t steps) {
   for (std::size_t j = 0; j < n; ++j) {
     const int q = trace[j].actor;
     std::vector<std::uint32_t> c = actor_clock[q];
-    std::optional<std::size_t> race;
+    const bool mutex = is_mutex_acquisition(trace[j]);
+    const bool file_lock = is_file_lock_acquisition(trace[j]);
+    std::optional<std::size_t> race;         // the latest dependent step not ordered before q's
+    std::optional<std::size_t> acquisition;  // the previous acquisition of the lock q takes
     for (std::size_t i = j; i-- > 0;) {
       if (independent(trace[i], trace[j])) continue;
       const int p = trace[i].actor;
-      if (!race) {
-        if (is_mutex_acquisition(trace[j])) {
-          // Lock order: the previous acquisition of this Mutex races with this one, whatever
-          // release came between (a release and an acquisition do not reorder).
-          if (is_mutex_acquisition(trace[i])) race = i;
-        } else if (actor_clock[q][p] < position[i]) {
-          race = i;  // the latest dependent step not yet ordered before q's previous step
-        }
+      if (!race && actor_clock[q][p] < position[i]) race = i;
+      if (!acquisition && (mutex || file_lock) &&
+          (is_mutex_acquisition(trace[i]) || is_file_lock_acquisition(trace[i]))) {
+        acquisition = i;
       }
       for (std::size_t a = 0; a < actors; ++a) c[a] = std::max(c[a], clock[i][a]);
     }
@@ -176,10 +175,24 @@ void Search::add_races(const Trace& trace, std::size_t steps) {
     c[q] = position[j];
     clock[j] = c;
     actor_clock[q] = c;
-    if (!race) continue;
-    // Reverse the race where it started: let q run at that state if it could, else every actor.
-    Frame& frame = frames_[*race];
-    frame.backtrack |= (frame.runnable & bit(q)) != 0 ? bit(q) : frame.runnable;
+    // Reverse a race where it started: let q run at that state if it could, else every actor.
+    const auto reverse = [&](std::size_t i) {
+      Frame& frame = frames_[i];
+      frame.backtrack |= (frame.runnable & bit(q)) != 0 ? bit(q) : frame.runnable;
+    };
+    if (mutex || file_lock) {
+      // Lock order: an acquisition races with the previous acquisition of the lock, whatever
+      // release came between: a lock cannot be taken while another holds it, so the release and
+      // this acquisition were never both enabled and do not reorder.
+      if (acquisition) reverse(*acquisition);
+      // Threads sharing a file descriptor take its flock while a sibling holds it: there the
+      // acquisition is enabled beside the holder's steps and races with them as any step does.
+      if (file_lock && race && race != acquisition && (frames_[*race].runnable & bit(q)) != 0) {
+        reverse(*race);
+      }
+    } else if (race) {
+      reverse(*race);
+    }
   }
 }
 
