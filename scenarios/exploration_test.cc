@@ -21,6 +21,11 @@ Target target(const Scenario& s, store::Variant v, int actors, int ops,
   return Target{&s, v, mode, Sizes{actors, ops, mode == Mode::kMixed ? 2 : 1}};
 }
 
+std::string describe(const Target& t) {
+  return fmt::format("{} on {} ({}, {}x{})", t.scenario->name(), store::to_string(t.variant),
+                     to_string(t.mode), t.sizes.actors, t.sizes.ops);
+}
+
 Engine engine_for(const Target& t) {
   return Engine(topology_of(t.mode, t.sizes), scenario_instances());
 }
@@ -212,9 +217,7 @@ std::vector<Target> enumerable() {
 
 TEST(Exploration, DporReachesTheSameVerdictsAndFinalLogsAsUnboundedDfs) {
   for (const Target& t : enumerable()) {
-    const std::string name =
-        fmt::format("{} on {} ({}, {}x{})", t.scenario->name(), store::to_string(t.variant),
-                    to_string(t.mode), t.sizes.actors, t.sizes.ops);
+    const std::string name = describe(t);
     ExploreReport dfs_report;
     ExploreReport dpor_report;
     const Reached dfs = reach(t, StrategyKind::kDfs, &dfs_report);
@@ -251,9 +254,7 @@ std::vector<Target> enumerable_without_reduction() {
 
 TEST(Exploration, EveryInterleavingReachesWhatTheReducedSearchesReach) {
   for (const Target& t : enumerable_without_reduction()) {
-    const std::string name =
-        fmt::format("{} on {} ({}, {}x{})", t.scenario->name(), store::to_string(t.variant),
-                    to_string(t.mode), t.sizes.actors, t.sizes.ops);
+    const std::string name = describe(t);
     ExploreReport plain_report;
     ExploreReport dfs_report;
     ExploreReport dpor_report;
