@@ -386,6 +386,11 @@ TEST(Cli, DfsAndDporReportExhaustionAndShardsSplitTheWork) {
       "explore --scenario duplicate-offsets --store mutex --strategy dfs --actors 3 --ops 2");
   ASSERT_EQ(dfs.code, 0) << dfs.err;
   EXPECT_NE(dfs.out.find("exhausted"), std::string::npos) << dfs.out;
+  const CliRun split = interleave(
+      "explore --scenario duplicate-offsets --store mutex --strategy dpor --actors 3 --ops 2 "
+      "--jobs 2 --json");
+  ASSERT_EQ(split.code, 0) << split.err;
+  EXPECT_TRUE(split.json()["exhausted"].get<bool>());
   const CliRun bounded = interleave(
       "explore --scenario lost-update --store unlocked --strategy dfs --preemption-bound 1 --json");
   ASSERT_EQ(bounded.code, 1) << bounded.err;

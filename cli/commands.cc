@@ -199,8 +199,7 @@ int run_explore(const ExploreArgs& args) {
   if (args.jobs < 1 || args.jobs > 64) throw UsageError("--jobs must be in [1, 64]");
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Engine*> running;
-  const int jobs = is_systematic(*strategy) ? 1 : args.jobs;
-  for (int j = 0; j < jobs; ++j) {
+  for (int j = 0; j < args.jobs; ++j) {
     engines.push_back(std::make_unique<Engine>(
         scenarios::topology_of(target.mode, target.sizes), scenarios::scenario_instances(),
         EngineOptions{.limits = args.limits, .stop = &stop_flag()}));

@@ -97,8 +97,9 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   ex->add_flag("!--no-shrink", explore.shrink, "report the failing schedule as found, unshrunk");
   ex->add_option("--jobs", explore.jobs,
-                 "random and pct: explore on this many engines at once (the reported failure is "
-                 "the same for any number)")
+                 "explore on this many engines at once (random, pct: the reported failure is the "
+                 "same for any number; dfs, dpor: each engine searches its part of the schedule "
+                 "tree)")
       ->capture_default_str();
   ex->add_option("--depth", explore.depth, "PCT bug depth")->capture_default_str();
   ex->add_option("--actors", explore.actors, "number of actors (default 2; threads, processes)");

@@ -165,14 +165,19 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
   if (found) runner.fail(found->second, found->first, execution_seed(options.seed, found->first));
 }
 
-void explore_exhaustively(Runner& runner, const ExploreOptions& options, ExploreReport& report) {
+SystematicOptions systematic_options(const ExploreOptions& options, std::vector<int> processes) {
   SystematicOptions sys;
   sys.dpor = options.strategy == StrategyKind::kDpor;
   sys.preemption_bound = options.preemption_bound;
   sys.sleep_sets = options.sleep_sets;
   sys.max_executions = options.executions;
   sys.shard = options.shard;
-  sys.processes = runner.processes();
+  sys.processes = std::move(processes);
+  return sys;
+}
+
+void explore_exhaustively(Runner& runner, const ExploreOptions& options, ExploreReport& report) {
+  SystematicOptions sys = systematic_options(options, runner.processes());
   sys.should_stop = [&] { return runner.should_stop(); };
   std::optional<Judged> last;
   std::uint64_t index = 0;
@@ -187,6 +192,69 @@ void explore_exhaustively(Runner& runner, const ExploreOptions& options, Explore
     return &last->result.trace;
   });
   report.exhausted = result.exhausted && !report.stopped;
+}
+
+// DFS or DPOR on one thread per engine. Engine j searches part j of the campaign's shard I/N: the
+// subtrees dealt to shard I + N*j of N*J, so the parts together search exactly shard I/N. Each part
+// stops at its first failure, parts above a failing one are cancelled, and the failure reported is
+// that of the lowest failing part: for a given number of engines it does not depend on timing.
+void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory,
+                                   const ExploreOptions& options, std::span<Engine* const> engines,
+                                   ExploreReport& report) {
+  const auto parts = static_cast<std::uint32_t>(engines.size());
+  const Shard whole{options.shard.index, std::max<std::uint32_t>(options.shard.count, 1)};
+  std::mutex mu;  // guards report and `found`
+  std::vector<std::optional<std::pair<std::uint64_t, Judged>>> found(parts);
+  std::vector<char> exhausted(parts, 0);
+  std::atomic<std::uint32_t> lowest_failing{parts};
+  std::atomic<bool> out_of_time{false};
+  const auto start = Clock::now();
+  auto work = [&](std::uint32_t part) {
+    Engine& engine = *engines[part];
+    SystematicOptions sys = systematic_options(options, runner.processes());
+    sys.shard = Shard{whole.index + whole.count * part, whole.count * parts};
+    sys.max_executions = 0;  // the budget is shared: checked below
+    sys.should_stop = [&] {
+      if (lowest_failing.load() < part || !engine.usable()) return true;
+      if (options.time_limit && Clock::now() - start > *options.time_limit) out_of_time = true;
+      std::lock_guard lock(mu);
+      return out_of_time.load() ||
+             (options.executions != 0 && report.stats.executions >= options.executions);
+    };
+    std::uint64_t index = 0;
+    std::optional<Judged> last;
+    int actors = 0;
+    const SystematicReport result = explore_systematic(sys, [&](Strategy& s) -> const Trace* {
+      last = run_judged(factory, s, 0, engine, &actors);
+      std::lock_guard lock(mu);
+      if (last->result.outcome == Outcome::kStopped) return nullptr;
+      report.actors = actors;
+      count_execution(report.stats, *last, start, options);
+      if (!last->verdict.passed() && !found[part]) {
+        found[part].emplace(index, *last);
+        if (options.stop_at_first_bug) {
+          std::uint32_t low = lowest_failing.load();
+          while (part < low && !lowest_failing.compare_exchange_weak(low, part)) {
+          }
+          return nullptr;
+        }
+      }
+      ++index;
+      return &last->result.trace;
+    });
+    exhausted[part] = result.exhausted;
+  };
+  std::vector<std::thread> threads;
+  for (std::uint32_t part = 0; part < parts; ++part) threads.emplace_back(work, part);
+  for (std::thread& t : threads) t.join();
+  report.timed_out = out_of_time.load();
+  report.exhausted = std::all_of(exhausted.begin(), exhausted.end(), [](char e) { return e != 0; });
+  for (std::uint32_t part = 0; part < parts; ++part) {
+    if (!found[part]) continue;
+    runner.fail(found[part]->second, found[part]->first, 0);
+    report.exhausted = report.exhausted && !options.stop_at_first_bug;
+    return;
+  }
 }
 
 }  // namespace
@@ -258,8 +326,10 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
   ExploreReport report;
   Engine& first = *engines.front();
   Runner runner(factory, options, first, report);
-  if (is_systematic(options.strategy)) {
+  if (is_systematic(options.strategy) && engines.size() == 1) {
     explore_exhaustively(runner, options, report);
+  } else if (is_systematic(options.strategy)) {
+    explore_exhaustively_parallel(runner, factory, options, engines, report);
   } else if (engines.size() == 1) {
     explore_sampled(runner, factory, options, first, report);
   } else {

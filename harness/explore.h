@@ -56,7 +56,7 @@ struct ExploreOptions {
 
 struct Failure {
   Verdict verdict;
-  std::uint64_t execution = 0;       // index within the run
+  std::uint64_t execution = 0;       // index within the run (DFS/DPOR on several engines: its part)
   std::uint64_t execution_seed = 0;  // random/PCT: replays alone with --seed <this> --executions 1
   ExecutionResult result;            // of the reported (shrunk) schedule
   int preemptions = 0;               // in the reported schedule
@@ -89,10 +89,12 @@ Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64
 // Runs on `engine`, whose topology must be the programs'.
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine);
 
-// Random and PCT on several engines at once, one thread each (--jobs). Execution i still uses the
-// seed derived from (seed, i), and the failure reported is the one with the lowest index, shrunk on
-// engines[0], so the report's failure does not depend on the number of engines. DFS and DPOR run
-// on engines[0] alone.
+// On several engines at once, one thread each (--jobs); failures are shrunk on engines[0].
+// Random and PCT: execution i still uses the seed derived from (seed, i), and the failure reported
+// is the one with the lowest index, so it does not depend on the number of engines. DFS and DPOR:
+// engine j searches part j of the schedule tree (dealt out like shards), and the failure reported
+// is the first one of the lowest failing part (its `execution` counts within that part), so it
+// depends on the number of engines but not on timing.
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
                       std::span<Engine* const> engines);
 

@@ -314,6 +314,42 @@ TEST(Exploration, ReportedBugsAreShrunkToOnePreemptionAndTheShrunkScheduleReplay
   }
 }
 
+std::vector<int> decisions_of(const Trace& trace) {
+  std::vector<int> out;
+  for (const Step& step : trace) out.push_back(step.actor);
+  return out;
+}
+
+TEST(Exploration, DfsAndDporOnTwoEnginesExhaustTogetherAndReportTheSameFailureEveryRun) {
+  const Target clean = target(duplicate_offsets_scenario(), store::Variant::kMutex, 3, 2);
+  Engine a = engine_for(clean);
+  Engine b = engine_for(clean);
+  Engine* const engines[] = {&a, &b};
+  for (StrategyKind kind : {StrategyKind::kDfs, StrategyKind::kDpor}) {
+    const ExploreReport report =
+        explore(factory_for(clean), {.strategy = kind, .executions = 0}, engines);
+    EXPECT_TRUE(report.exhausted) << to_string(kind);
+    EXPECT_TRUE(report.verdict.passed()) << to_string(kind) << ": " << report.verdict.message;
+  }
+  for (const Scenario* s :
+       {&lost_update_scenario(), &duplicate_offsets_scenario(), &torn_read_scenario()}) {
+    const Target t = target(*s, store::Variant::kUnlocked, 2, 2);
+    Engine c = engine_for(t);
+    Engine d = engine_for(t);
+    Engine* const pair[] = {&c, &d};
+    for (StrategyKind kind : {StrategyKind::kDfs, StrategyKind::kDpor}) {
+      const ExploreOptions options{.strategy = kind, .executions = 0};
+      const ExploreReport first = explore(factory_for(t), options, pair);
+      const ExploreReport second = explore(factory_for(t), options, pair);
+      ASSERT_TRUE(first.failure && second.failure) << s->name() << " " << to_string(kind);
+      EXPECT_EQ(first.verdict.bug, s->finds()) << s->name() << " " << to_string(kind);
+      EXPECT_EQ(decisions_of(first.failure->result.trace),
+                decisions_of(second.failure->result.trace))
+          << s->name() << " " << to_string(kind);
+    }
+  }
+}
+
 TEST(Exploration, ShardsTogetherRunExactlyTheExecutionsOfTheWholeCampaign) {
   const Target t = target(lost_update_scenario(), store::Variant::kMutex, 2, 2);
   Engine engine = engine_for(t);
