@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "harness/fatal_signal.h"
 #include "harness/futex.h"
 #include "harness/seam.h"
 #include "harness/tsan.h"
@@ -210,6 +211,7 @@ std::string describe(const std::exception& e) {
 
 void actor_loop(const ActorPlace& place) {
   ActorSlot& slot = place.cb->slots[place.actor];
+  fatal_report_thread(place.cb);  // reports only while an in-process execution runs
   for (;;) {
     std::uint32_t go;
     bool aborting;

@@ -107,6 +107,11 @@ struct ControlBlock {
   Strategy* strategy = nullptr;  // a copy in shared memory (Strategy::clone_into)
   Holder holders[kHolders];
 
+  // In-process executions (threads mode): set while one runs, with its token prefix, for the replay
+  // line fatal_signal.cc prints if an actor takes the harness down.
+  std::atomic<bool> fatal_report{false};
+  char token_prefix[kMessageCapacity] = {};
+
   ProcessSlot processes[kMaxActors];
   ActorSlot slots[kMaxActors];
   std::uint32_t spec_size = 0;

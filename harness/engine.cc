@@ -386,7 +386,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
     detail::grant(cb.slots[first], detail::kGoRun);
     if (!wait_for_scheduler()) return collect();
   }
-  if (topology_.in_process) detail::fatal_report_end();
+  if (topology_.in_process) detail::fatal_report_end(cb_);
   abort_remaining();
   if (broken_) return collect();
   detail::sync_acquire(&detail::end_sync);

@@ -10,17 +10,8 @@ namespace interleave {
 namespace detail {
 namespace {
 
-constexpr std::size_t kPrefixCapacity = 512;
-
-struct Report {
-  std::atomic<const ControlBlock*> cb{nullptr};
-  char prefix[kPrefixCapacity] = {};
-};
-
-Report& report() {
-  static Report r;  // the process-wide slot this header describes
-  return r;
-}
+// The control block of the engine this thread is an actor of (null on other threads).
+thread_local const ControlBlock* thread_cb = nullptr;
 
 // A fixed buffer appended to without allocating.
 class Line {
@@ -48,10 +39,10 @@ class Line {
 };
 
 void on_fatal_signal(int sig) {
-  const ControlBlock* cb = report().cb.load(std::memory_order_acquire);
-  if (cb != nullptr) {
+  const ControlBlock* cb = thread_cb;
+  if (cb != nullptr && cb->fatal_report.load(std::memory_order_acquire)) {
     static Line token;  // static: too large for a small signal stack
-    token.add(report().prefix);
+    token.add(cb->token_prefix);
     const std::uint32_t steps = cb->steps;
     for (std::uint32_t i = 0; i < steps;) {
       std::uint32_t j = i;
@@ -93,14 +84,16 @@ void on_fatal_signal(int sig) {
 
 }  // namespace
 
-void fatal_report_begin(const ControlBlock* cb, std::string_view token_prefix) {
-  const std::size_t n = std::min(token_prefix.size(), kPrefixCapacity - 1);
-  std::memcpy(report().prefix, token_prefix.data(), n);
-  report().prefix[n] = '\0';
-  report().cb.store(cb, std::memory_order_release);
+void fatal_report_thread(const ControlBlock* cb) { thread_cb = cb; }
+
+void fatal_report_begin(ControlBlock* cb, std::string_view token_prefix) {
+  copy_name(cb->token_prefix, kMessageCapacity, token_prefix.data(), token_prefix.size());
+  cb->fatal_report.store(true, std::memory_order_release);
 }
 
-void fatal_report_end() { report().cb.store(nullptr, std::memory_order_release); }
+void fatal_report_end(ControlBlock* cb) {
+  cb->fatal_report.store(false, std::memory_order_release);
+}
 
 }  // namespace detail
 

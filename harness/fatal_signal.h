@@ -3,8 +3,10 @@
 // SIGILL, SIGABRT). The handler prints the schedule so far as a replay line, then lets the signal
 // take the process down as it would have.
 //
-// Signal handlers are process-wide, so this keeps one process-wide slot: the in-process execution
-// that is running, if any. Only async-signal-safe work happens in the handler.
+// Signal handlers are process-wide; a synchronous fatal signal is delivered to the thread that
+// raised it, so each actor thread names its engine's control block (thread-local) and the handler
+// reports that engine's execution: engines running side by side (--jobs) each keep their own.
+// Only async-signal-safe work happens in the handler.
 #pragma once
 
 #include "harness/control_block.h"
@@ -15,10 +17,12 @@ namespace interleave {
 void install_fatal_signal_report();
 
 namespace detail {
+// An actor thread of an in-process engine names its engine's control block, once.
+void fatal_report_thread(const ControlBlock* cb);
 // The engine announces an in-process execution (with its token prefix, "I1:...:a2o2:") and its
-// end. The prefix is copied.
-void fatal_report_begin(const ControlBlock* cb, std::string_view token_prefix);
-void fatal_report_end();
+// end. The prefix is copied into the control block.
+void fatal_report_begin(ControlBlock* cb, std::string_view token_prefix);
+void fatal_report_end(ControlBlock* cb);
 }  // namespace detail
 
 }  // namespace interleave

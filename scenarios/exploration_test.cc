@@ -350,6 +350,22 @@ TEST(Exploration, DfsAndDporOnTwoEnginesExhaustTogetherAndReportTheSameFailureEv
   }
 }
 
+TEST(Exploration, RandomAndPctOnTwoEnginesReportTheFailureOneEngineReports) {
+  const Target t = target(torn_read_scenario(), store::Variant::kUnlocked, 2, 2);
+  Engine a = engine_for(t);
+  Engine b = engine_for(t);
+  Engine* const both[] = {&a, &b};
+  for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+    const ExploreOptions options{.strategy = kind, .seed = 7, .executions = 200};
+    const ExploreReport one = explore(factory_for(t), options, a);
+    const ExploreReport two = explore(factory_for(t), options, both);
+    ASSERT_TRUE(one.failure && two.failure) << to_string(kind);
+    EXPECT_EQ(one.failure->execution, two.failure->execution) << to_string(kind);
+    EXPECT_EQ(decisions_of(one.failure->result.trace), decisions_of(two.failure->result.trace))
+        << to_string(kind);
+  }
+}
+
 TEST(Exploration, ShardsTogetherRunExactlyTheExecutionsOfTheWholeCampaign) {
   const Target t = target(lost_update_scenario(), store::Variant::kMutex, 2, 2);
   Engine engine = engine_for(t);
