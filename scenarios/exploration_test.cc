@@ -58,6 +58,11 @@ class Recording final : public Program {
   Reached* reached_;
 };
 
+void expect_same(const Reached& got, const Reached& want, const std::string& what) {
+  EXPECT_EQ(got.verdicts, want.verdicts) << what;
+  EXPECT_EQ(got.logs, want.logs) << what;
+}
+
 // Runs the whole space (`sleep_sets` false: every interleaving, the reference).
 Reached reach(const Target& t, StrategyKind kind, ExploreReport* report, bool sleep_sets = true) {
   Reached reached;
@@ -224,9 +229,9 @@ TEST(Exploration, DporReachesTheSameVerdictsAndFinalLogsAsUnboundedDfs) {
     const Reached dpor = reach(t, StrategyKind::kDpor, &dpor_report);
     ASSERT_TRUE(dfs_report.exhausted) << name;
     ASSERT_TRUE(dpor_report.exhausted) << name;
-    EXPECT_EQ(dpor.verdicts, dfs.verdicts) << name << ": dfs ran " << dfs_report.stats.executions
-                                           << ", dpor " << dpor_report.stats.executions;
-    EXPECT_EQ(dpor.logs, dfs.logs) << name;
+    expect_same(dpor, dfs,
+                fmt::format("{}: dpor ({} executions) against dfs ({})", name,
+                            dpor_report.stats.executions, dfs_report.stats.executions));
     EXPECT_LE(dpor_report.stats.executions, dfs_report.stats.executions) << name;
   }
 }
@@ -262,10 +267,8 @@ TEST(Exploration, EveryInterleavingReachesWhatTheReducedSearchesReach) {
     const Reached dfs = reach(t, StrategyKind::kDfs, &dfs_report);
     const Reached dpor = reach(t, StrategyKind::kDpor, &dpor_report);
     ASSERT_TRUE(plain_report.exhausted) << name;
-    EXPECT_EQ(dfs.verdicts, plain.verdicts) << name;
-    EXPECT_EQ(dfs.logs, plain.logs) << name;
-    EXPECT_EQ(dpor.verdicts, plain.verdicts) << name;
-    EXPECT_EQ(dpor.logs, plain.logs) << name;
+    expect_same(dfs, plain, name + ": dfs against every interleaving");
+    expect_same(dpor, plain, name + ": dpor against every interleaving");
     EXPECT_LE(dfs_report.stats.executions, plain_report.stats.executions) << name;
   }
 }
