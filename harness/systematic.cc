@@ -5,10 +5,11 @@
 // (sleep sets: an actor whose step was explored from an earlier sibling state sleeps until a step
 // it depends on runs; running it earlier would only reorder independent steps). Without sleep sets
 // (SystematicOptions::sleep_sets false) it runs every interleaving, the reference the tests compare
-// both reductions with. With a preemption bound K it tries only schedules with at most K
+// both reductions with. With a preemption bound K it runs every schedule with at most K
 // preemptions, bound by bound (0, 1, ..., K), so the first bug found has the fewest preemptions
 // (Musuvathi and Qadeer, "Iterative context bounding for systematic testing of multithreaded
-// programs", PLDI 2007).
+// programs", PLDI 2007). Sleep sets are off under a bound: the sibling that put an actor to sleep
+// may have reached the equivalent schedules only beyond the bound.
 //
 // DPOR explores one schedule per equivalence class of schedules that order their dependent steps
 // the same way (Flanagan and Godefroid, "Dynamic partial-order reduction for model checking
@@ -23,8 +24,7 @@
 // Each execution is a ReplayStrategy prefix followed by non-preemptive scheduling, so a schedule is
 // always a prefix of decisions and the search tree lives on the harness side, between executions.
 // The continuation does not know the sleep sets: where it first runs an asleep actor the rest of
-// the execution is redundant, and the search takes nothing below that state (without a preemption
-// bound; with one, a branch cut here may not have been covered within the bound elsewhere).
+// the execution is redundant, and the search takes nothing below that state.
 #include "harness/systematic.h"
 
 #include <algorithm>
@@ -74,6 +74,7 @@ class Search {
   bool owned(std::size_t depth, int actor) const;
 
   const SystematicOptions options_;
+  const bool sleep_sets_ = options_.sleep_sets && !options_.preemption_bound;
   const std::vector<int> process_;
   std::vector<Frame> frames_;
   std::size_t prefix_ = 0;  // frames whose choice the last schedule forced
@@ -127,11 +128,11 @@ std::size_t Search::extend(const Trace& trace) {
                                                              parent.runnable, parent.chosen);
       for (const auto* set : {&parent.sleep, &parent.explored}) {
         for (const Sleeper& s : *set) {
-          if (options_.sleep_sets && independent(s.step, parent.step)) frame.sleep.push_back(s);
+          if (sleep_sets_ && independent(s.step, parent.step)) frame.sleep.push_back(s);
         }
       }
     }
-    const bool redundant = !options_.preemption_bound && (asleep(frame) & bit(frame.chosen)) != 0;
+    const bool redundant = (asleep(frame) & bit(frame.chosen)) != 0;
     if (!options_.dpor) {
       frame.backtrack = bounded(frame, previous, frame.runnable);
     } else if (redundant) {

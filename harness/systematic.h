@@ -22,9 +22,9 @@ struct Shard {
 struct SystematicOptions {
   bool dpor = false;
   // false: no sleep sets, so DFS runs every interleaving, even reorderings of independent steps (a
-  // slow reference that checks the reductions).
+  // slow reference that checks the reductions). DFS under a preemption bound never uses them.
   bool sleep_sets = true;
-  // DFS: at most this many preemptions, searched bound by bound from 0.
+  // DFS: every schedule with at most this many preemptions, searched bound by bound from 0.
   std::optional<int> preemption_bound;
   std::uint64_t max_executions = 0;  // 0: until exhausted
   // Subtrees at the first state with a choice are dealt out to shards by the actor's rank.

@@ -34,7 +34,14 @@ Engine engine_for(const Target& t) {
 struct Reached {
   std::set<std::string> verdicts;
   std::set<std::string> logs;
+  std::set<std::pair<int, std::vector<int>>> schedules;  // (preemptions, actor of every step)
 };
+
+std::vector<int> decisions_of(const Trace& trace) {
+  std::vector<int> out;
+  for (const Step& step : trace) out.push_back(step.actor);
+  return out;
+}
 
 // A ScenarioProgram that also records what the execution left on disk.
 class Recording final : public Program {
@@ -50,6 +57,7 @@ class Recording final : public Program {
     reached_->logs.insert(bytes.str());
     Verdict verdict = inner_.judge(result, scratch);
     reached_->verdicts.insert(std::string(verdict.name()));
+    reached_->schedules.emplace(count_preemptions(result.trace), decisions_of(result.trace));
     return verdict;
   }
 
@@ -63,18 +71,15 @@ void expect_same(const Reached& got, const Reached& want, const std::string& wha
   EXPECT_EQ(got.logs, want.logs) << what;
 }
 
-// Runs the whole space (`sleep_sets` false: every interleaving, the reference).
-Reached reach(const Target& t, StrategyKind kind, ExploreReport* report, bool sleep_sets = true) {
+// Runs the whole space that `options` describes (its strategy, bound, sleep sets).
+Reached reach(const Target& t, ExploreOptions options, ExploreReport* report) {
   Reached reached;
   Engine engine = engine_for(t);
   const ProgramFactory factory = [&] { return std::make_unique<Recording>(t, &reached); };
-  *report = explore(factory,
-                    {.strategy = kind,
-                     .executions = 0,
-                     .sleep_sets = sleep_sets,
-                     .stop_at_first_bug = false,
-                     .shrink = false},
-                    engine);
+  options.executions = 0;
+  options.stop_at_first_bug = false;
+  options.shrink = false;
+  *report = explore(factory, options, engine);
   return reached;
 }
 
@@ -225,8 +230,8 @@ TEST(Exploration, DporReachesTheSameVerdictsAndFinalLogsAsUnboundedDfs) {
     const std::string name = describe(t);
     ExploreReport dfs_report;
     ExploreReport dpor_report;
-    const Reached dfs = reach(t, StrategyKind::kDfs, &dfs_report);
-    const Reached dpor = reach(t, StrategyKind::kDpor, &dpor_report);
+    const Reached dfs = reach(t, {.strategy = StrategyKind::kDfs}, &dfs_report);
+    const Reached dpor = reach(t, {.strategy = StrategyKind::kDpor}, &dpor_report);
     ASSERT_TRUE(dfs_report.exhausted) << name;
     ASSERT_TRUE(dpor_report.exhausted) << name;
     expect_same(dpor, dfs,
@@ -263,13 +268,34 @@ TEST(Exploration, EveryInterleavingReachesWhatTheReducedSearchesReach) {
     ExploreReport plain_report;
     ExploreReport dfs_report;
     ExploreReport dpor_report;
-    const Reached plain = reach(t, StrategyKind::kDfs, &plain_report, /*sleep_sets=*/false);
-    const Reached dfs = reach(t, StrategyKind::kDfs, &dfs_report);
-    const Reached dpor = reach(t, StrategyKind::kDpor, &dpor_report);
+    const Reached plain =
+        reach(t, {.strategy = StrategyKind::kDfs, .sleep_sets = false}, &plain_report);
+    const Reached dfs = reach(t, {.strategy = StrategyKind::kDfs}, &dfs_report);
+    const Reached dpor = reach(t, {.strategy = StrategyKind::kDpor}, &dpor_report);
     ASSERT_TRUE(plain_report.exhausted) << name;
     expect_same(dfs, plain, name + ": dfs against every interleaving");
     expect_same(dpor, plain, name + ": dpor against every interleaving");
     EXPECT_LE(dfs_report.stats.executions, plain_report.stats.executions) << name;
+  }
+}
+
+TEST(Exploration, DfsWithAPreemptionBoundRunsEveryScheduleWithinTheBound) {
+  for (const Target& t : {target(lost_update_scenario(), store::Variant::kMutex, 2, 2),
+                          target(duplicate_offsets_scenario(), store::Variant::kUnlocked, 2, 1),
+                          target(torn_read_scenario(), store::Variant::kOAppend, 2, 1)}) {
+    ExploreReport report;
+    const Reached every = reach(t, {.strategy = StrategyKind::kDfs, .sleep_sets = false}, &report);
+    ASSERT_TRUE(report.exhausted) << describe(t);
+    for (int bound = 0; bound <= 2; ++bound) {
+      const Reached bounded =
+          reach(t, {.strategy = StrategyKind::kDfs, .preemption_bound = bound}, &report);
+      EXPECT_TRUE(report.exhausted) << describe(t) << ", bound " << bound;
+      std::set<std::pair<int, std::vector<int>>> within;
+      for (const auto& schedule : every.schedules) {
+        if (schedule.first <= bound) within.insert(schedule);
+      }
+      EXPECT_EQ(bounded.schedules, within) << describe(t) << ", bound " << bound;
+    }
   }
 }
 
@@ -315,12 +341,6 @@ TEST(Exploration, ReportedBugsAreShrunkToOnePreemptionAndTheShrunkScheduleReplay
       }
     }
   }
-}
-
-std::vector<int> decisions_of(const Trace& trace) {
-  std::vector<int> out;
-  for (const Step& step : trace) out.push_back(step.actor);
-  return out;
 }
 
 TEST(Exploration, DfsAndDporOnTwoEnginesExhaustTogetherAndReportTheSameFailureEveryRun) {
