@@ -119,8 +119,9 @@ class Mutex {
 
 // An exclusive advisory lock on an open file description (flock(2)): it excludes other descriptors
 // of the file, in this process or another, but not threads sharing this descriptor. Acquisition and
-// release are yield points under control, and a held lock marks the actor blocked instead of
-// stalling the baton. Uncontrolled it is a blocking flock.
+// release are yield points under control; an actor about to take it while another descriptor (as
+// the scheduler sees it: another fd, or another process) holds it is not scheduled until it is
+// released, instead of stalling the baton. Uncontrolled it is a blocking flock.
 class FileLock {
  public:
   // `fd` must stay open while the lock is in use. `name` must be a string literal naming the locked
