@@ -37,12 +37,6 @@ struct Reached {
   std::set<std::pair<int, std::vector<int>>> schedules;  // (preemptions, actor of every step)
 };
 
-std::vector<int> decisions_of(const Trace& trace) {
-  std::vector<int> out;
-  for (const Step& step : trace) out.push_back(step.actor);
-  return out;
-}
-
 // A ScenarioProgram that also records what the execution left on disk.
 class Recording final : public Program {
  public:
@@ -57,7 +51,7 @@ class Recording final : public Program {
     reached_->logs.insert(bytes.str());
     Verdict verdict = inner_.judge(result, scratch);
     reached_->verdicts.insert(std::string(verdict.name()));
-    reached_->schedules.emplace(count_preemptions(result.trace), decisions_of(result.trace));
+    reached_->schedules.emplace(count_preemptions(result.trace), result.decisions());
     return verdict;
   }
 
@@ -366,8 +360,7 @@ TEST(Exploration, DfsAndDporOnTwoEnginesExhaustTogetherAndReportTheSameFailureEv
       const ExploreReport second = explore(factory_for(t), options, pair);
       ASSERT_TRUE(first.failure && second.failure) << s->name() << " " << to_string(kind);
       EXPECT_EQ(first.verdict.bug, s->finds()) << s->name() << " " << to_string(kind);
-      EXPECT_EQ(decisions_of(first.failure->result.trace),
-                decisions_of(second.failure->result.trace))
+      EXPECT_EQ(first.failure->result.decisions(), second.failure->result.decisions())
           << s->name() << " " << to_string(kind);
     }
   }
@@ -384,8 +377,7 @@ TEST(Exploration, RandomAndPctOnTwoEnginesReportTheFailureOneEngineReports) {
     const ExploreReport two = explore(factory_for(t), options, both);
     ASSERT_TRUE(one.failure && two.failure) << to_string(kind);
     EXPECT_EQ(one.failure->execution, two.failure->execution) << to_string(kind);
-    EXPECT_EQ(decisions_of(one.failure->result.trace), decisions_of(two.failure->result.trace))
-        << to_string(kind);
+    EXPECT_EQ(one.failure->result.decisions(), two.failure->result.decisions()) << to_string(kind);
   }
 }
 
