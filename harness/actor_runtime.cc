@@ -63,7 +63,7 @@ class ActorRuntime final : public Controller {
   // it), so the Mutex is free when the step runs: taking a Mutex never fails under control.
   void acquire(Mutex& m, SourceLocation where) override {
     const std::uint64_t id = id_of(m, place_.process);
-    want(id, 0, "lock", m.name());
+    want(id, 0);
     yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);  // throws only when aborting
     bool aborting;
     {
@@ -96,13 +96,13 @@ class ActorRuntime final : public Controller {
   void acquire(FileLock& lock, SourceLocation where) override {
     const std::uint64_t id = id_of(lock);
     const std::uint64_t description = description_of(lock, place_.process);
-    want(id, description, "file-lock", lock.name());
+    want(id, description);
     yield("flock", Touches{"file-lock", lock.name(), Access::kWrite}, where);
     bool aborting;
     {
       HarnessRegion harness;
       slot_.wants = 0;
-      while (!cb_.aborting && !lock.try_lock_native()) block(id, "file-lock", lock.name());
+      while (!cb_.aborting && !lock.try_lock_native()) block(id);
       aborting = cb_.aborting;
       if (!aborting) note_acquired(cb_, id, me_, description);
     }
@@ -164,21 +164,14 @@ class ActorRuntime final : public Controller {
   }
 
   // Records the lock this actor is about to take (see ActorSlot::wants).
-  void want(std::uint64_t id, std::uint64_t description, const char* kind, const char* name) {
+  void want(std::uint64_t id, std::uint64_t description) {
     HarnessRegion harness;
     slot_.wants = id;
     slot_.wants_description = description;
-    name_lock(kind, name);
-  }
-
-  // Names the lock this actor waits for, for deadlock reports ("lock:store.mu").
-  void name_lock(const char* kind, const char* name) {
-    const std::string what = fmt::format("{}:{}", kind, name);
-    copy_name(slot_.block_name, kNameCapacity, what.data(), what.size());
   }
 
   // Waits, blocked on file lock `id`, until a release makes this actor runnable and it is chosen.
-  void block(std::uint64_t id, const char* kind, const char* name) {
+  void block(std::uint64_t id) {
     // The step just run was this actor's attempt to take the lock, and it only read the lock's
     // state: record it as a read, so that partial-order reduction does not treat it as a write.
     if (cb_.steps > 0 && cb_.trace[cb_.steps - 1].actor == me_) {
@@ -186,7 +179,6 @@ class ActorRuntime final : public Controller {
     }
     slot_.state = ActorState::kBlocked;
     slot_.blocked_on = id;
-    name_lock(kind, name);
     const int next = decide(cb_, me_);
     if (next != kNoActor) switch_to(next);  // else: deadlock or stop; cb_.aborting is set
     if (cb_.aborting) slot_.state = ActorState::kRunnable;

@@ -35,7 +35,7 @@ std::string describe_deadlock(const ControlBlock& cb) {
   for (int a = 0; a < cb.actors; ++a) {
     const std::uint64_t lock = waits_for(cb, a);
     if (lock == 0) continue;
-    out += fmt::format(" actor {} waits for {}", a, cb.slots[a].block_name);
+    out += fmt::format(" actor {} waits for {}:{}", a, cb.slots[a].kind, cb.slots[a].name);
     for (const Holder& h : cb.holders) {
       if (h.lock == lock) out += fmt::format(" held by actor {}", h.actor);
     }

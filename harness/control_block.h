@@ -51,7 +51,6 @@ struct alignas(64) ActorSlot {
   // step) only while no actor holds the lock through another description (for a Mutex: at all).
   std::uint64_t wants = 0;
   std::uint64_t wants_description = 0;
-  char block_name[kNameCapacity] = {};  // "lock:store.mu", while kBlocked or wanting a lock
 };
 
 struct TraceRecord {
