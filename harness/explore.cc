@@ -233,9 +233,7 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
       if (!last->verdict.passed() && !found[part]) {
         found[part].emplace(index, *last);
         if (options.stop_at_first_bug) {
-          std::uint32_t low = lowest_failing.load();
-          while (part < low && !lowest_failing.compare_exchange_weak(low, part)) {
-          }
+          lowest_failing = std::min(lowest_failing.load(), part);  // written under `mu` only
           return nullptr;
         }
       }
