@@ -1,5 +1,7 @@
 // The `interleave` subcommands. Each returns the process exit code: 0 no bug, 1 bug found (for
-// replay: the bug reproduced), 2 usage or input error (the caller prints UsageError's message).
+// replay: the bug reproduced), 2 usage or input error (the caller prints UsageError's message),
+// 3 an error of the environment (a full disk, too many open files, an unwritable output), 130
+// interrupted.
 #pragma once
 
 #include <atomic>
@@ -17,6 +19,10 @@ namespace interleave::cli {
 inline constexpr int kExitPass = 0;
 inline constexpr int kExitBug = 1;
 inline constexpr int kExitUsage = 2;
+// The harness could not do its work for reasons outside the store under test and the user's input:
+// ENOSPC, EDQUOT, EMFILE, ENFILE, ENOMEM or EIO from the data directory, an output file or stream
+// that cannot be written. Never 1: it is not a verdict on the store.
+inline constexpr int kExitEnvironment = 3;
 inline constexpr int kExitInterrupted = 130;
 
 // Bad input from the user: an unknown name, a malformed token, sizes a scenario rejects.
