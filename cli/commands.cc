@@ -72,18 +72,28 @@ scenarios::Target resolve_target(const ExploreArgs& args) {
   return t;
 }
 
-// Prints a report and returns its exit code. After a hang in threads mode an actor thread is stuck
-// in uncontrolled code, so the process exits right here instead of unwinding.
-int finish(const RunInfo& info, const ExploreReport& report, bool json, const OutputFiles& files,
-           const Engine& engine) {
-  if (report.stopped) {
-    std::cerr << fmt::format("interleave: interrupted after {} executions\n",
-                             report.stats.executions);
-    return kExitInterrupted;
+// Fails before a run when a file it is to write at its end cannot be created.
+void check_outputs(const OutputFiles& files) {
+  for (const auto& path : {files.trace_out, files.junit}) {
+    if (path) check_writable(*path);
   }
+}
+
+// Writes the files a run asked for. One that cannot be written is reported on stderr and makes the
+// exit code kExitEnvironment unless the run found a bug; the report is printed all the same.
+int write_outputs(const RunInfo& info, const ExploreReport& report, const OutputFiles& files,
+                  int code) {
+  const auto write = [&](const std::string& path, const std::string& text) {
+    try {
+      write_file(path, text);
+    } catch (const std::exception& e) {
+      std::cerr << "interleave: error: " << e.what() << " (the report below is complete)\n";
+      if (code == kExitPass) code = kExitEnvironment;
+    }
+  };
   if (files.trace_out) {
     if (report.failure) {
-      write_file(*files.trace_out, chrome_trace(info, report).dump(1) + "\n");
+      write(*files.trace_out, chrome_trace(info, report).dump(1) + "\n");
     } else {
       std::cerr << "interleave: no failing execution, so no timeline written to "
                 << *files.trace_out << "\n";
@@ -91,8 +101,7 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const Ou
   }
   if (files.junit) {
     JunitCase c{fmt::format("interleave.{}", info.target.scenario->name()),
-                fmt::format("{}.{}", store::to_string(info.target.variant),
-                            scenarios::to_string(info.target.mode)),
+                fmt::format("{}.{}", info.target.store(), scenarios::to_string(info.target.mode)),
                 report.stats.elapsed_s};
     if (report.failure) {
       c.failed = true;
@@ -100,14 +109,48 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const Ou
       c.failure_message = report.verdict.message.substr(0, report.verdict.message.find('\n'));
       c.failure_text = replay_line(info, report) + "\n\n" + report.verdict.message;
     }
-    write_file(*files.junit, junit_xml({c}));
+    write(*files.junit, junit_xml({c}));
   }
-  if (json) {
+  return code;
+}
+
+// Prints a report and returns its exit code: 1 when a bug was found (also when the run was then
+// interrupted or hit an error of the environment: the bug stands), 130 interrupted, 3 an error of
+// the environment, 2 a run that could not be judged or ran nothing, 0 pass. After a hang or an
+// interrupt in threads mode an actor thread is stuck in uncontrolled code, so the process exits
+// right here instead of unwinding (every data directory is already removed).
+int finish(const RunInfo& info, const ExploreReport& report, bool json, const OutputFiles& files,
+           const Engine& engine) {
+  int code = report.failure             ? kExitBug
+             : report.error             ? kExitUsage
+             : report.environment_error ? kExitEnvironment
+             : report.stopped           ? kExitInterrupted
+                                        : kExitPass;
+  if (report.environment_error) {
+    std::cerr << "interleave: error of the environment: " << *report.environment_error
+              << (report.failure ? "; the bug found before it is reported"
+                                 : "; no verdict on the store")
+              << "\n";
+  }
+  if (report.stopped) {
+    std::cerr << (report.failure
+                      ? std::string("interleave: interrupted; the bug found before the stop is "
+                                    "reported\n")
+                      : fmt::format("interleave: interrupted after {} executions\n",
+                                    report.stats.executions));
+  }
+  if (code == kExitPass && report.stats.executions == 0) {
+    std::cerr << fmt::format("interleave: error: no execution ran{}, so there is no verdict\n",
+                             report.timed_out ? " (the time limit ended the run first)" : "");
+    code = kExitUsage;
+  }
+  const bool judged = report.failure || code == kExitPass;
+  if (judged) code = write_outputs(info, report, files, code);
+  if (json && (judged || report.environment_error)) {
     std::cout << to_json(info, report).dump(2) << '\n';
-  } else {
+  } else if (judged || report.error) {
     std::cout << to_text(info, report);
   }
-  const int code = report.error ? kExitUsage : report.failure ? kExitBug : kExitPass;
   if (!engine.usable()) {
     std::cout.flush();
     std::fflush(nullptr);
@@ -218,6 +261,7 @@ int run_explore(const ExploreArgs& args) {
   options.shard = parse_shard(args.shard);
   if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
+  check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
   return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json,
@@ -246,6 +290,7 @@ int run_replay(const ReplayArgs& args) {
   if (!parse_token(token, &schedule, &error)) throw UsageError(error);
   scenarios::Target target;
   if (!scenarios::target_of(schedule, &target, &error)) throw UsageError(error);
+  check_outputs(args.files);
   Engine engine = make_engine(target, args.limits);
   const ExploreReport report =
       replay(scenarios::factory_for(target), std::move(schedule.decisions), engine);

@@ -13,6 +13,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "harness/environment.h"
 #include "harness/fatal_signal.h"
 
 namespace interleave::cli {
@@ -176,6 +177,9 @@ int main(int argc, char** argv) {
   interleave::install_fatal_signal_report();
   try {
     return run(argc, argv);
+  } catch (const interleave::EnvironmentError& e) {
+    std::cerr << "interleave: error of the environment: " << e.what() << "\n";
+    return kExitEnvironment;
   } catch (const UsageError& e) {
     std::string message = e.what();
     for (char& c : message) c = c == '\n' ? ' ' : c;

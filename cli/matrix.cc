@@ -16,9 +16,12 @@ struct Cell {
   ExploreReport report;  // of the strategy that found the bug, or of the last clean one
   std::string strategy;
   std::uint64_t executions = 0;  // over every strategy run for the cell
+  // An error of the environment ended the cell before it could be judged (a full disk).
+  bool error() const { return report.environment_error && !report.failure; }
   bool matches() const {
-    return (expected == scenarios::Expect::kBug) == report.failure.has_value();
+    return !error() && (expected == scenarios::Expect::kBug) == report.failure.has_value();
   }
+  std::string_view found() const { return error() ? "error" : report.failure ? "bug" : "clean"; }
 };
 
 // Runs random, then PCT if random found nothing: a cell is clean only if both come out clean.
@@ -30,7 +33,7 @@ Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, Engine& e
         explore(scenarios::factory_for(target),
                 {.strategy = kind, .seed = args.seed, .executions = args.executions}, engine);
     cell.executions += cell.report.stats.executions;
-    if (cell.report.failure || cell.report.stopped) break;
+    if (cell.report.failure || cell.report.stopped || cell.error()) break;
   }
   return cell;
 }
@@ -38,6 +41,7 @@ Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, Engine& e
 }  // namespace
 
 int run_matrix(const MatrixArgs& args) {
+  if (args.junit) check_writable(*args.junit);
   std::vector<Cell> cells;
   // One engine per mode, destroyed before the next is made (worker processes are forked from a
   // harness with no actor threads alive).
@@ -56,7 +60,14 @@ int run_matrix(const MatrixArgs& args) {
     }
   }
   bool all_match = true;
-  for (const Cell& c : cells) all_match &= c.matches();
+  bool mismatch = false;
+  std::size_t errors = 0;
+  for (const Cell& c : cells) {
+    all_match &= c.matches();
+    mismatch |= !c.matches() && !c.error();
+    errors += c.error();
+  }
+  int code = mismatch ? kExitBug : errors > 0 ? kExitEnvironment : kExitPass;
   if (args.junit) {
     // One case per cell; a case fails when the cell does not match its expectation.
     std::vector<JunitCase> cases;
@@ -68,14 +79,20 @@ int run_matrix(const MatrixArgs& args) {
                    c.report.stats.elapsed_s};
       if (!c.matches()) {
         jc.failed = true;
-        jc.failure_type = std::string(c.report.verdict.name());
-        jc.failure_message = fmt::format("expected {}, found {}", scenarios::to_string(c.expected),
-                                         c.report.failure ? "bug" : "clean");
+        jc.failure_type = c.error() ? "error" : std::string(c.report.verdict.name());
+        jc.failure_message = c.error() ? *c.report.environment_error
+                                       : fmt::format("expected {}, found {}",
+                                                     scenarios::to_string(c.expected), c.found());
         jc.failure_text = c.report.failure ? replay_line(info, c.report) : std::string();
       }
       cases.push_back(std::move(jc));
     }
-    write_file(*args.junit, junit_xml(cases));
+    try {
+      write_file(*args.junit, junit_xml(cases));
+    } catch (const std::exception& e) {
+      std::cerr << "interleave: error: " << e.what() << " (the report below is complete)\n";
+      if (code == kExitPass) code = kExitEnvironment;
+    }
   }
 
   if (args.json) {
@@ -90,13 +107,14 @@ int run_matrix(const MatrixArgs& args) {
           {"store", store::to_string(c.target.variant)},
           {"mode", scenarios::to_string(c.target.mode)},
           {"expected", scenarios::to_string(c.expected)},
-          {"found", c.report.failure ? "bug" : "clean"},
+          {"found", c.found()},
           {"verdict", c.report.verdict.name()},
           {"strategy", c.strategy},
           {"executions", c.executions},
           {"match", c.matches()},
       };
       if (c.report.failure) cell["replay"] = replay_line(info, c.report);
+      if (c.error()) cell["error"] = *c.report.environment_error;
       out["cells"].push_back(std::move(cell));
     }
     std::cout << out.dump(2) << '\n';
@@ -104,11 +122,14 @@ int run_matrix(const MatrixArgs& args) {
     std::cout << fmt::format("{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
                              "store", "mode", "expected", "found", "verdict", "executions", "");
     for (const Cell& c : cells) {
-      std::cout << fmt::format(
-          "{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", c.target.scenario->name(),
-          store::to_string(c.target.variant), scenarios::to_string(c.target.mode),
-          scenarios::to_string(c.expected), c.report.failure ? "bug" : "clean",
-          c.report.verdict.name(), c.executions, c.matches() ? "ok" : "MISMATCH");
+      std::cout << fmt::format("{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n",
+                               c.target.scenario->name(), store::to_string(c.target.variant),
+                               scenarios::to_string(c.target.mode),
+                               scenarios::to_string(c.expected), c.found(),
+                               c.error() ? "error" : c.report.verdict.name(), c.executions,
+                               c.error()     ? "ERROR"
+                               : c.matches() ? "ok"
+                                             : "MISMATCH");
     }
     std::cout << "\nreplay lines:\n";
     for (const Cell& c : cells) {
@@ -118,13 +139,21 @@ int run_matrix(const MatrixArgs& args) {
                                store::to_string(c.target.variant),
                                scenarios::to_string(c.target.mode), replay_line(info, c.report));
     }
+    for (const Cell& c : cells) {
+      if (!c.error()) continue;
+      std::cout << fmt::format("error: {} {} {}: {}\n", c.target.scenario->name(),
+                               store::to_string(c.target.variant),
+                               scenarios::to_string(c.target.mode), *c.report.environment_error);
+    }
     std::cout << fmt::format(
         "\n{} ({} cells; clean means no bug in {} random + {} PCT executions)\n",
         all_match ? "every cell matches its expectation"
-                  : "SOME CELLS DO NOT MATCH their expectation",
+        : mismatch
+            ? "SOME CELLS DO NOT MATCH their expectation"
+            : fmt::format("{} cells could not be judged: an error of the environment", errors),
         cells.size(), args.executions, args.executions);
   }
-  return all_match ? kExitPass : kExitBug;
+  return code;
 }
 
 }  // namespace interleave::cli

@@ -1,10 +1,16 @@
 #include "cli/outputs.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <stdexcept>
 
 #include "fmt/format.h"
+#include "harness/environment.h"
 
 namespace interleave::cli {
 namespace {
@@ -127,11 +133,38 @@ std::string junit_xml(const std::vector<JunitCase>& cases) {
   return out;
 }
 
+namespace {
+
+[[noreturn]] void cannot(std::string_view what, const std::string& path, int err) {
+  const std::string message = fmt::format("cannot {} {}", what, path);
+  throw_if_environment(message, err);
+  throw std::runtime_error(fmt::format("{}: {}", message, std::strerror(err)));
+}
+
+}  // namespace
+
+void check_writable(const std::string& path) {
+  const bool existed = ::access(path.c_str(), F_OK) == 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) cannot("create", path, errno);
+  ::close(fd);
+  if (!existed) ::unlink(path.c_str());
+}
+
 void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) cannot("create", path, errno);
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      cannot("write", path, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 && errno != EINTR) cannot("write", path, errno);
 }
 
 }  // namespace interleave::cli

@@ -28,7 +28,11 @@ struct JunitCase {
 
 std::string junit_xml(const std::vector<JunitCase>& cases);
 
-// Writes `text` to `path`; throws std::runtime_error naming the path on failure.
+// Writes `text` to `path` (created or truncated). Throws EnvironmentError (a full disk, a read-only
+// file system, no permission) or std::runtime_error naming the path and errno on failure.
 void write_file(const std::string& path, const std::string& text);
+// Checks that `path` can be created or written, before a run that will write it at its end; leaves
+// an existing file as it is and removes one it created. Throws as write_file().
+void check_writable(const std::string& path);
 
 }  // namespace interleave::cli

@@ -31,6 +31,37 @@ nlohmann::json trace_json(const Trace& trace) {
 
 }  // namespace
 
+std::string shrink_line(const Failure& f) {
+  const auto preemptions = [](int n) {
+    return fmt::format("{} preemption{}", n, n == 1 ? "" : "s");
+  };
+  const std::string as_is =
+      fmt::format("{} steps with {}", f.result.trace.size(), preemptions(f.preemptions));
+  switch (f.shrink) {
+    case ShrinkStatus::kShrunk:
+      return fmt::format("shrunk from {} steps with {} to {} in {} executions", f.original_steps,
+                         preemptions(f.original_preemptions), as_is, f.shrink_executions);
+    case ShrinkStatus::kUnneeded:
+      return as_is + " (nothing to shrink)";
+    case ShrinkStatus::kNoSimpler:
+      return fmt::format(
+          "{}: no schedule with fewer preemptions fails this way ({} executions searched)", as_is,
+          f.shrink_executions);
+    case ShrinkStatus::kBudgetReached:
+      return fmt::format("{}: not shrunk further, the shrink budget of {} executions ran out",
+                         as_is, f.shrink_executions);
+    case ShrinkStatus::kInterrupted:
+      return as_is + ", as found: not shrunk, the run was interrupted";
+    case ShrinkStatus::kUnconfirmed:
+      return as_is + ", as found: the simpler schedule did not fail the same way when replayed";
+    case ShrinkStatus::kEnvironment:
+      return as_is + ", as found: an error of the environment ended shrinking";
+    case ShrinkStatus::kOff:
+      break;
+  }
+  return as_is + " (not shrunk)";
+}
+
 std::string failure_token(const RunInfo& info, const ExploreReport& report) {
   if (!report.failure) return {};
   return encode_token(scenarios::schedule_for(info.target, report.failure->result.decisions()));
@@ -65,7 +96,10 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
       {"ops", t.sizes.ops},
       {"strategy", info.strategy},
       {"seed", info.seed ? nlohmann::json(*info.seed) : nlohmann::json(nullptr)},
-      {"verdict", report.verdict.name()},
+      // "error": the run could not be judged (a diverging replay, an error of the environment).
+      {"verdict", report.failure || !(report.error || report.environment_error)
+                      ? report.verdict.name()
+                      : "error"},
       {"executions", report.stats.executions},
       {"bug", nullptr},
   };
@@ -82,6 +116,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
   if (!sampled && info.strategy != "replay") out["exhausted"] = report.exhausted;
   if (report.timed_out) out["timed_out"] = true;
   if (report.error) out["error"] = *report.error;
+  if (report.environment_error) out["environment_error"] = *report.environment_error;
   if (report.failure) {
     const Failure& f = *report.failure;
     out["bug"] = {
@@ -93,6 +128,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
         {"steps", f.result.trace.size()},
         {"found_steps", f.original_steps},
         {"found_preemptions", f.original_preemptions},
+        {"shrink", to_string(f.shrink)},
         {"schedule", failure_token(info, report)},
         {"replay", replay_line(info, report)},
         {"trace", trace_json(f.result.trace)},
@@ -150,13 +186,7 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
                        how);
     out += sampled ? fmt::format(", execution seed {}\n", f.execution_seed) : "\n";
   }
-  if (f.original_steps != f.result.trace.size() || f.original_preemptions != f.preemptions) {
-    out +=
-        fmt::format("shrunk from {} steps with {} preemptions to {} steps with {}\n",
-                    f.original_steps, f.original_preemptions, f.result.trace.size(), f.preemptions);
-  } else {
-    out += fmt::format("{} steps, {} preemptions\n", f.result.trace.size(), f.preemptions);
-  }
+  out += shrink_line(f) + "\n";
   out += fmt::format("\n{}\n\n", f.verdict.message);
   out += render_swimlanes(f.result.trace, report.actors);
   out += fmt::format("\nreplay:  {}\n", replay_line(info, report));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "harness/environment.h"
 #include "harness/fatal_signal.h"
 #include "harness/futex.h"
 #include "harness/seam.h"
@@ -238,10 +239,11 @@ void actor_loop(const ActorPlace& place) {
 
 [[noreturn]] void worker_main(ControlBlock* cb, int process, const Topology& topology,
                               const InstanceFactory& factory, std::span<std::byte> scratch) {
-  // Die with the harness; leave Ctrl-C to the harness, which stops the workers itself.
+  // Die with the harness; leave Ctrl-C and the other stop signals (sent to the whole process group
+  // by a terminal or a job runner) to the harness, which stops the workers itself.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGTERM, SIG_DFL);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_IGN);
+  if (::getppid() != cb->harness_pid) ::_exit(1);  // the harness died before PDEATHSIG was set
   InstanceHolder holder;
   std::unique_ptr<ProcessInstance> instance;
   std::vector<std::thread> threads;
@@ -258,9 +260,14 @@ void actor_loop(const ActorPlace& place) {
     slot.command.store(kCmdNone, std::memory_order_relaxed);
     baton_acquired();
     slot.error[0] = '\0';
+    slot.error_errno = 0;
     if (command == kCmdPrepare) {
       try {
         instance = factory(std::string_view(cb->spec, cb->spec_size), process, scratch);
+      } catch (const EnvironmentError& e) {
+        const std::string what = e.what();
+        copy_name(slot.error, kMessageCapacity, what.data(), what.size());
+        slot.error_errno = e.sys_errno() != 0 ? e.sys_errno() : -1;
       } catch (const std::exception& e) {
         const std::string what = e.what();
         copy_name(slot.error, kMessageCapacity, what.data(), what.size());

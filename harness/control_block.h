@@ -70,6 +70,7 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint32_t> done{0};  // the sequence number of the last command carried out
   std::uint32_t sequence = 0;
   char error[kMessageCapacity] = {};  // why prepare failed, or empty
+  int error_errno = 0;                // set when prepare failed for a reason of the environment
 };
 
 struct Holder {
@@ -93,6 +94,7 @@ struct ControlBlock {
   // Set after an in-process hang: an actor that comes back from uncontrolled code parks for good.
   std::atomic<std::uint32_t> poisoned{0};
   int spins = 0;
+  pid_t harness_pid = 0;  // the process that forks the workers
 
   // Per execution, written by the baton holder.
   int actors = 0;

@@ -18,6 +18,7 @@
 #include "fmt/format.h"
 #include "harness/actor_runtime.h"
 #include "harness/control_block.h"
+#include "harness/environment.h"
 #include "harness/fatal_signal.h"
 #include "harness/futex.h"
 #include "harness/tsan.h"
@@ -42,14 +43,20 @@ using detail::ActorState;
 using detail::ControlBlock;
 
 constexpr std::size_t kStrategyBytes = 1u << 20;
+// A stop request ends a step that makes no progress for this long: an actor in uncontrolled code
+// (a hang) is not waited for until the hang timeout.
+constexpr auto kStopGrace = std::chrono::milliseconds(100);
+// Attempts at preparing an execution while worker processes keep dying (killed from outside).
+constexpr int kPrepareAttempts = 3;
 
 // An anonymous MAP_SHARED mapping: shared with every worker forked afterwards.
 class SharedMapping {
  public:
   explicit SharedMapping(std::size_t bytes) : bytes_(bytes) {
     data_ = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (data_ == MAP_FAILED)
-      throw std::runtime_error(fmt::format("mmap of {} bytes failed", bytes));
+    if (data_ == MAP_FAILED) {
+      throw EnvironmentError(fmt::format("cannot map {} bytes of shared memory", bytes), errno);
+    }
   }
   ~SharedMapping() { ::munmap(data_, bytes_); }
   SharedMapping(const SharedMapping&) = delete;
@@ -85,6 +92,7 @@ class Engine::Impl {
   }
   std::vector<pid_t> worker_pids() const;
   std::span<std::byte> scratch() const { return scratch_.bytes(); }
+  std::uint64_t workers_replaced() const { return replaced_; }
 
  private:
   int process_of(int actor) const { return actor / topology_.threads_per_process; }
@@ -93,13 +101,22 @@ class Engine::Impl {
   void stop_worker(int process);
   void mark_process_finished(int process);
   void command_all(std::uint32_t command);
-  void prepare(Program& program);
+  // Builds every process's instance. Returns false when a stop request ended it (nothing was
+  // built). Replaces workers that die meanwhile; throws when a process cannot build its instance.
+  bool prepare(Program& program);
   void cleanup();
-  // Waits until control returns to the scheduler, watching for dead and hung workers. Returns false
-  // after an in-process hang (the engine is broken).
+  // Waits until control returns to the scheduler, watching for dead and hung workers and for a stop
+  // request. Returns false after an in-process hang or interrupt (the engine is broken).
   bool wait_for_scheduler();
-  // Reaps dead workers and marks their actors finished; returns the death of the baton holder's.
-  std::optional<std::string> reap_dead_workers();
+  // The running actor makes no progress and the run must end (a hang, or a stop request): kills its
+  // worker, or in-process marks the engine broken. Returns false when the engine is broken.
+  bool end_stuck_actor(Outcome outcome, std::string message);
+  struct Deaths {
+    std::optional<std::string> holder;  // the baton holder's process died: a crash, with why
+    std::optional<std::string> other;   // a process died outside its turn, with why
+  };
+  // Reaps dead workers and marks their actors finished.
+  Deaths reap_dead_workers();
   void abort_remaining();
   ExecutionResult collect();
 
@@ -118,6 +135,8 @@ class Engine::Impl {
   std::vector<std::thread> threads_;
   // Forked workers: pid per process, 0 when there is none.
   std::array<pid_t, kMaxActors> pids_{};
+  std::array<std::string, kMaxActors> deaths_;  // per process: how its last worker died
+  std::uint64_t replaced_ = 0;                  // workers that died and were forked again
   bool broken_ = false;
 };
 
@@ -136,6 +155,7 @@ Engine::Impl::Impl(const Topology& topology, InstanceFactory factory, EngineOpti
                                             topology.processes, topology.threads_per_process));
   }
   cb_->spins = detail::default_spins();
+  cb_->harness_pid = ::getpid();
 #ifdef INTERLEAVE_TSAN_ANNOTATIONS
   if (const char* races = std::getenv("INTERLEAVE_TSAN_RACES");
       races != nullptr && races[0] == '1') {
@@ -164,7 +184,11 @@ std::vector<pid_t> Engine::Impl::worker_pids() const {
 
 void Engine::Impl::fork_worker(int process) {
   const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(errno)));
+  if (pid < 0) {
+    const int err = errno;
+    throw_if_environment(fmt::format("cannot fork worker process {}", process), err);
+    throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(err)));
+  }
   if (pid == 0) detail::worker_main(cb_, process, topology_, factory_, scratch_.bytes());
   pids_[process] = pid;
 }
@@ -190,27 +214,32 @@ void Engine::Impl::start_workers() {
     }
     return;
   }
+  reap_dead_workers();  // died since the last execution (killed from outside): replace them
   for (int p = 0; p < topology_.processes; ++p) {
     if (!options_.persistent_workers) stop_worker(p);
-    if (pids_[p] == 0) fork_worker(p);
+    if (pids_[p] != 0) continue;
+    if (!deaths_[p].empty()) ++replaced_;
+    fork_worker(p);
   }
 }
 
-std::optional<std::string> Engine::Impl::reap_dead_workers() {
-  std::optional<std::string> holder_died;
+Engine::Impl::Deaths Engine::Impl::reap_dead_workers() {
+  Deaths deaths;
   const int running = cb_->running.load(std::memory_order_relaxed);
   for (int p = 0; p < topology_.processes && !topology_.in_process; ++p) {
     int status;
     if (pids_[p] == 0 || ::waitpid(pids_[p], &status, WNOHANG) != pids_[p]) continue;
     pids_[p] = 0;
+    deaths_[p] = describe_status(status);
     mark_process_finished(p);
     if (running >= 0 && process_of(running) == p) {
-      holder_died =
-          fmt::format("actor {} (worker process {}) {} after {}", running, p,
-                      describe_status(status), cb_->running_label.load(std::memory_order_relaxed));
+      deaths.holder = fmt::format("actor {} (worker process {}) {} after {}", running, p,
+                                  deaths_[p], cb_->running_label.load(std::memory_order_relaxed));
+    } else {
+      deaths.other = fmt::format("worker process {} {} while it was not its turn", p, deaths_[p]);
     }
   }
-  return holder_died;
+  return deaths;
 }
 
 void Engine::Impl::command_all(std::uint32_t command) {
@@ -237,7 +266,8 @@ void Engine::Impl::command_all(std::uint32_t command) {
     const timespec tick{0, 20'000'000};
     detail::futex_wait(&cb_->process_done, seen, &tick);
     reap_dead_workers();
-    if (Clock::now() - since > options_.limits.hang_timeout) {
+    const auto waited = Clock::now() - since;
+    if (waited > options_.limits.hang_timeout || (stop_requested() && waited > kStopGrace)) {
       for (int p = 0; p < topology_.processes; ++p) {
         const detail::ProcessSlot& slot = cb_->processes[p];
         if (pids_[p] != 0 && slot.done.load() != slot.sequence) stop_worker(p);
@@ -246,7 +276,7 @@ void Engine::Impl::command_all(std::uint32_t command) {
   }
 }
 
-void Engine::Impl::prepare(Program& program) {
+bool Engine::Impl::prepare(Program& program) {
   const std::string spec = program.spec();
   if (spec.size() > detail::kSpecCapacity) throw std::runtime_error("program spec too long");
   std::memcpy(cb_->spec, spec.data(), spec.size());
@@ -255,16 +285,38 @@ void Engine::Impl::prepare(Program& program) {
   if (topology_.in_process) {
     instance_ = factory_(spec, 0, scratch_.bytes());
     holder_.instance = instance_.get();
-    return;
+    return true;
   }
-  command_all(detail::kCmdPrepare);
-  for (int p = 0; p < topology_.processes; ++p) {
-    const char* error = pids_[p] == 0 ? "the worker died while preparing" : cb_->processes[p].error;
-    if (error[0] != '\0') {
-      const std::string why = error;
+  for (int attempt = 1;; ++attempt) {
+    command_all(detail::kCmdPrepare);
+    if (stop_requested()) {
       cleanup();
-      throw std::runtime_error(fmt::format("worker process {} could not set up: {}", p, why));
+      return false;
     }
+    int died = -1;
+    for (int p = 0; p < topology_.processes; ++p) {
+      const detail::ProcessSlot& slot = cb_->processes[p];
+      if (pids_[p] != 0 && slot.error[0] != '\0') {
+        const std::string why = slot.error;
+        const int err = slot.error_errno;
+        cleanup();
+        const std::string what = fmt::format("worker process {} could not set up: {}", p, why);
+        if (err != 0) throw EnvironmentError::described(what, err > 0 ? err : 0);
+        throw std::runtime_error(what);
+      }
+      if (pids_[p] == 0 && died < 0) died = p;
+    }
+    if (died < 0) return true;
+    // A worker died while preparing: killed from outside, or the store's open crashed. Replace it
+    // and try again; the same death every time is the store's.
+    cleanup();
+    if (attempt == kPrepareAttempts) {
+      throw std::runtime_error(
+          fmt::format("worker process {} {} while opening the store, {} times in a row: does "
+                      "opening the store crash or hang?",
+                      died, deaths_[died], kPrepareAttempts));
+    }
+    start_workers();
   }
 }
 
@@ -277,9 +329,27 @@ void Engine::Impl::cleanup() {
   command_all(detail::kCmdCleanup);
 }
 
+bool Engine::Impl::end_stuck_actor(Outcome outcome, std::string message) {
+  const int running = cb_->running.load(std::memory_order_relaxed);
+  if (topology_.in_process) {
+    // The thread cannot be stopped; it parks if it ever comes back. Report and exit.
+    cb_->poisoned.store(1, std::memory_order_relaxed);
+    broken_ = true;
+    detail::stop(*cb_, outcome, message.c_str());
+    return false;
+  }
+  const int process = process_of(running);
+  message += fmt::format(" (worker process {} was killed and will be replaced)", process);
+  stop_worker(process);
+  mark_process_finished(process);
+  detail::stop(*cb_, outcome, message.c_str());
+  return true;
+}
+
 bool Engine::Impl::wait_for_scheduler() {
   std::uint32_t seen_progress = cb_->progress.load(std::memory_order_acquire);
   Clock::time_point since = Clock::now();
+  std::optional<Clock::time_point> stop_seen;  // when the stop request was first seen
   for (;;) {
     if (detail::spin_while(cb_->scheduler, 0, cb_->spins) != 0) break;
     cb_->scheduler_sleeping.store(1, std::memory_order_seq_cst);
@@ -289,9 +359,17 @@ bool Engine::Impl::wait_for_scheduler() {
     }
     cb_->scheduler_sleeping.store(0, std::memory_order_relaxed);
     if (cb_->scheduler.load(std::memory_order_acquire) != 0) break;
-    if (stop_requested()) cb_->stop_requested.store(1, std::memory_order_relaxed);
-    if (const auto death = reap_dead_workers()) {
-      detail::stop(*cb_, Outcome::kCrash, death->c_str());
+    if (stop_requested()) {
+      cb_->stop_requested.store(1, std::memory_order_relaxed);
+      if (!stop_seen) stop_seen = Clock::now();
+    }
+    const Deaths deaths = reap_dead_workers();
+    if (deaths.holder || deaths.other) {
+      // Once a stop was requested a death is the stop's doing, not the store's.
+      const Outcome outcome = stop_seen       ? Outcome::kStopped
+                              : deaths.holder ? Outcome::kCrash
+                                              : Outcome::kLost;
+      detail::stop(*cb_, outcome, (deaths.holder ? *deaths.holder : *deaths.other).c_str());
       break;
     }
     const std::uint32_t progress = cb_->progress.load(std::memory_order_acquire);
@@ -300,25 +378,24 @@ bool Engine::Impl::wait_for_scheduler() {
       since = Clock::now();
       continue;
     }
-    if (Clock::now() - since <= options_.limits.hang_timeout) continue;
     const int running = cb_->running.load(std::memory_order_relaxed);
+    const char* label = cb_->running_label.load(std::memory_order_relaxed);
+    if (stop_seen && Clock::now() - std::max(*stop_seen, since) > kStopGrace) {
+      if (!end_stuck_actor(Outcome::kStopped,
+                           fmt::format("interrupted while actor {} ran uncontrolled code after {}",
+                                       running, label))) {
+        return false;
+      }
+      break;
+    }
+    if (Clock::now() - since <= options_.limits.hang_timeout) continue;
     const double seconds = std::chrono::duration<double>(options_.limits.hang_timeout).count();
-    std::string message = fmt::format(
-        "no yield point for {:.1f} s in actor {} after {}: an uncontrolled blocking call or a spin "
-        "loop?",
-        seconds, running, cb_->running_label.load(std::memory_order_relaxed));
-    if (topology_.in_process) {
-      // The thread cannot be stopped; it parks if it ever comes back. Report and exit.
-      cb_->poisoned.store(1, std::memory_order_relaxed);
-      broken_ = true;
-      detail::stop(*cb_, Outcome::kHang, message.c_str());
+    if (!end_stuck_actor(Outcome::kHang,
+                         fmt::format("no yield point for {:.1f} s in actor {} after {}: an "
+                                     "uncontrolled blocking call or a spin loop?",
+                                     seconds, running, label))) {
       return false;
     }
-    const int process = process_of(running);
-    message += fmt::format(" (worker process {} was killed and will be replaced)", process);
-    stop_worker(process);
-    mark_process_finished(process);
-    detail::stop(*cb_, Outcome::kHang, message.c_str());
     break;
   }
   cb_->scheduler.store(0, std::memory_order_relaxed);
@@ -351,7 +428,12 @@ ExecutionResult Engine::Impl::collect() {
 
 ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
   start_workers();
-  prepare(program);
+  if (!prepare(program)) {
+    ExecutionResult stopped;
+    stopped.outcome = Outcome::kStopped;
+    stopped.message = "stopped on request";
+    return stopped;
+  }
   ControlBlock& cb = *cb_;
   cb.strategy = strategy.clone_into(strategy_.bytes());
   if (cb.strategy == nullptr) {
@@ -413,6 +495,7 @@ void Engine::start() { impl_->start(); }
 bool Engine::usable() const { return !impl_->broken() && !impl_->stop_requested(); }
 bool Engine::stopped() const { return impl_->stop_requested(); }
 std::vector<pid_t> Engine::worker_pids() const { return impl_->worker_pids(); }
+std::uint64_t Engine::workers_replaced() const { return impl_->workers_replaced(); }
 std::span<std::byte> Engine::scratch() const { return impl_->scratch(); }
 
 }  // namespace interleave

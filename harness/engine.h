@@ -52,8 +52,11 @@ class Engine {
 
   // Runs one execution of `program` (whose topology must equal this engine's). Requires:
   // strategy.begin_execution() was called for it; no in-process hang happened. Once `stop` is set
-  // the execution ends with Outcome::kStopped at its next decision. Throws std::runtime_error when
-  // a process cannot build its instance (a setup error, not a verdict).
+  // the execution ends with Outcome::kStopped at its next decision, or within about 0.1 s if the
+  // running actor reaches none (its worker is killed; in-process the engine is then unusable).
+  // A worker that dies while it is not its turn ends the execution with Outcome::kLost (run it
+  // again); workers that died between executions are replaced first. Throws EnvironmentError or
+  // std::runtime_error when a process cannot build its instance (a setup error, not a verdict).
   ExecutionResult run(Program& program, Strategy& strategy);
 
   // False after an in-process hang (an actor thread is stuck in uncontrolled code: report and exit)
@@ -67,6 +70,8 @@ class Engine {
 
   // The pids of the live worker processes (for tests that check nothing is left behind).
   std::vector<pid_t> worker_pids() const;
+  // Worker processes that died (a crash, a hang, killed from outside) and were forked again.
+  std::uint64_t workers_replaced() const;
 
  private:
   class Impl;

@@ -18,6 +18,8 @@ std::string_view to_string(Outcome outcome) {
       return "hang";
     case Outcome::kStopped:
       return "stopped";
+    case Outcome::kLost:
+      return "lost";
   }
   return "unknown";
 }

@@ -29,6 +29,8 @@ enum class Outcome {
   kDiverged,   // the strategy made a decision the program does not allow (replay mismatch)
   kHang,       // an actor reached no yield point within Limits::hang_timeout
   kStopped,    // the engine was asked to stop (Ctrl-C); nothing to judge
+  kLost,       // a worker process died while it was not its turn (killed from outside: the OOM
+               // killer, a kill): the execution says nothing about the store; run it again
 };
 
 std::string_view to_string(Outcome outcome);

@@ -8,6 +8,7 @@
 
 #include "fmt/format.h"
 #include "harness/dependence.h"
+#include "harness/environment.h"
 #include "harness/replay_strategy.h"
 #include "harness/rng.h"
 #include "harness/shrink.h"
@@ -17,6 +18,9 @@ namespace interleave {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Executions in a row lost to worker processes killed from outside before the run gives up.
+constexpr int kLostAttempts = 3;
 
 // Adds one execution to the totals and reports progress.
 void count_execution(RunStats& s, const Judged& judged, Clock::time_point start,
@@ -53,6 +57,12 @@ class Runner {
     return judged;
   }
 
+  // True once a stop was requested (Ctrl-C) or the engine cannot go on.
+  bool stopped() {
+    report_.stopped |= engine_.stopped();
+    return report_.stopped || !engine_.usable();
+  }
+
   bool should_stop() {
     if (report_.stopped || !engine_.usable()) {
       report_.stopped |= engine_.stopped();
@@ -76,7 +86,16 @@ class Runner {
     f.original_preemptions = count_preemptions(judged.result.trace);
     if (options_.shrink && judged.result.outcome != Outcome::kHang) {
       const RunJudged rerun = [this](Strategy& s) { return run(s, 0, false); };
-      judged = shrink_failure(std::move(judged), rerun, processes());
+      ShrinkOptions shrink{.processes = processes(), .stopped = [this] { return stopped(); }};
+      try {
+        Shrunk shrunk = shrink_failure(judged, rerun, shrink);
+        judged = std::move(shrunk.judged);
+        f.shrink = shrunk.status;
+        f.shrink_executions = shrunk.executions;
+      } catch (const EnvironmentError& e) {
+        report_.environment_error = e.what();
+        f.shrink = ShrinkStatus::kEnvironment;
+      }
     }
     f.verdict = judged.verdict;
     f.preemptions = count_preemptions(judged.result.trace);
@@ -100,6 +119,34 @@ class Runner {
   Engine& engine_;
   ExploreReport& report_;
   const Clock::time_point start_ = Clock::now();
+};
+
+// The errors of the threads of a multi-engine run: the first exception one throws is kept (instead
+// of ending the process) and the others are told to stop.
+class ThreadErrors {
+ public:
+  template <typename Work>
+  std::thread start(Work work) {
+    return std::thread([this, work = std::move(work)]() mutable {
+      try {
+        work();
+      } catch (...) {
+        std::lock_guard lock(mu_);
+        if (!first_) first_ = std::current_exception();
+        failed_.store(true);
+      }
+    });
+  }
+  bool failed() const { return failed_.load(); }
+  // After every thread joined: rethrows the first error (explore() records an EnvironmentError).
+  void rethrow() const {
+    if (first_) std::rethrow_exception(first_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::exception_ptr first_;
+  std::atomic<bool> failed_{false};
 };
 
 std::unique_ptr<Strategy> make_sampling_strategy(const ExploreOptions& options,
@@ -135,12 +182,13 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
   std::mutex mu;  // guards report and `found`
   std::optional<std::pair<std::uint64_t, Judged>> found;
   const auto start = Clock::now();
+  ThreadErrors errors;
   auto work = [&](Engine& engine) {
     auto strategy = make_sampling_strategy(options, report.pct_steps);
     int actors = 0;
     for (;;) {
       const std::uint64_t i = next.fetch_add(shards);
-      if (i >= options.executions) return;
+      if (i >= options.executions || errors.failed()) return;
       if (options.stop_at_first_bug && i > lowest_failing.load()) return;
       if (!engine.usable()) return;
       if (options.time_limit && Clock::now() - start > *options.time_limit) return;
@@ -158,11 +206,13 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
     }
   };
   std::vector<std::thread> threads;
-  for (Engine* engine : engines) threads.emplace_back(work, std::ref(*engine));
+  for (Engine* engine : engines)
+    threads.push_back(errors.start([&work, engine] { work(*engine); }));
   for (std::thread& t : threads) t.join();
   std::sort(report.executed.begin(), report.executed.end());
   report.timed_out = options.time_limit && Clock::now() - start > *options.time_limit;
   if (found) runner.fail(found->second, found->first, execution_seed(options.seed, found->first));
+  errors.rethrow();
 }
 
 SystematicOptions systematic_options(const ExploreOptions& options, std::vector<int> processes) {
@@ -208,6 +258,7 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
   std::vector<char> exhausted(parts, 0);
   std::atomic<std::uint32_t> lowest_failing{parts};
   std::atomic<bool> out_of_time{false};
+  ThreadErrors errors;
   const auto start = Clock::now();
   auto work = [&](std::uint32_t part) {
     Engine& engine = *engines[part];
@@ -215,7 +266,7 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
     sys.shard = Shard{whole.index + whole.count * part, whole.count * parts};
     sys.max_executions = 0;  // the budget is shared: checked below
     sys.should_stop = [&] {
-      if (lowest_failing.load() < part || !engine.usable()) return true;
+      if (lowest_failing.load() < part || !engine.usable() || errors.failed()) return true;
       if (options.time_limit && Clock::now() - start > *options.time_limit) out_of_time = true;
       std::lock_guard lock(mu);
       return out_of_time.load() ||
@@ -243,7 +294,9 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
     exhausted[part] = result.exhausted;
   };
   std::vector<std::thread> threads;
-  for (std::uint32_t part = 0; part < parts; ++part) threads.emplace_back(work, part);
+  for (std::uint32_t part = 0; part < parts; ++part) {
+    threads.push_back(errors.start([&work, part] { work(part); }));
+  }
   for (std::thread& t : threads) t.join();
   report.timed_out = out_of_time.load();
   report.exhausted = std::all_of(exhausted.begin(), exhausted.end(), [](char e) { return e != 0; });
@@ -251,23 +304,38 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
     if (!found[part]) continue;
     runner.fail(found[part]->second, found[part]->first, 0);
     report.exhausted = report.exhausted && !options.stop_at_first_bug;
-    return;
+    break;
   }
+  errors.rethrow();
+}
+
+// The verdict on one finished execution of `program`.
+Judged judge(Program& program, ExecutionResult result, Engine& engine) {
+  Verdict verdict = verdict_of_outcome(result);
+  if (result.outcome == Outcome::kCompleted) verdict = program.judge(result, engine.scratch());
+  std::vector<Span> spans;
+  if (!verdict.passed()) spans = program.spans(engine.scratch());
+  return {std::move(verdict), std::move(result), std::move(spans)};
 }
 
 }  // namespace
 
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
                   Engine& engine, int* actors) {
-  std::unique_ptr<Program> program = factory();
-  *actors = program->topology().actors();
-  strategy.begin_execution(seed, *actors);
-  ExecutionResult result = engine.run(*program, strategy);
-  Verdict verdict = verdict_of_outcome(result);
-  if (result.outcome == Outcome::kCompleted) verdict = program->judge(result, engine.scratch());
-  std::vector<Span> spans;
-  if (!verdict.passed()) spans = program->spans(engine.scratch());
-  return {std::move(verdict), std::move(result), std::move(spans)};
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<Program> program = factory();
+    *actors = program->topology().actors();
+    strategy.begin_execution(seed, *actors);
+    ExecutionResult result = engine.run(*program, strategy);
+    if (result.outcome != Outcome::kLost) return judge(*program, std::move(result), engine);
+    if (attempt == kLostAttempts) {
+      throw EnvironmentError::described(
+          fmt::format("{}, in {} executions in a row: worker processes are being killed from "
+                      "outside (the OOM killer?)",
+                      result.message, kLostAttempts),
+          0);
+    }
+  }
 }
 
 std::string_view to_string(StrategyKind kind) {
@@ -301,6 +369,7 @@ Verdict verdict_of_outcome(const ExecutionResult& result) {
     case Outcome::kCompleted:
     case Outcome::kDiverged:
     case Outcome::kStopped:
+    case Outcome::kLost:
       return Verdict::pass();
     case Outcome::kDeadlock:
       return Verdict::fail(BugKind::kDeadlock, result.message);
@@ -324,14 +393,20 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
   ExploreReport report;
   Engine& first = *engines.front();
   Runner runner(factory, options, first, report);
-  if (is_systematic(options.strategy) && engines.size() == 1) {
-    explore_exhaustively(runner, options, report);
-  } else if (is_systematic(options.strategy)) {
-    explore_exhaustively_parallel(runner, factory, options, engines, report);
-  } else if (engines.size() == 1) {
-    explore_sampled(runner, factory, options, first, report);
-  } else {
-    explore_parallel(runner, factory, options, engines, report);
+  try {
+    if (is_systematic(options.strategy) && engines.size() == 1) {
+      explore_exhaustively(runner, options, report);
+    } else if (is_systematic(options.strategy)) {
+      explore_exhaustively_parallel(runner, factory, options, engines, report);
+    } else if (engines.size() == 1) {
+      explore_sampled(runner, factory, options, first, report);
+    } else {
+      explore_parallel(runner, factory, options, engines, report);
+    }
+  } catch (const EnvironmentError& e) {
+    // A failure recorded before stands; what could not be run says nothing about the store.
+    report.environment_error = e.what();
+    report.exhausted = false;
   }
   report.stopped |= first.stopped();
   return report;
@@ -341,7 +416,13 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
   ExploreReport report;
   const Clock::time_point start = Clock::now();
   ReplayStrategy strategy(std::move(decisions));
-  Judged judged = run_judged(factory, strategy, 0, engine, &report.actors);
+  Judged judged;
+  try {
+    judged = run_judged(factory, strategy, 0, engine, &report.actors);
+  } catch (const EnvironmentError& e) {
+    report.environment_error = e.what();
+    return report;
+  }
   report.stats.executions = 1;
   report.stats.steps = judged.result.trace.size();
   report.stats.handoffs = judged.result.handoffs;

@@ -62,16 +62,21 @@ struct Failure {
   int preemptions = 0;               // in the reported schedule
   std::size_t original_steps = 0;    // before shrinking
   int original_preemptions = 0;
-  std::vector<Span> spans;  // the operations of the reported execution
+  ShrinkStatus shrink = ShrinkStatus::kOff;
+  std::uint64_t shrink_executions = 0;  // spent shrinking
+  std::vector<Span> spans;              // the operations of the reported execution
 };
 
 struct ExploreReport {
   Verdict verdict;                   // pass, or the first failure's verdict
   std::optional<Failure> failure;    // set iff a bug was found
   std::optional<std::string> error;  // the run could not be judged (replay diverged)
-  bool stopped = false;              // asked to stop (Ctrl-C) before the budget was spent
-  bool timed_out = false;            // the time limit ended the run
-  bool exhausted = false;            // DFS/DPOR: every schedule in scope was run
+  // The harness could not go on for a reason of the machine's (EnvironmentError): a full disk, too
+  // many open files, workers killed from outside. Not a verdict; a failure found before it stands.
+  std::optional<std::string> environment_error;
+  bool stopped = false;    // asked to stop (Ctrl-C) before the budget was spent
+  bool timed_out = false;  // the time limit ended the run
+  bool exhausted = false;  // DFS/DPOR: every schedule in scope was run
   int actors = 0;
   std::uint32_t pct_steps = 0;          // PCT's step estimate (k), when PCT ran
   std::vector<std::uint64_t> executed;  // random/PCT: the indices of the executions run
@@ -82,7 +87,9 @@ struct ExploreReport {
 Verdict verdict_of_outcome(const ExecutionResult& result);
 
 // Runs one execution of a fresh program from `factory` under `strategy` (prepared with `seed`) and
-// judges it. Sets *actors to the program's actor count.
+// judges it. Sets *actors to the program's actor count. An execution lost to a worker killed from
+// outside (Outcome::kLost) is run again, up to 3 times in all; then, and for every other error of
+// the environment, throws EnvironmentError.
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
                   Engine& engine, int* actors);
 

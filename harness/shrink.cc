@@ -20,34 +20,74 @@ bool simpler(const Trace& a, const Trace& b) {
 
 }  // namespace
 
-Judged shrink_failure(Judged failing, const RunJudged& run, const std::vector<int>& processes,
-                      std::uint64_t budget) {
+std::string_view to_string(ShrinkStatus status) {
+  switch (status) {
+    case ShrinkStatus::kOff:
+      return "off";
+    case ShrinkStatus::kUnneeded:
+      return "unneeded";
+    case ShrinkStatus::kShrunk:
+      return "shrunk";
+    case ShrinkStatus::kNoSimpler:
+      return "no-simpler";
+    case ShrinkStatus::kBudgetReached:
+      return "budget-reached";
+    case ShrinkStatus::kInterrupted:
+      return "interrupted";
+    case ShrinkStatus::kUnconfirmed:
+      return "unconfirmed";
+    case ShrinkStatus::kEnvironment:
+      return "environment-error";
+  }
+  return "?";
+}
+
+Shrunk shrink_failure(Judged failing, const RunJudged& run, const ShrinkOptions& shrink) {
   const BugKind kind = *failing.verdict.bug;
   const int preemptions = count_preemptions(failing.result.trace);
-  if (preemptions == 0) return failing;
+  if (preemptions == 0) return {std::move(failing), ShrinkStatus::kUnneeded, 0};
   // Bounded DFS tries bounds 0, 1, ... in turn; the first bound with a failing schedule is the
   // fewest preemptions that fail, since every smaller bound was exhausted first.
   SystematicOptions options;
   options.preemption_bound = preemptions - 1;
-  options.max_executions = budget;
-  options.processes = processes;
+  options.max_executions = shrink.budget;
+  options.processes = shrink.processes;
+  options.should_stop = shrink.stopped;
   std::optional<Judged> best;
   std::optional<Judged> last;
   std::uint64_t since_found = 0;
-  explore_systematic(options, [&](Strategy& strategy) -> const Trace* {
-    last = run(strategy);
-    if (last->verdict.bug == kind && (!best || simpler(last->result.trace, best->result.trace))) {
-      best = *last;
-    }
-    if (best && ++since_found > kStepSearch) return nullptr;
-    return &last->result.trace;
-  });
-  if (!best) return failing;
+  bool interrupted = false;
+  const SystematicReport searched =
+      explore_systematic(options, [&](Strategy& strategy) -> const Trace* {
+        last = run(strategy);
+        if (last->result.outcome == Outcome::kStopped) {
+          interrupted = true;
+          return nullptr;
+        }
+        if (last->verdict.bug == kind &&
+            (!best || simpler(last->result.trace, best->result.trace))) {
+          best = *last;
+        }
+        if (best && ++since_found > kStepSearch) return nullptr;
+        return &last->result.trace;
+      });
+  interrupted |= shrink.stopped && shrink.stopped();
+  if (interrupted) return {std::move(failing), ShrinkStatus::kInterrupted, searched.executions};
+  if (!best) {
+    return {std::move(failing),
+            searched.exhausted ? ShrinkStatus::kNoSimpler : ShrinkStatus::kBudgetReached,
+            searched.executions};
+  }
   // Confirm: the shrunk decisions alone, replayed exactly, fail the same way.
   ReplayStrategy exact(best->result.decisions());
   Judged confirmed = run(exact);
-  if (confirmed.verdict.bug != kind || confirmed.result.trace != best->result.trace) return failing;
-  return confirmed;
+  if (confirmed.result.outcome == Outcome::kStopped) {
+    return {std::move(failing), ShrinkStatus::kInterrupted, searched.executions + 1};
+  }
+  if (confirmed.verdict.bug != kind || confirmed.result.trace != best->result.trace) {
+    return {std::move(failing), ShrinkStatus::kUnconfirmed, searched.executions + 1};
+  }
+  return {std::move(confirmed), ShrinkStatus::kShrunk, searched.executions + 1};
 }
 
 }  // namespace interleave

@@ -2,7 +2,9 @@
 // preemptions, then the fewest steps.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <string_view>
 #include <vector>
 
 #include "harness/execution.h"
@@ -21,12 +23,34 @@ struct Judged {
 // Runs one execution under `strategy` and judges it (without counting it as explored).
 using RunJudged = std::function<Judged(Strategy& strategy)>;
 
+// How shrinking ended.
+enum class ShrinkStatus {
+  kOff,            // not asked for (--no-shrink), or not applicable (a hang)
+  kUnneeded,       // the schedule as found has no preemption
+  kShrunk,         // a simpler schedule was found and confirmed by an exact replay
+  kNoSimpler,      // every simpler schedule was searched: none fails the same way
+  kBudgetReached,  // the budget ran out before a simpler schedule was found
+  kInterrupted,    // a stop request (Ctrl-C) ended the search: the schedule is as found
+  kUnconfirmed,    // the simpler schedule did not fail the same way when replayed alone
+  kEnvironment,    // an error of the environment (a full disk) ended the search: as found
+};
+std::string_view to_string(ShrinkStatus status);
+
+struct ShrinkOptions {
+  std::vector<int> processes;     // the process of each actor (for which steps commute)
+  std::uint64_t budget = 2000;    // executions at most
+  std::function<bool()> stopped;  // true once the run must stop; checked before every execution
+};
+
+struct Shrunk {
+  Judged judged;  // the simplest failing execution found (the one given, unless kShrunk)
+  ShrinkStatus status = ShrinkStatus::kOff;
+  std::uint64_t executions = 0;  // spent searching
+};
+
 // Searches schedules with fewer preemptions than `failing` (bounded DFS, bound 0, 1, ...) for one
 // that fails with the same bug kind; at the fewest preemptions found, prefers the fewest steps.
-// The result is re-run from its decisions alone and returned only if it fails the same way again;
-// otherwise `failing` is returned unchanged. At most `budget` executions. `processes` gives each
-// actor's process (for which steps commute).
-Judged shrink_failure(Judged failing, const RunJudged& run, const std::vector<int>& processes,
-                      std::uint64_t budget = 2000);
+// The result is re-run from its decisions alone and returned only if it fails the same way again.
+Shrunk shrink_failure(Judged failing, const RunJudged& run, const ShrinkOptions& options);
 
 }  // namespace interleave

@@ -244,7 +244,9 @@ SystematicReport explore_systematic(const SystematicOptions& options, const RunS
       ReplayStrategy strategy(decisions, ReplayStrategy::Then::kSequential);
       const Trace* trace = run(strategy);
       ++report.executions;
-      if (trace == nullptr) return report;
+      // A trace shorter than the decisions it was given ended early (stopped, or the program did
+      // not follow them): the search cannot go on from it.
+      if (trace == nullptr || trace->size() < decisions.size()) return report;
       auto next = search.next(*trace);
       if (!next) break;
       decisions = std::move(*next);

@@ -1,4 +1,11 @@
 // A fresh, private data directory for one execution, removed with everything in it on destruction.
+//
+// Data directories live in one run directory per harness process and base,
+// <base>/interleave-run-<pid>-XXXXXX, which exists while any of its data directories does and holds
+// a lock file (flock) for as long as its process lives. Should the process die without cleaning up
+// (SIGKILL, a power cut), the next process to create a data directory in that base removes every
+// run directory whose lock it can take: nothing accumulates in /dev/shm. A fatal signal or a
+// second Ctrl-C removes the run directory at once (harness/cleanup.h).
 #pragma once
 
 #include <filesystem>
@@ -7,9 +14,10 @@ namespace interleave::scenarios {
 
 class DataDir {
  public:
-  // Creates <base>/interleave-XXXXXX, where base is $INTERLEAVE_TMPDIR if set, else /dev/shm when
-  // it is a writable directory (tmpfs: no disk I/O), else the system temp directory. Throws
-  // std::runtime_error naming the path and errno when it cannot.
+  // Creates <run directory>/interleave-XXXXXX in base(): $INTERLEAVE_TMPDIR if set, else /dev/shm
+  // when it is a writable directory (tmpfs: no disk I/O), else the system temp directory. Throws
+  // EnvironmentError when the file system refuses for a reason of the machine's (full, read-only,
+  // no permission), std::runtime_error naming the path and errno otherwise.
   DataDir();
   ~DataDir();
   DataDir(const DataDir&) = delete;
@@ -17,10 +25,11 @@ class DataDir {
 
   const std::filesystem::path& path() const { return path_; }
 
-  // The directory new data directories are created in.
+  // The directory new data directories are created in (under their run directory).
   static std::filesystem::path base();
 
  private:
+  std::filesystem::path base_;
   std::filesystem::path path_;
 };
 

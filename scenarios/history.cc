@@ -100,6 +100,7 @@ struct HistoryLog::Record {
   OpKind kind;
   store::Status::Code status;
   std::uint16_t key_size, input_size, output_size, message_size;
+  std::int32_t status_errno;
   std::uint64_t status_offset, offset, invoked_at, returned_at;
   std::uint32_t invoked_step, returned_step;
   char key[kKeyCapacity];
@@ -117,7 +118,8 @@ std::uint16_t copy_into(char (&to)[N], std::string_view from) {
   return static_cast<std::uint16_t>(n);
 }
 
-store::Status status_of(store::Status::Code code, std::uint64_t offset, std::string message) {
+store::Status status_of(store::Status::Code code, std::uint64_t offset, int sys_errno,
+                        std::string message) {
   switch (code) {
     case store::Status::kOk:
       return store::Status();
@@ -126,7 +128,7 @@ store::Status status_of(store::Status::Code code, std::uint64_t offset, std::str
     case store::Status::kCorruption:
       return store::Status::corruption(offset, std::move(message));
     case store::Status::kIoError:
-      return store::Status::io_error(std::move(message));
+      return store::Status::io_error(std::move(message), sys_errno);
     case store::Status::kInvalidArgument:
       return store::Status::invalid_argument(std::move(message));
   }
@@ -165,6 +167,7 @@ std::size_t HistoryLog::invoke(int actor, OpKind kind, std::string_view key,
   r.input_size = copy_into(r.input, input);
   r.output_size = r.message_size = 0;
   r.status_offset = r.offset = 0;
+  r.status_errno = 0;
   r.returned_at = 0;
   r.invoked_step = current_step();
   r.returned_step = 0;
@@ -179,6 +182,7 @@ void HistoryLog::respond(std::size_t index, const store::Status& status, std::st
   Record& r = records_[index];
   r.status = status.code();
   r.status_offset = status.offset();
+  r.status_errno = status.sys_errno();
   r.message_size = copy_into(r.message, status.message());
   r.output_size = copy_into(r.output, output);
   r.offset = offset;
@@ -199,7 +203,8 @@ History HistoryLog::read(std::span<const std::byte> scratch) {
     op.key.assign(r.key, r.key_size);
     op.input.assign(r.input, r.input_size);
     op.output.assign(r.output, r.output_size);
-    op.status = status_of(r.status, r.status_offset, std::string(r.message, r.message_size));
+    op.status = status_of(r.status, r.status_offset, r.status_errno,
+                          std::string(r.message, r.message_size));
     op.offset = r.offset;
     op.invoked_at = r.invoked_at;
     op.returned_at = r.returned_at;

@@ -1,10 +1,13 @@
 #include "scenarios/program.h"
 
+#include <sys/statvfs.h>
+
 #include <array>
 #include <charconv>
 #include <stdexcept>
 
 #include "fmt/format.h"
+#include "harness/environment.h"
 #include "scenarios/linearizability.h"
 #include "scenarios/registry.h"
 
@@ -52,6 +55,27 @@ std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec, Stor
   return {t, std::filesystem::path(fields[6])};
 }
 
+// The errno behind a failed store status, when the failure is the machine's: the status's own
+// errno, or for an I/O error that carries none (a store of the user's that did not say), ENOSPC
+// when the data directory's file system is full. 0 otherwise.
+int environment_errno(const store::Status& status, const std::filesystem::path& dir) {
+  if (status.code() != store::Status::kIoError) return 0;
+  if (status.sys_errno() != 0)
+    return is_environment_errno(status.sys_errno()) ? status.sys_errno() : 0;
+  struct statvfs fs;
+  if (::statvfs(dir.c_str(), &fs) == 0 && (fs.f_bavail == 0 || fs.f_favail == 0)) return ENOSPC;
+  return 0;
+}
+
+// Opening a store failed: an EnvironmentError when the machine is at fault, else a runtime_error.
+[[noreturn]] void open_failed(const store::Status& status, const std::filesystem::path& dir,
+                              std::string_view who) {
+  const std::string what =
+      fmt::format("{} cannot open the store in {}: {}", who, dir.string(), status.to_string());
+  if (const int err = environment_errno(status, dir)) throw EnvironmentError(what, err);
+  throw std::runtime_error(what);
+}
+
 // One process's part of an execution: its own store on the shared data directory.
 class ScenarioInstance final : public ProcessInstance {
  public:
@@ -60,10 +84,7 @@ class ScenarioInstance final : public ProcessInstance {
     auto [target, dir] = decode_spec(spec, std::move(open));
     target_ = target;
     store::OpenResult opened = target_.open_store(dir);
-    if (!opened.status.ok()) {
-      throw std::runtime_error(
-          fmt::format("cannot open the store in {}: {}", dir.string(), opened.status.to_string()));
-    }
+    if (!opened.status.ok()) open_failed(opened.status, dir, "a worker");
     store_ = std::move(opened.store);
   }
 
@@ -83,10 +104,7 @@ class ScenarioInstance final : public ProcessInstance {
 
 ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
   store::OpenResult opened = target.open_store(dir_.path());
-  if (!opened.status.ok()) {
-    throw std::runtime_error(fmt::format("cannot open a store in {}: {}", dir_.path().string(),
-                                         opened.status.to_string()));
-  }
+  if (!opened.status.ok()) open_failed(opened.status, dir_.path(), "the setup");
   std::vector<std::uint64_t> buffer(64 * 1024);  // 8-byte aligned, room for the setup's log
   const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(buffer.data()),
                                    buffer.size() * sizeof(std::uint64_t));
@@ -107,7 +125,21 @@ void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(sc
 
 Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
   const History history = this->history(scratch);
+  // An operation that failed for a reason of the machine's says nothing about the store.
+  for (const Op& op : history.ops) {
+    if (const int err = environment_errno(op.status, dir_.path())) {
+      throw EnvironmentError::described(
+          fmt::format("{} in the data directory {}: {}", describe_errno(err), dir_.path().string(),
+                      op.describe()),
+          err);
+    }
+  }
   store::OpenResult recovered = target_.open_store(dir_.path());
+  if (const int err = environment_errno(recovered.status, dir_.path())) {
+    throw EnvironmentError(fmt::format("recovery of the store in {} failed: {}",
+                                       dir_.path().string(), recovered.status.to_string()),
+                           err);
+  }
   const CheckInput input{history,         recovered.store.get(), dir_.path(),
                          target_.variant, target_.mode,          target_.sizes};
   Verdict verdict = target_.scenario->check(input);

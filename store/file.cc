@@ -16,7 +16,7 @@ Status errno_status(std::string_view call, const std::string& path, int err) {
   msg += path;
   msg += ": ";
   msg += std::strerror(err);
-  return Status::io_error(std::move(msg));
+  return Status::io_error(std::move(msg), err);
 }
 
 class PosixFile final : public File {

@@ -275,7 +275,8 @@ OpenResult open_store(Variant variant, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     OpenResult result;
-    result.status = Status::io_error("create_directories " + dir.string() + ": " + ec.message());
+    result.status =
+        Status::io_error("create_directories " + dir.string() + ": " + ec.message(), ec.value());
     return result;
   }
   std::unique_ptr<File> file;

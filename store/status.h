@@ -33,7 +33,13 @@ class Status {
   static Status corruption(std::uint64_t offset, std::string reason) {
     return Status(kCorruption, offset, std::move(reason));
   }
-  static Status io_error(std::string message) { return Status(kIoError, 0, std::move(message)); }
+  // `sys_errno`: the errno of the failing system call (0 if none), so that the harness can tell an
+  // error of the environment (ENOSPC, EIO, EMFILE, ...) from a bug of the store.
+  static Status io_error(std::string message, int sys_errno = 0) {
+    Status s(kIoError, 0, std::move(message));
+    s.sys_errno_ = sys_errno;
+    return s;
+  }
   static Status invalid_argument(std::string message) {
     return Status(kInvalidArgument, 0, std::move(message));
   }
@@ -44,6 +50,8 @@ class Status {
   Code code() const { return code_; }
   // Meaningful only when code() == kCorruption; 0 otherwise.
   std::uint64_t offset() const { return offset_; }
+  // Meaningful only when code() == kIoError: the errno given to io_error(), or 0.
+  int sys_errno() const { return sys_errno_; }
   // The reason or message given to the factory; empty for ok and not_found.
   const std::string& message() const { return message_; }
 
@@ -86,6 +94,7 @@ class Status {
 
   Code code_ = kOk;
   std::uint64_t offset_ = 0;
+  int sys_errno_ = 0;
   std::string message_;
 };
 
