@@ -6,8 +6,18 @@
 // oracle, until its first bug or its budget. Both are averaged over kTrials trials: random and PCT
 // from seeds 1..kTrials, the stress loop kTrials times (DFS and DPOR do not depend on a seed and
 // run once). Prints one table; the ratios go in the README.
+//
+// The stress loop runs the unlocked store on free threads, where its std::map index races and can
+// crash the process: each trial runs in a forked child, and a child killed by a signal found a bug
+// (a crash) in the execution it was running.
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -29,6 +39,7 @@ struct ToBug {
   std::uint64_t executions = 0;
   double seconds = 0;
   bool found = false;
+  bool crashed = false;  // the stress loop's bug was a crash of the store (a signal)
 };
 
 // Means over trials; `found` only if every trial found the bug.
@@ -37,14 +48,16 @@ struct MeanToBug {
   double seconds = 0;
   bool found = true;
   int trials = 0;
+  int crashes = 0;  // trials whose bug was a crash of the store
 
   void add(const ToBug& one) {
     executions += static_cast<double>(one.executions);
     seconds += one.seconds;
     found &= one.found;
+    crashes += one.crashed;
     ++trials;
   }
-  MeanToBug mean() const { return {executions / trials, seconds / trials, found, trials}; }
+  MeanToBug mean() const { return {executions / trials, seconds / trials, found, trials, crashes}; }
 };
 
 ToBug with_interleave(Engine& engine, const scenarios::Target& target, StrategyKind kind,
@@ -60,8 +73,9 @@ ToBug with_interleave(Engine& engine, const scenarios::Target& target, StrategyK
           std::chrono::duration<double>(Clock::now() - start).count(), report.failure.has_value()};
 }
 
-// The same program on free-running threads: the actors of one execution start together.
-ToBug with_stress(const scenarios::Target& target) {
+// The same program on free-running threads: the actors of one execution start together. Runs in
+// the calling process; `*executions` counts the executions started (the one running included).
+ToBug stress_loop(const scenarios::Target& target, std::atomic<std::uint64_t>* executions) {
   std::vector<std::uint64_t> buffer((8u << 20) / sizeof(std::uint64_t));
   const std::span<std::byte> scratch(reinterpret_cast<std::byte*>(buffer.data()),
                                      buffer.size() * sizeof(std::uint64_t));
@@ -70,6 +84,7 @@ ToBug with_stress(const scenarios::Target& target) {
   ToBug result;
   while (result.executions < kStressBudget &&
          std::chrono::duration<double>(Clock::now() - start).count() < kStressSeconds) {
+    executions->store(result.executions + 1);
     scenarios::ScenarioProgram program(target);
     program.begin(scratch);
     auto instance = instances(program.spec(), 0, scratch);
@@ -95,6 +110,38 @@ ToBug with_stress(const scenarios::Target& target) {
   return result;
 }
 
+// One trial of the stress loop in a forked child: a crash of the code under test ends the child,
+// not the benchmark, and counts as the bug found in the execution it was running.
+ToBug with_stress(const scenarios::Target& target) {
+  struct Shared {
+    std::atomic<std::uint64_t> executions;
+    ToBug result;
+  };
+  void* memory =
+      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    std::perror("mmap");
+    std::exit(1);
+  }
+  auto* shared = new (memory) Shared{};
+  const auto start = Clock::now();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    shared->result = stress_loop(target, &shared->executions);
+    ::_exit(0);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  ToBug result = shared->result;
+  if (WIFSIGNALED(status)) {
+    result = ToBug{shared->executions.load(),
+                   std::chrono::duration<double>(Clock::now() - start).count(), true, true};
+  }
+  ::munmap(memory, sizeof(Shared));
+  return result;
+}
+
 }  // namespace
 }  // namespace interleave
 
@@ -102,8 +149,9 @@ int main() {
   using namespace interleave;
   std::printf("means over %d trials (dfs and dpor: one run; they do not depend on the seed)\n",
               kTrials);
-  std::printf("%-18s %-7s %12s %10s | %13s %10s | %s\n", "scenario", "strategy", "executions",
-              "seconds", "stress execs", "seconds", "ratio (stress / interleave executions)");
+  std::printf("%-18s %-7s %12s %10s | %13s %10s %7s | %s\n", "scenario", "strategy", "executions",
+              "seconds", "stress execs", "seconds", "crashes",
+              "ratio (stress / interleave executions)");
   for (const scenarios::Scenario* s :
        {&scenarios::lost_update_scenario(), &scenarios::duplicate_offsets_scenario(),
         &scenarios::torn_read_scenario()}) {
@@ -122,16 +170,17 @@ int main() {
         ours_sum.add(with_interleave(engine, target, kind, static_cast<std::uint64_t>(trial) + 1));
       }
       const MeanToBug ours = ours_sum.mean();
-      std::printf("%-18s %-7s %12.1f%s %10.4f | %12.1f%s %10.3f | %s%.0fx\n",
+      std::printf("%-18s %-7s %12.1f%s %10.4f | %12.1f%s %10.3f %7d | %s%.1fx\n",
                   std::string(s->name()).c_str(), std::string(to_string(kind)).c_str(),
                   ours.executions, ours.found ? " " : "+", ours.seconds, stress.executions,
-                  stress.found ? " " : "+", stress.seconds,
+                  stress.found ? " " : "+", stress.seconds, stress.crashes,
                   stress.found ? "" : ">= ", stress.executions / ours.executions);
     }
   }
   std::printf(
       "(+: some trial found no bug within its budget (stress: %llu executions or %.0f s); its "
-      "budget counts in the mean)\n",
+      "budget counts in the mean. crashes: stress trials whose bug was the store crashing the "
+      "process (a signal), counted as found in the execution it was running)\n",
       static_cast<unsigned long long>(kStressBudget), kStressSeconds);
   return 0;
 }

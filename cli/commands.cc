@@ -10,6 +10,7 @@
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/test_signal.h"
 #include "fmt/format.h"
 #include "fuzz/schedule_input.h"
 #include "harness/schedule.h"
@@ -151,7 +152,7 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const Ou
   } else if (judged || report.error) {
     std::cout << to_text(info, report);
   }
-  if (!engine.usable()) {
+  if (engine.broken()) {
     std::cout.flush();
     std::fflush(nullptr);
     std::_Exit(code);
@@ -261,6 +262,7 @@ int run_explore(const ExploreArgs& args) {
   options.shard = parse_shard(args.shard);
   if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
+  options.before_execution = test_signal_hook();
   check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();

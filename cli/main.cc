@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -13,6 +14,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "harness/cleanup.h"
 #include "harness/environment.h"
 #include "harness/fatal_signal.h"
 
@@ -165,15 +167,28 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace interleave::cli
 
+// SIGINT, SIGTERM, SIGHUP and SIGPIPE ask the running command to stop at its next step (it then
+// kills its workers and removes its data directories). A second one ends the process at once,
+// after removing the data directories. SIGPIPE (the reader of the output went away) asks once and
+// is ignored afterwards: the writes that follow fail with EPIPE and are reported.
 void on_stop_signal(int sig) {
+  static std::atomic<int> signals{0};
+  if (sig == SIGPIPE) ::signal(SIGPIPE, SIG_IGN);
+  if (sig != SIGPIPE && signals.fetch_add(1) > 0) {
+    interleave::remove_registered_dirs();
+    ::_exit(interleave::cli::kExitInterrupted);
+  }
   interleave::cli::stop_flag().store(true);
-  ::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
 int main(int argc, char** argv) {
   using namespace interleave::cli;
-  ::signal(SIGINT, on_stop_signal);
-  ::signal(SIGTERM, on_stop_signal);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(sig, &action, nullptr);
+  }
   interleave::install_fatal_signal_report();
   try {
     return run(argc, argv);

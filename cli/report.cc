@@ -123,6 +123,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
         {"kind", f.verdict.name()},
         {"message", f.verdict.message},
         {"execution", f.execution},
+        {"part", f.part ? nlohmann::json(*f.part) : nlohmann::json(nullptr)},
         {"execution_seed", sampled ? nlohmann::json(f.execution_seed) : nlohmann::json(nullptr)},
         {"preemptions", f.preemptions},
         {"steps", f.result.trace.size()},
@@ -181,7 +182,12 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
   }
   const Failure& f = *report.failure;
   out += fmt::format("BUG {}: {}\n", f.verdict.name(), describe_target(info.target));
-  if (info.seed) {
+  if (info.seed && f.part) {
+    out += fmt::format(
+        "found in execution {} of part {} ({}; {} executions counted, in parts 0 to "
+        "{})\n",
+        f.execution + 1, *f.part, how, report.stats.executions, *f.part);
+  } else if (info.seed) {
     out += fmt::format("found in execution {} of {} ({})", f.execution + 1, report.stats.executions,
                        how);
     out += sampled ? fmt::format(", execution seed {}\n", f.execution_seed) : "\n";

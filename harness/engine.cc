@@ -232,11 +232,16 @@ Engine::Impl::Deaths Engine::Impl::reap_dead_workers() {
     pids_[p] = 0;
     deaths_[p] = describe_status(status);
     mark_process_finished(p);
-    if (running >= 0 && process_of(running) == p) {
+    // The harness reaps the workers it kills itself: a SIGKILL seen here came from outside (the
+    // OOM killer, a kill -9), even when the worker held the baton, since code under test hardly
+    // ever dies of it. Any other death of the baton holder's process is its crash.
+    const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    if (!killed && running >= 0 && process_of(running) == p) {
       deaths.holder = fmt::format("actor {} (worker process {}) {} after {}", running, p,
                                   deaths_[p], cb_->running_label.load(std::memory_order_relaxed));
     } else {
-      deaths.other = fmt::format("worker process {} {} while it was not its turn", p, deaths_[p]);
+      deaths.other = fmt::format("worker process {} {} {}", p, deaths_[p],
+                                 killed ? "from outside" : "while it was not its turn");
     }
   }
   return deaths;
@@ -494,6 +499,7 @@ void Engine::start() { impl_->start(); }
 
 bool Engine::usable() const { return !impl_->broken() && !impl_->stop_requested(); }
 bool Engine::stopped() const { return impl_->stop_requested(); }
+bool Engine::broken() const { return impl_->broken(); }
 std::vector<pid_t> Engine::worker_pids() const { return impl_->worker_pids(); }
 std::uint64_t Engine::workers_replaced() const { return impl_->workers_replaced(); }
 std::span<std::byte> Engine::scratch() const { return impl_->scratch(); }

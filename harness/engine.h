@@ -63,6 +63,9 @@ class Engine {
   // or once `stop` was set.
   bool usable() const;
   bool stopped() const;
+  // True after an in-process hang or interrupt: an actor thread is stuck in uncontrolled code, so
+  // the process must end without unwinding (std::_Exit) once it has reported.
+  bool broken() const;
   const Topology& topology() const { return topology_; }
 
   // Memory shared by the processes of an execution (what Program::begin and judge see).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -21,6 +22,25 @@ using Clock = std::chrono::steady_clock;
 
 // Executions in a row lost to worker processes killed from outside before the run gives up.
 constexpr int kLostAttempts = 3;
+
+// What one execution adds to the totals.
+struct Counted {
+  std::uint64_t steps = 0;
+  std::uint64_t handoffs = 0;
+  bool bug = false;
+};
+
+// Recomputes the counting totals from the executions that count; elapsed time stays as measured.
+template <typename Range>
+void recount(RunStats& s, const Range& counted) {
+  s.executions = s.steps = s.handoffs = s.bugs = 0;
+  for (const Counted& c : counted) {
+    ++s.executions;
+    s.steps += c.steps;
+    s.handoffs += c.handoffs;
+    s.bugs += c.bug;
+  }
+}
 
 // Adds one execution to the totals and reports progress.
 void count_execution(RunStats& s, const Judged& judged, Clock::time_point start,
@@ -51,6 +71,9 @@ class Runner {
       : factory_(factory), options_(options), engine_(engine), report_(report) {}
 
   Judged run(Strategy& strategy, std::uint64_t seed, bool count = true) {
+    if (options_.before_execution) {
+      options_.before_execution(count ? "explore" : "shrink", count ? explored_++ : shrunk_++);
+    }
     Judged judged = run_judged(factory_, strategy, seed, engine_, &report_.actors);
     if (judged.result.outcome == Outcome::kStopped) report_.stopped = true;
     if (count && !report_.stopped) count_execution(report_.stats, judged, start_, options_);
@@ -119,6 +142,8 @@ class Runner {
   Engine& engine_;
   ExploreReport& report_;
   const Clock::time_point start_ = Clock::now();
+  std::uint64_t explored_ = 0;  // executions started, per phase (for before_execution)
+  std::uint64_t shrunk_ = 0;
 };
 
 // The errors of the threads of a multi-engine run: the first exception one throws is kept (instead
@@ -172,7 +197,9 @@ void explore_sampled(Runner& runner, const ProgramFactory& factory, const Explor
 }
 
 // Random or PCT on one thread per engine. Executions are dealt out by index; once a failure is
-// known, indices above it are not started, and the lowest failing index wins.
+// known, indices above it are not started, and the lowest failing index wins. Every index below it
+// runs to its end, so the executions reported (those up to the failing index) and their counts do
+// not depend on timing; the ones above it that happened to finish are not counted.
 void explore_parallel(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
                       std::span<Engine* const> engines, ExploreReport& report) {
   calibrate_pct(factory, options, *engines.front(), report);
@@ -181,6 +208,7 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
   std::atomic<std::uint64_t> lowest_failing{UINT64_MAX};
   std::mutex mu;  // guards report and `found`
   std::optional<std::pair<std::uint64_t, Judged>> found;
+  std::map<std::uint64_t, Counted> counted;  // by execution index
   const auto start = Clock::now();
   ThreadErrors errors;
   auto work = [&](Engine& engine) {
@@ -192,12 +220,17 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
       if (options.stop_at_first_bug && i > lowest_failing.load()) return;
       if (!engine.usable()) return;
       if (options.time_limit && Clock::now() - start > *options.time_limit) return;
+      if (options.before_execution) {
+        std::lock_guard lock(mu);
+        options.before_execution("explore", i);
+      }
       Judged judged =
           run_judged(factory, *strategy, execution_seed(options.seed, i), engine, &actors);
       std::lock_guard lock(mu);
       if (judged.result.outcome == Outcome::kStopped) return;
       report.actors = actors;
-      report.executed.push_back(i);
+      counted[i] =
+          Counted{judged.result.trace.size(), judged.result.handoffs, !judged.verdict.passed()};
       count_execution(report.stats, judged, start, options);
       if (!judged.verdict.passed() && (!found || i < found->first)) {
         found.emplace(i, std::move(judged));
@@ -209,7 +242,14 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
   for (Engine* engine : engines)
     threads.push_back(errors.start([&work, engine] { work(*engine); }));
   for (std::thread& t : threads) t.join();
-  std::sort(report.executed.begin(), report.executed.end());
+  if (found && options.stop_at_first_bug)
+    counted.erase(counted.upper_bound(found->first), counted.end());
+  std::vector<Counted> kept;
+  for (const auto& [index, c] : counted) {
+    report.executed.push_back(index);
+    kept.push_back(c);
+  }
+  recount(report.stats, kept);
   report.timed_out = options.time_limit && Clock::now() - start > *options.time_limit;
   if (found) runner.fail(found->second, found->first, execution_seed(options.seed, found->first));
   errors.rethrow();
@@ -256,6 +296,7 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
   std::mutex mu;  // guards report and `found`
   std::vector<std::optional<std::pair<std::uint64_t, Judged>>> found(parts);
   std::vector<char> exhausted(parts, 0);
+  std::vector<std::vector<Counted>> counted(parts);  // per part, in order
   std::atomic<std::uint32_t> lowest_failing{parts};
   std::atomic<bool> out_of_time{false};
   ThreadErrors errors;
@@ -264,23 +305,31 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
     Engine& engine = *engines[part];
     SystematicOptions sys = systematic_options(options, runner.processes());
     sys.shard = Shard{whole.index + whole.count * part, whole.count * parts};
-    sys.max_executions = 0;  // the budget is shared: checked below
+    // The budget is dealt out to the parts, so that each part's search does not depend on timing.
+    sys.max_executions = options.executions == 0 ? 0
+                                                 : options.executions / parts +
+                                                       (part < options.executions % parts ? 1 : 0);
+    if (options.executions != 0 && sys.max_executions == 0) return;
     sys.should_stop = [&] {
       if (lowest_failing.load() < part || !engine.usable() || errors.failed()) return true;
       if (options.time_limit && Clock::now() - start > *options.time_limit) out_of_time = true;
-      std::lock_guard lock(mu);
-      return out_of_time.load() ||
-             (options.executions != 0 && report.stats.executions >= options.executions);
+      return out_of_time.load();
     };
     std::uint64_t index = 0;
     std::optional<Judged> last;
     int actors = 0;
     const SystematicReport result = explore_systematic(sys, [&](Strategy& s) -> const Trace* {
+      if (options.before_execution) {
+        std::lock_guard lock(mu);
+        options.before_execution("explore", index);
+      }
       last = run_judged(factory, s, 0, engine, &actors);
       std::lock_guard lock(mu);
       if (last->result.outcome == Outcome::kStopped) return nullptr;
       report.actors = actors;
       count_execution(report.stats, *last, start, options);
+      counted[part].push_back(
+          Counted{last->result.trace.size(), last->result.handoffs, !last->verdict.passed()});
       if (!last->verdict.passed() && !found[part]) {
         found[part].emplace(index, *last);
         if (options.stop_at_first_bug) {
@@ -300,9 +349,19 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
   for (std::thread& t : threads) t.join();
   report.timed_out = out_of_time.load();
   report.exhausted = std::all_of(exhausted.begin(), exhausted.end(), [](char e) { return e != 0; });
+  // The parts below the lowest failing one ran to their end and the failing one to its failure;
+  // the ones above it were cancelled at a moment that depends on timing, so they are not counted.
+  const std::uint32_t counted_parts =
+      options.stop_at_first_bug ? std::min(lowest_failing.load() + 1, parts) : parts;
+  std::vector<Counted> kept;
+  for (std::uint32_t part = 0; part < counted_parts; ++part) {
+    kept.insert(kept.end(), counted[part].begin(), counted[part].end());
+  }
+  recount(report.stats, kept);
   for (std::uint32_t part = 0; part < parts; ++part) {
     if (!found[part]) continue;
     runner.fail(found[part]->second, found[part]->first, 0);
+    report.failure->part = part;
     report.exhausted = report.exhausted && !options.stop_at_first_bug;
     break;
   }

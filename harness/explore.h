@@ -52,15 +52,20 @@ struct ExploreOptions {
   std::optional<std::chrono::duration<double>> time_limit;
   // Called after every execution with the totals so far (progress lines).
   std::function<void(const RunStats&)> on_progress;
+  // Called before every execution with its phase ("explore", or "shrink" for the executions that
+  // shrink a failure) and its number within the phase, counting from 0. Under several engines it is
+  // called from their threads, one at a time. (The CLI's INTERLEAVE_TEST_SIGNAL uses it.)
+  std::function<void(std::string_view phase, std::uint64_t index)> before_execution;
 };
 
 struct Failure {
   Verdict verdict;
-  std::uint64_t execution = 0;       // index within the run (DFS/DPOR on several engines: its part)
-  std::uint64_t execution_seed = 0;  // random/PCT: replays alone with --seed <this> --executions 1
-  ExecutionResult result;            // of the reported (shrunk) schedule
-  int preemptions = 0;               // in the reported schedule
-  std::size_t original_steps = 0;    // before shrinking
+  std::uint64_t execution = 0;  // index within the run (DFS/DPOR on several engines: its part)
+  std::optional<std::uint32_t> part;  // DFS/DPOR on several engines: the part that found it
+  std::uint64_t execution_seed = 0;   // random/PCT: replays alone with --seed <this> --executions 1
+  ExecutionResult result;             // of the reported (shrunk) schedule
+  int preemptions = 0;                // in the reported schedule
+  std::size_t original_steps = 0;     // before shrinking
   int original_preemptions = 0;
   ShrinkStatus shrink = ShrinkStatus::kOff;
   std::uint64_t shrink_executions = 0;  // spent shrinking

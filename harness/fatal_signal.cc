@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "harness/cleanup.h"
+
 namespace interleave {
 namespace detail {
 namespace {
@@ -78,6 +80,7 @@ void on_fatal_signal(int sig) {
     out.add("\n");
     [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, out.data(), out.size());
   }
+  remove_registered_dirs();  // the data directories of the executions in flight
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }

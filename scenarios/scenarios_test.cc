@@ -9,6 +9,7 @@
 #include "harness/schedule.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"
+#include "store/log_store.h"
 
 namespace interleave::scenarios {
 namespace {
@@ -221,6 +222,83 @@ TEST(Scenarios, TokensWithUnknownNamesOrBadSizesAreRejected) {
   s.store = "nope";
   EXPECT_FALSE(target_of(s, &t, &error));
   EXPECT_NE(error.find("unknown store 'nope'"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace interleave::scenarios
+
+namespace interleave::scenarios {
+namespace {
+
+// A database.bin whose writes fail with `err` once `budget` bytes were written through it, as on a
+// disk that fills up during the execution.
+class FailingWrites final : public store::File {
+ public:
+  FailingWrites(std::unique_ptr<store::File> inner, int err, std::size_t budget)
+      : inner_(std::move(inner)), err_(err), budget_(budget) {}
+  store::Status read_at(std::uint64_t off, std::size_t n, std::string* out) override {
+    return inner_->read_at(off, n, out);
+  }
+  store::Status write_at(std::uint64_t off, std::string_view data) override {
+    if (data.size() > budget_) return store::Status::io_error("pwrite database.bin: failed", err_);
+    budget_ -= data.size();
+    return inner_->write_at(off, data);
+  }
+  store::Status append(std::string_view data) override { return inner_->append(data); }
+  store::Status size(std::uint64_t* out) override { return inner_->size(out); }
+  store::Status truncate(std::uint64_t size) override { return inner_->truncate(size); }
+  store::Status sync() override { return inner_->sync(); }
+  int fd() const override { return inner_->fd(); }
+
+ private:
+  std::unique_ptr<store::File> inner_;
+  int err_;
+  std::size_t budget_;
+};
+
+// The safe store on a file whose writes fail with `err` after its first record.
+StoreOpener safe_store_failing_with(int err) {
+  return [err](const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    std::unique_ptr<store::File> file;
+    store::OpenResult failed;
+    if (failed.status = store::open_posix_file(dir / store::kDataFileName, false, &file);
+        !failed.status.ok()) {
+      return failed;
+    }
+    return store::open_log_store(store::policy_of(store::Variant::kSafe),
+                                 std::make_unique<FailingWrites>(std::move(file), err, 24));
+  };
+}
+
+Target failing_target(Mode mode, int err) {
+  Target t = target(lost_update_scenario(), store::Variant::kSafe, mode);
+  t.open = safe_store_failing_with(err);
+  t.store_name = "safe-failing";
+  return t;
+}
+
+// A write that fails for a reason of the machine's (ENOSPC) says nothing about the store: no bug
+// is reported, and the run says why it could not judge. The same failure with an errno that is the
+// program's own doing (EBADF) is the store's bug.
+TEST(Environment, AnInjectedFullDiskIsAnErrorOfTheEnvironmentInEveryMode) {
+  for (Mode mode : all_modes()) {
+    const Target full = failing_target(mode, ENOSPC);
+    Engine engine(topology_of(mode, full.sizes), scenario_instances(full.open));
+    const ExploreReport report = explore(factory_for(full), {.executions = 20}, engine);
+    EXPECT_FALSE(report.failure.has_value()) << to_string(mode) << ": " << report.verdict.message;
+    ASSERT_TRUE(report.environment_error.has_value()) << to_string(mode);
+    EXPECT_NE(report.environment_error->find("ENOSPC (No space left on device) in the data "
+                                             "directory"),
+              std::string::npos)
+        << *report.environment_error;
+
+    const Target broken = failing_target(mode, EBADF);
+    Engine other(topology_of(mode, broken.sizes), scenario_instances(broken.open));
+    const ExploreReport bug = explore(factory_for(broken), {.executions = 20}, other);
+    EXPECT_TRUE(bug.failure.has_value()) << to_string(mode);
+    EXPECT_FALSE(bug.environment_error.has_value());
+  }
 }
 
 }  // namespace
