@@ -104,16 +104,12 @@ void BM_RawFutexProcesses(benchmark::State& state) {
 // Always hands the baton to the other actor: every decision is a handoff.
 class Alternate final : public Strategy {
  public:
-  std::string_view name() const override { return "alternate"; }
-  void begin_execution(std::uint64_t, int) override {}
+  bool begin_execution(const ExecutionStart&) override { return true; }
   int pick(const DecisionPoint& p) override {
     for (int a : p.runnable) {
       if (a != p.current) return a;
     }
     return p.runnable.front();
-  }
-  Strategy* clone_into(std::span<std::byte> storage) const override {
-    return clone_plain(*this, storage);
   }
 };
 
@@ -151,17 +147,17 @@ void controlled_handoff(benchmark::State& state, Topology topology) {
   PingProgram program(topology);
   double handoffs = 0;
   for (auto _ : state) {
-    strategy.begin_execution(0, 2);
+    strategy.begin(0, 2);
     handoffs += static_cast<double>(engine.run(program, strategy).handoffs);
   }
   set_per_handoff(state, handoffs);
 }
 
 void BM_ControlledHandoffThreads(benchmark::State& state) {
-  controlled_handoff(state, Topology{true, 1, 2});
+  controlled_handoff(state, Topology::threads(2));
 }
 void BM_ControlledHandoffProcesses(benchmark::State& state) {
-  controlled_handoff(state, Topology{false, 2, 1});
+  controlled_handoff(state, Topology::processes(2));
 }
 
 void executions_per_second(benchmark::State& state, store::Variant variant, scenarios::Mode mode,

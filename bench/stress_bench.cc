@@ -60,15 +60,16 @@ struct MeanToBug {
   MeanToBug mean() const { return {executions / trials, seconds / trials, found, trials, crashes}; }
 };
 
-ToBug with_interleave(Engine& engine, const scenarios::Target& target, StrategyKind kind,
+ToBug with_interleave(Engine& engine, const scenarios::Target& target, const char* kind,
                       std::uint64_t seed) {
   const auto start = Clock::now();
-  const ExploreReport report = explore(scenarios::factory_for(target),
-                                       {.strategy = kind,
-                                        .seed = seed,
-                                        .executions = is_systematic(kind) ? 0u : 100'000u,
-                                        .shrink = false},
-                                       engine);
+  const ExploreReport report =
+      explore(scenarios::factory_for(target),
+              {.strategy = kind,
+               .seed = seed,
+               .executions = find_strategy(kind)->systematic ? 0u : 100'000u,
+               .shrink = false},
+              engine);
   return {report.failure ? report.failure->execution + 1 : report.stats.executions,
           std::chrono::duration<double>(Clock::now() - start).count(), report.failure.has_value()};
 }
@@ -162,18 +163,17 @@ int main() {
     const MeanToBug stress = stress_sum.mean();
     Engine engine(scenarios::topology_of(target.mode, target.sizes),
                   scenarios::scenario_instances());
-    for (StrategyKind kind :
-         {StrategyKind::kRandom, StrategyKind::kPct, StrategyKind::kDfs, StrategyKind::kDpor}) {
+    for (const char* kind : {"random", "pct", "dfs", "dpor"}) {
       MeanToBug ours_sum;
-      const int trials = is_systematic(kind) ? 1 : kTrials;
+      const int trials = find_strategy(kind)->systematic ? 1 : kTrials;
       for (int trial = 0; trial < trials; ++trial) {
         ours_sum.add(with_interleave(engine, target, kind, static_cast<std::uint64_t>(trial) + 1));
       }
       const MeanToBug ours = ours_sum.mean();
       std::printf("%-18s %-7s %12.1f%s %10.4f | %12.1f%s %10.3f %7d | %s%.1fx\n",
-                  std::string(s->name()).c_str(), std::string(to_string(kind)).c_str(),
-                  ours.executions, ours.found ? " " : "+", ours.seconds, stress.executions,
-                  stress.found ? " " : "+", stress.seconds, stress.crashes,
+                  std::string(s->name()).c_str(), std::string(kind).c_str(), ours.executions,
+                  ours.found ? " " : "+", ours.seconds, stress.executions, stress.found ? " " : "+",
+                  stress.seconds, stress.crashes,
                   stress.found ? "" : ">= ", stress.executions / ours.executions);
     }
   }

@@ -201,7 +201,7 @@ TEST(Cli, MatrixCoversEveryModeAndMatchesEveryExpectation) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const auto j = r.json();
   EXPECT_TRUE(j["all_match"].get<bool>());
-  EXPECT_EQ(j["cells"].size(), 4u * 5u * 3u);
+  EXPECT_EQ(j["cells"].size(), 4u * 8u * 4u);
   for (const auto& cell : j["cells"]) {
     EXPECT_EQ(cell["expected"], cell["found"]) << cell.dump();
     EXPECT_EQ(cell.contains("replay"), cell["found"] == "bug") << cell.dump();
@@ -473,8 +473,8 @@ TEST(Cli, JunitOutputIsWellFormedWithTheRightCounts) {
   ASSERT_EQ(interleave("matrix --executions 50 --junit " + path).code, 0);
   xml = slurp(path);
   EXPECT_TRUE(well_formed_xml(path)) << xml;
-  EXPECT_EQ(count(xml, "<testcase "), 4u * 5u * 3u);
-  EXPECT_NE(xml.find("tests=\"60\" failures=\"0\""), std::string::npos) << xml.substr(0, 300);
+  EXPECT_EQ(count(xml, "<testcase "), 4u * 8u * 4u);
+  EXPECT_NE(xml.find("tests=\"128\" failures=\"0\""), std::string::npos) << xml.substr(0, 300);
   std::remove(path.c_str());
 }
 

@@ -229,17 +229,13 @@ int run_list() {
 
 int run_explore(const ExploreArgs& args) {
   const scenarios::Target target = resolve_target(args);
-  const auto strategy = parse_strategy(args.strategy);
-  if (!strategy) {
+  const StrategyInfo* strategy = find_strategy(args.strategy);
+  if (strategy == nullptr) {
     throw UsageError(
-        fmt::format("unknown strategy '{}' (known: random, pct, dfs, dpor)", args.strategy));
+        fmt::format("unknown strategy '{}' (known: {})", args.strategy, strategy_names()));
   }
-  if (args.depth < 1 || args.depth > kMaxPctDepth) {
-    throw UsageError(fmt::format("--depth must be in [1, {}]", kMaxPctDepth));
-  }
-  if (args.preemption_bound && (*strategy != StrategyKind::kDfs || *args.preemption_bound < 0)) {
-    throw UsageError("--preemption-bound takes a number >= 0 and applies to --strategy dfs");
-  }
+  StrategyOptions checked{.depth = args.depth, .preemption_bound = args.preemption_bound};
+  if (auto bad = strategy->check(checked)) throw UsageError(*bad);
   if (args.jobs < 1 || args.jobs > 64) throw UsageError("--jobs must be in [1, 64]");
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Engine*> running;
@@ -253,9 +249,9 @@ int run_explore(const ExploreArgs& args) {
   Engine& engine = *running.front();
   ProgressLine progress(!args.json);
   ExploreOptions options;
-  options.strategy = *strategy;
+  options.strategy = args.strategy;
   options.seed = args.seed;
-  options.executions = args.executions.value_or(is_systematic(*strategy) ? 0 : 1000);
+  options.executions = args.executions.value_or(strategy->systematic ? 0 : 1000);
   options.depth = args.depth;
   options.preemption_bound = args.preemption_bound;
   options.shrink = args.shrink;
@@ -266,8 +262,8 @@ int run_explore(const ExploreArgs& args) {
   check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
-  return finish(RunInfo{target, args.strategy, args.seed, args.depth}, report, args.json,
-                args.files, engine);
+  return finish(RunInfo{target, args.strategy, args.seed, args.depth.value_or(3)}, report,
+                args.json, args.files, engine);
 }
 
 // The token of a schedule_fuzzer input (decoded under INTERLEAVE_FUZZ_MODE/INTERLEAVE_FUZZ_STORE).

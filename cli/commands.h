@@ -49,7 +49,7 @@ struct ExploreArgs {
   int jobs = 1;                      // engines exploring at once (random and PCT)
   OutputFiles files;
   bool shrink = true;
-  int depth = 3;
+  std::optional<int> depth;  // PCT (default 3)
   std::optional<int> actors;
   std::optional<int> ops;
   std::optional<int> processes;  // mixed mode

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -307,8 +308,17 @@ TEST(Faults, AFullDiskIsAnErrorOfTheEnvironmentNotABug) {
   }
   const Result m = run({"matrix", "--executions", "3", "--json"}, {}, tmp);
   EXPECT_EQ(m.code, 3) << m.err;
-  EXPECT_EQ(m.out.find("\"found\": \"bug\""), std::string::npos);
-  EXPECT_NE(m.out.find("\"found\": \"error\""), std::string::npos);
+  const nlohmann::json cells = nlohmann::json::parse(m.out)["cells"];
+  int errors = 0;
+  for (const nlohmann::json& cell : cells) {
+    errors += cell["found"] == "error";
+    // The only bugs a full disk leaves to find are those no write takes part in: a handler that
+    // blocks the event loop on a thread lock does so before it writes anything.
+    if (cell["found"] == "bug") {
+      EXPECT_EQ(cell["verdict"], "blocked-loop") << cell.dump();
+    }
+  }
+  EXPECT_GT(errors, 100) << m.out.substr(0, 500);
   fs::remove(tmp.path() / "fill");
   const std::vector<std::string> left = tmp.entries();
   ::umount(tmp.path().c_str());

@@ -104,7 +104,7 @@ int run(int argc, char** argv) {
                  "same for any number; dfs, dpor: each engine searches its part of the schedule "
                  "tree)")
       ->capture_default_str();
-  ex->add_option("--depth", explore.depth, "PCT bug depth")->capture_default_str();
+  ex->add_option("--depth", explore.depth, "PCT bug depth (default 3)");
   ex->add_option("--actors", explore.actors, "number of actors (default 2; threads, processes)");
   ex->add_option("--processes", explore.processes, "mixed mode: worker processes (default 2)");
   ex->add_option("--threads", explore.threads, "mixed mode: actor threads per process (default 2)");
@@ -175,6 +175,7 @@ void on_stop_signal(int sig) {
   static std::atomic<int> signals{0};
   if (sig == SIGPIPE) ::signal(SIGPIPE, SIG_IGN);
   if (sig != SIGPIPE && signals.fetch_add(1) > 0) {
+    interleave::kill_registered_children();
     interleave::remove_registered_dirs();
     ::_exit(interleave::cli::kExitInterrupted);
   }

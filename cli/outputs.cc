@@ -49,10 +49,8 @@ std::string escape_xml(std::string_view text) {
 
 nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
   const Failure& f = *report.failure;
-  const Topology topology = scenarios::topology_of(info.target.mode, info.target.sizes);
-  auto pid_of = [&](int actor) {
-    return topology.in_process ? 1 : 1 + actor / topology.threads_per_process;
-  };
+  const Topology topology = info.target.topology();
+  auto pid_of = [&](int actor) { return topology.in_process() ? 1 : 1 + topology.group_of(actor); };
   nlohmann::json events = nlohmann::json::array();
   std::set<int> pids;
   for (int a = 0; a < topology.actors(); ++a) {
@@ -65,7 +63,9 @@ nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
   }
   for (int pid : pids) {
     const std::string name =
-        topology.in_process ? "interleave (threads)" : fmt::format("worker process {}", pid - 1);
+        topology.in_process()
+            ? fmt::format("interleave ({})", scenarios::to_string(info.target.mode))
+            : fmt::format("worker process {}", pid - 1);
     events.push_back(
         {{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"args", {{"name", name}}}});
   }
@@ -84,9 +84,9 @@ nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
   }
   for (const Step& step : f.result.trace) {
     nlohmann::json args = {{"step", step.index}};
-    if (const std::string object = step.object(); !object.empty()) {
+    if (const std::string object = step.object_text(); !object.empty()) {
       args["object"] = object;
-      args["access"] = step.access == Access::kWrite ? "write" : "read";
+      args["access"] = step.object.access == Access::kWrite ? "write" : "read";
     }
     events.push_back({{"ph", "i"},
                       {"s", "t"},

@@ -20,9 +20,9 @@ nlohmann::json trace_json(const Trace& trace) {
   nlohmann::json steps = nlohmann::json::array();
   for (const Step& step : trace) {
     nlohmann::json s = {{"step", step.index}, {"actor", step.actor}, {"label", step.label}};
-    if (const std::string object = step.object(); !object.empty()) {
+    if (const std::string object = step.object_text(); !object.empty()) {
       s["object"] = object;
-      s["access"] = step.access == Access::kWrite ? "write" : "read";
+      s["access"] = step.object.access == Access::kWrite ? "write" : "read";
     }
     steps.push_back(std::move(s));
   }
@@ -92,7 +92,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
       {"store", t.store()},
       {"mode", scenarios::to_string(t.mode)},
       {"actors", t.sizes.actors},
-      {"processes", scenarios::topology_of(t.mode, t.sizes).processes},
+      {"processes", t.topology().in_process() ? 1 : static_cast<int>(t.topology().groups.size())},
       {"ops", t.sizes.ops},
       {"strategy", info.strategy},
       {"seed", info.seed ? nlohmann::json(*info.seed) : nlohmann::json(nullptr)},

@@ -24,38 +24,25 @@ namespace interleave::fuzz {
 
 class BytesStrategy final : public Strategy {
  public:
-  // Reads `bytes`, which must outlive every use of this object (copies made by clone_into() hold
-  // their own copy of the bytes).
-  explicit BytesStrategy(std::span<const std::uint8_t> bytes)
-      : data_(bytes.data()), size_(bytes.size()) {}
+  // Reads `bytes`, which must outlive every use of this object.
+  explicit BytesStrategy(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
 
-  std::string_view name() const override { return "bytes"; }
-  void begin_execution(std::uint64_t, int) override { next_ = 0; }
+  bool begin_execution(const ExecutionStart&) override {
+    next_ = 0;
+    return true;
+  }
 
   int pick(const DecisionPoint& point) override {
     if (point.runnable.size() == 1) return point.runnable[0];
-    if (next_ >= size_) return point.runnable[0];
-    return point.runnable[data_[next_++] % point.runnable.size()];
+    if (next_ >= bytes_.size()) return point.runnable[0];
+    return point.runnable[bytes_[next_++] % point.runnable.size()];
   }
 
-  // Bytes consumed so far (by this object; the engine decides through a copy).
+  // Bytes consumed so far.
   std::size_t consumed() const { return next_; }
 
-  // The copy keeps its bytes in `storage` right after itself, so it holds no pointer outside
-  // `storage` and works in every process that maps it.
-  Strategy* clone_into(std::span<std::byte> storage) const override {
-    const std::size_t bytes = sizeof(BytesStrategy) + size_;
-    if (storage.size() < bytes) return nullptr;
-    std::uint8_t* copied = reinterpret_cast<std::uint8_t*>(storage.data() + sizeof(BytesStrategy));
-    if (size_ > 0) std::memcpy(copied, data_, size_);
-    auto* copy = new (storage.data()) BytesStrategy(std::span<const std::uint8_t>(copied, size_));
-    copy->next_ = next_;
-    return copy;
-  }
-
  private:
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
+  std::span<const std::uint8_t> bytes_;
   std::size_t next_ = 0;
 };
 

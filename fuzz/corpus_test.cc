@@ -156,7 +156,7 @@ TEST(ScheduleInput, ShortInputsDoNotDecodeAndAPinnedStoreIgnoresByteOne) {
 TEST(BytesStrategy, ReadsOneByteOnlyPerRealChoiceThenPicksTheLowestRunnable) {
   const Bytes bytes{1, 5};
   BytesStrategy strategy(bytes);
-  strategy.begin_execution(0, 3);
+  strategy.begin(0, 3);
   const int one[] = {2};
   const int three[] = {0, 1, 2};
   EXPECT_EQ(strategy.pick({0, kNoActor, false, one}), 2);  // forced: no byte
@@ -164,20 +164,6 @@ TEST(BytesStrategy, ReadsOneByteOnlyPerRealChoiceThenPicksTheLowestRunnable) {
   EXPECT_EQ(strategy.pick({2, 1, true, three}), 2);        // 5 % 3
   EXPECT_EQ(strategy.pick({3, 2, true, three}), 0);        // out of bytes
   EXPECT_EQ(strategy.consumed(), 2u);
-}
-
-TEST(BytesStrategy, ACloneOwnsItsBytesInTheStorage) {
-  Bytes bytes{4, 3};
-  BytesStrategy strategy(bytes);
-  strategy.begin_execution(0, 2);
-  alignas(std::max_align_t) std::byte storage[sizeof(BytesStrategy) + 2];
-  EXPECT_EQ(strategy.clone_into(std::span(storage, sizeof(BytesStrategy) + 1)), nullptr);
-  Strategy* copy = strategy.clone_into(storage);
-  ASSERT_NE(copy, nullptr);
-  bytes = {0, 0};  // the original's bytes change; the copy's must not
-  const int two[] = {0, 1};
-  EXPECT_EQ(copy->pick({0, 0, true, two}), 0);  // 4 % 2
-  EXPECT_EQ(copy->pick({1, 0, true, two}), 1);  // 3 % 2
 }
 
 TEST(InterleavingCoverage, CountsSwitchPairsAndDepthDeterministically) {

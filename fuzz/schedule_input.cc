@@ -20,7 +20,7 @@ namespace {
 // The cache is never destroyed: libFuzzer ends with exit() or a signal, and workers die with the
 // harness anyway (PR_SET_PDEATHSIG); joining parked actor threads from a static destructor would
 // only add an exit-time ordering hazard.
-using TopologyKey = std::tuple<bool, int, int>;
+using TopologyKey = std::string;  // the groups' kinds and sizes
 
 std::map<TopologyKey, std::unique_ptr<Engine>>& engines() {
   static auto* cache = new std::map<TopologyKey, std::unique_ptr<Engine>>();
@@ -28,7 +28,10 @@ std::map<TopologyKey, std::unique_ptr<Engine>>& engines() {
 }
 
 Engine& engine_for(const Topology& topology) {
-  const TopologyKey key{topology.in_process, topology.processes, topology.threads_per_process};
+  TopologyKey key = topology.event_loop ? "e" : "";
+  for (const Topology::Group& g : topology.groups) {
+    key += fmt::format("{}{},", to_string(g.kind), g.actors);
+  }
   std::unique_ptr<Engine>& slot = engines()[key];
   if (slot != nullptr && !slot->usable()) {
     // An in-process hang left a thread in uncontrolled code: abandon the engine (its destructor
@@ -125,10 +128,10 @@ std::optional<FuzzRun> run_fuzz_input(std::span<const std::uint8_t> input,
   FuzzRun run;
   std::vector<std::uint8_t> decision_bytes;
   if (!decode_fuzz_input(input, config, &run.target, &decision_bytes)) return std::nullopt;
-  Engine& engine = engine_for(scenarios::topology_of(run.target.mode, run.target.sizes));
+  Engine& engine = engine_for(run.target.topology());
   std::unique_ptr<Program> program = scenarios::factory_for(run.target)();
   BytesStrategy strategy(decision_bytes);
-  strategy.begin_execution(0, program->topology().actors());
+  strategy.begin(0, program->topology().actors());
   run.result = engine.run(*program, strategy);
   run.verdict = verdict_of_outcome(run.result);
   if (run.result.outcome == Outcome::kCompleted) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <exception>
+#include <memory>
 #include <string>
 #include <thread>
 #include <typeinfo>
@@ -12,7 +13,6 @@
 
 #include "fmt/format.h"
 #include "harness/environment.h"
-#include "harness/fatal_signal.h"
 #include "harness/futex.h"
 #include "harness/seam.h"
 #include "harness/tsan.h"
@@ -26,265 +26,351 @@ struct Aborted {};
 
 bool unwinding() { return std::uncaught_exceptions() > 0; }
 
-// A lock's identity for blocking: a Mutex is private to its process, a file lock is named.
-std::uint64_t id_of(const Mutex& m, int process) {
-  return reinterpret_cast<std::uintptr_t>(&m) ^ (static_cast<std::uint64_t>(process + 1) << 56);
+int wait_grant(il_control* control, int actor) {
+  il_client self;
+  il_client_init(&self, control, actor);
+  const int go = il_wait(&self);
+  baton_acquired();
+  return go;
 }
 
+// A FileLock's identity: its name, shared by every process (FNV-1a, never 0).
 std::uint64_t id_of(const FileLock& lock) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of the name
+  std::uint64_t h = 1469598103934665603ULL;
   for (const char* p = lock.name(); *p != '\0'; ++p) {
     h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ULL;
   }
-  return h | 1;  // never 0, which marks a free holder entry
+  return h | 1;
 }
 
-// The open file description a FileLock is taken through, as the scheduler models it: its
-// descriptor in its process (never 0). Threads sharing a descriptor share the description; two
-// descriptors count as two descriptions, even dup()ed ones or ones inherited across fork.
-std::uint64_t description_of(const FileLock& lock, int process) {
-  return (static_cast<std::uint64_t>(process) + 1) << 32 | static_cast<std::uint32_t>(lock.fd());
-}
-
-class ActorRuntime final : public Controller {
- public:
-  explicit ActorRuntime(const ActorPlace& place)
-      : place_(place), cb_(*place.cb), me_(place.actor), slot_(cb_.slots[me_]) {}
-
-  void yield(const char* label, const Touches& touches, SourceLocation) override {
-    bool aborting;
-    {
-      HarnessRegion harness;
-      aborting = step(label, touches);
-    }
-    if (aborting && !unwinding()) throw Aborted{};
-  }
-
-  // The actor waits at the "lock" yield point while the Mutex is held (decide() does not choose
-  // it), so the Mutex is free when the step runs: taking a Mutex never fails under control.
-  void acquire(Mutex& m, SourceLocation where) override {
-    const std::uint64_t id = id_of(m, place_.process);
-    want(id, 0);
-    yield("lock", Touches{"lock", m.name(), Access::kWrite}, where);  // throws only when aborting
-    bool aborting;
-    {
-      HarnessRegion harness;
-      slot_.wants = 0;
-      aborting = cb_.aborting;
-      if (!aborting) {
-        m.controlled_owner = me_;
-        note_acquired(cb_, id, me_, 0);
-      }
-    }
-    if (aborting && !unwinding()) throw Aborted{};
-    if (aborting) m.controlled_owner = me_;
-    sync_acquire(&m);  // a Mutex orders its holders, for ThreadSanitizer too
-  }
-
-  // Never throws: release is usually called from a destructor. A stop decided here takes effect at
-  // the actor's next yield point or at the end of its body.
-  void release(Mutex& m, SourceLocation) override {
-    sync_release(&m);
-    HarnessRegion harness;
-    step("unlock", Touches{"lock", m.name(), Access::kWrite});
-    m.controlled_owner = Mutex::kNoOwner;
-    note_released(cb_, id_of(m, place_.process));
-  }
-
-  // As for a Mutex, the actor waits at the "flock" yield point while another description (as
-  // description_of models it) holds the lock. If flock still refuses (a holder the scheduler does
-  // not know, such as a process outside the harness), the actor blocks until the next release.
-  void acquire(FileLock& lock, SourceLocation where) override {
-    const std::uint64_t id = id_of(lock);
-    const std::uint64_t description = description_of(lock, place_.process);
-    want(id, description);
-    yield("flock", Touches{"file-lock", lock.name(), Access::kWrite}, where);
-    bool aborting;
-    {
-      HarnessRegion harness;
-      slot_.wants = 0;
-      while (!cb_.aborting && !lock.try_lock_native()) block(id);
-      aborting = cb_.aborting;
-      if (!aborting) note_acquired(cb_, id, me_, description);
-    }
-    if (aborting && !unwinding()) throw Aborted{};  // unwinding: go on without the lock
-    sync_acquire(&lock);
-  }
-
-  void release(FileLock& lock, SourceLocation) override {
-    sync_release(&lock);
-    HarnessRegion harness;
-    step("funlock", Touches{"file-lock", lock.name(), Access::kWrite});
-    lock.unlock_native();
-    note_released(cb_, id_of(lock));
-  }
-
-  std::uint32_t steps() const override {
-    HarnessRegion harness;
-    return cb_.steps;
-  }
-
-  // The body ended, normally or unwound: pass the baton on, or back to the scheduler.
-  void finish() {
-    park_if_poisoned();
-    slot_.state = ActorState::kFinished;
-    if (!cb_.aborting) {
-      const int next = decide(cb_, me_);
-      if (next != kNoActor) {
-        grant(cb_.slots[next], kGoRun);
-        return;
-      }
-    }
-    wake_scheduler(cb_);
-  }
-
-  void crash(const std::string& message) { stop(cb_, Outcome::kCrash, message.c_str()); }
-
- private:
-  void park_if_poisoned() {
-    if (cb_.poisoned.load(std::memory_order_relaxed) == 0) [[likely]]
-      return;
-    std::atomic<std::uint32_t> never{0};
-    for (;;) futex_wait(&never, 0);
-  }
-
-  // Records the yield point, decides, and passes the baton if another actor was chosen. Returns
-  // true when the execution is being stopped (then it records nothing). When this actor goes on,
-  // it touches no shared state after deciding: the watchdog may be reading it.
-  bool step(const char* label, const Touches& touches) {
-    park_if_poisoned();
-    if (cb_.aborting) return true;
-    slot_.label = label;
-    slot_.kind = touches.kind;
-    copy_name(slot_.name, kNameCapacity, touches.name.data(), touches.name.size());
-    slot_.access = touches.access;
-    const int next = decide(cb_, me_);
-    if (next == me_) return false;
-    if (next != kNoActor) switch_to(next);
-    return cb_.aborting;
-  }
-
-  // Records the lock this actor is about to take (see ActorSlot::wants).
-  void want(std::uint64_t id, std::uint64_t description) {
-    HarnessRegion harness;
-    slot_.wants = id;
-    slot_.wants_description = description;
-  }
-
-  // Waits, blocked on file lock `id`, until a release makes this actor runnable and it is chosen.
-  void block(std::uint64_t id) {
-    // The step just run was this actor's attempt to take the lock, and it only read the lock's
-    // state: record it as a read, so that partial-order reduction does not treat it as a write.
-    if (cb_.steps > 0 && cb_.trace[cb_.steps - 1].actor == me_) {
-      cb_.trace[cb_.steps - 1].access = Access::kRead;
-    }
-    slot_.state = ActorState::kBlocked;
-    slot_.blocked_on = id;
-    const int next = decide(cb_, me_);
-    if (next != kNoActor) switch_to(next);  // else: deadlock or stop; cb_.aborting is set
-    if (cb_.aborting) slot_.state = ActorState::kRunnable;
-  }
-
-  void switch_to(int next) {
-    grant(cb_.slots[next], kGoRun);
-    wait_go(slot_, cb_.spins);  // kGoRun, or kGoAbort with cb_.aborting set
-  }
-
-  const ActorPlace place_;
-  ControlBlock& cb_;
-  const int me_;
-  ActorSlot& slot_;
-};
-
-std::string describe(const std::exception& e) {
-  return fmt::format("{}: {}", typeid(e).name(), e.what());
+Pending lock_step(Event event, const char* label, ObjectKind kind, const char* name,
+                  std::uint64_t lock, std::uint64_t description = 0) {
+  Pending p;
+  p.event = event;
+  p.label = label;
+  p.kind = kind;
+  p.space = kind == ObjectKind::kLock ? "lock" : "file-lock";
+  p.name = name;
+  p.access = Access::kWrite;
+  p.lock = lock;
+  p.description = description;
+  return p;
 }
 
 }  // namespace
 
-void actor_loop(const ActorPlace& place) {
-  ActorSlot& slot = place.cb->slots[place.actor];
-  fatal_report_thread(place.cb);  // reports only while an in-process execution runs
-  for (;;) {
-    std::uint32_t go;
-    bool aborting;
-    {
-      HarnessRegion harness;
-      go = wait_go(slot, 0);
-      aborting = place.cb->aborting;
-    }
-    if (go == kGoExit) return;
-    ActorRuntime runtime(place);
-    if (go == kGoRun && !aborting) {
-      sync_acquire(&start_sync);  // the scheduler's setup happens before every actor's work
-      detail::current_controller = &runtime;
-      try {
-        place.holder->instance->body(place.actor);
-      } catch (const Aborted&) {
-      } catch (const std::exception& e) {
-        const std::string message = fmt::format("actor {} threw {}", place.actor, describe(e));
-        HarnessRegion harness;
-        runtime.crash(message);
-      } catch (...) {
-        HarnessRegion harness;
-        runtime.crash(fmt::format("actor {} threw an exception of unknown type", place.actor));
-      }
-      detail::current_controller = nullptr;
-      sync_release(&end_sync);  // every actor's work happens before the scheduler's judging
-    }
-    HarnessRegion harness;
-    runtime.finish();
+// --- links ---------------------------------------------------------------------------------------
+
+void LocalLink::hand_on(int next) {
+  baton_released();
+  if (next == kNoActor) {
+    return_to_engine_();
+  } else {
+    il_grant(control_, next, IL_GO_RUN);
   }
 }
 
-[[noreturn]] void worker_main(ControlBlock* cb, int process, const Topology& topology,
+int LocalLink::submit(int actor, const Pending& pending) {
+  const int next = scheduler_.advance(actor, pending);
+  if (next == actor) return IL_GO_RUN;
+  hand_on(next);
+  return wait_grant(control_, actor);
+}
+
+void LocalLink::finish(int actor, std::string_view failure) {
+  Pending end;
+  end.event = Event::kFinish;
+  end.failure = failure;
+  hand_on(scheduler_.advance(actor, end));
+}
+
+bool LocalLink::aborting() const { return scheduler_.aborting(); }
+
+int RemoteLink::submit(int actor, const Pending& pending) {
+  il_pending& slot = control_->actor[actor].pending;
+  slot.event = static_cast<std::uint8_t>(pending.event);
+  slot.kind = static_cast<std::uint8_t>(pending.kind);
+  slot.access = static_cast<std::uint8_t>(pending.access);
+  slot.await = 0;
+  slot.lock = pending.lock;
+  slot.description = pending.description;
+  il_copy(slot.label, IL_LABEL_CAPACITY, pending.label);
+  il_copy(slot.space, IL_SPACE_CAPACITY, pending.space);
+  const std::size_t n = std::min<std::size_t>(pending.name.size(), IL_NAME_CAPACITY - 1);
+  if (n > 0) std::memcpy(slot.name, pending.name.data(), n);
+  slot.name[n] = '\0';
+  slot.message[0] = '\0';
+  il_client self;
+  il_client_init(&self, control_, actor);
+  baton_released();
+  const int go = il_post(&self);
+  baton_acquired();
+  return go;
+}
+
+void RemoteLink::finish(int actor, std::string_view failure) {
+  il_client self;
+  il_client_init(&self, control_, actor);
+  const std::string message(failure);
+  baton_released();
+  il_finish(&self, message.c_str());
+}
+
+bool RemoteLink::aborting() const {
+  return __atomic_load_n(&control_->aborting, __ATOMIC_ACQUIRE) != 0;
+}
+
+std::uint32_t RemoteLink::steps() const {
+  return __atomic_load_n(&control_->steps, __ATOMIC_RELAXED);
+}
+
+// --- the runtime ---------------------------------------------------------------------------------
+
+void ActorRuntime::park_if_poisoned() const {
+  if (!link_.poisoned()) [[likely]]
+    return;
+  std::atomic<std::uint32_t> never{0};
+  for (;;) futex_wait(&never, 0);
+}
+
+bool ActorRuntime::submit(const Pending& pending) {
+  const bool aborted = link_.aborting() || link_.submit(me_, pending) != IL_GO_RUN;
+  return !aborted;
+}
+
+std::uint64_t ActorRuntime::id_of(const Mutex& m) const {
+  // Private to its process: the address, and the process in the top bits.
+  return reinterpret_cast<std::uintptr_t>(&m) ^ (static_cast<std::uint64_t>(process_ + 1) << 56);
+}
+
+std::uint64_t ActorRuntime::description_of(const FileLock& lock) const {
+  // As the scheduler models it: the description's identity within its process, and the process.
+  return (lock.file().description() * 1099511628211ULL) ^
+         (static_cast<std::uint64_t>(process_ + 1) << 48) ^ 1;
+}
+
+void ActorRuntime::yield(const char* label, const Touches& touches, SourceLocation, bool await) {
+  bool go_on;
+  {
+    HarnessRegion harness;
+    park_if_poisoned();
+    if (event_loop_ && !await && !link_.aborting()) {
+      link_.scheduler()->touch(me_, touches.kind, touches.space, touches.name, touches.access);
+      return;
+    }
+    Pending p;
+    p.label = label;
+    p.kind = touches.kind;
+    p.space = touches.space;
+    p.name = touches.name;
+    p.access = touches.access;
+    go_on = submit(p);
+  }
+  if (!go_on && !unwinding()) throw Aborted{};
+}
+
+void ActorRuntime::block_the_loop(std::string_view what, const char* name, SourceLocation where,
+                                  int holder) {
+  link_.scheduler()->stop(
+      Outcome::kBlockedLoop,
+      fmt::format("the event loop is blocked: actor {} {} {} ({}:{}) while actor {} holds it "
+                  "across an await; a synchronous lock in an async handler stops every handler "
+                  "(use an async lock, or do not hold it across an await)",
+                  me_, what, name, where.file, where.line, holder));
+  if (!unwinding()) throw Aborted{};
+}
+
+void ActorRuntime::acquire(Mutex& m, SourceLocation where) {
+  const std::uint64_t id = id_of(m);
+  bool go_on;
+  {
+    HarnessRegion harness;
+    park_if_poisoned();
+    if (event_loop_ && !link_.aborting()) {
+      Scheduler& s = *link_.scheduler();
+      const int holder = s.holder_against(id, 0);
+      if (holder == kNoActor) {
+        s.take(me_, id, 0);
+        s.touch(me_, ObjectKind::kLock, "lock", m.name(), Access::kWrite);
+        m.controlled_owner = me_;
+        return;
+      }
+      if (!m.is_async()) {
+        block_the_loop("takes the interleave::Mutex", m.name(), where, holder);
+        m.controlled_owner = me_;
+        return;
+      }
+    }
+    // Not scheduled while another actor holds it, so the Mutex is free when the step runs.
+    go_on = submit(lock_step(Event::kAcquire, "lock", ObjectKind::kLock, m.name(), id));
+  }
+  if (!go_on && !unwinding()) throw Aborted{};
+  m.controlled_owner = me_;  // also while unwinding, so that the matching unlock balances
+  sync_acquire(&m);          // a Mutex orders its holders, for ThreadSanitizer too
+}
+
+// Never throws: release is usually called from a destructor. A stop decided here takes effect at
+// the actor's next yield point or at the end of its body.
+void ActorRuntime::release(Mutex& m, SourceLocation) {
+  sync_release(&m);
+  HarnessRegion harness;
+  const std::uint64_t id = id_of(m);
+  if (!link_.aborting()) {
+    if (event_loop_) {
+      link_.scheduler()->give_back(id);
+      link_.scheduler()->touch(me_, ObjectKind::kLock, "lock", m.name(), Access::kWrite);
+    } else {
+      submit(lock_step(Event::kRelease, "unlock", ObjectKind::kLock, m.name(), id));
+    }
+  }
+  m.controlled_owner = Mutex::kNoOwner;
+}
+
+// As for a Mutex, the actor waits at the "flock" step while another description (as
+// description_of models it) holds the lock. If the native attempt still fails (a holder the
+// scheduler does not know, such as a process outside the harness), the actor blocks until the next
+// release of the lock.
+void ActorRuntime::acquire(FileLock& lock, SourceLocation where) {
+  const std::uint64_t id = detail::id_of(lock);
+  const std::uint64_t description = description_of(lock);
+  bool go_on;
+  {
+    HarnessRegion harness;
+    park_if_poisoned();
+    if (event_loop_ && !link_.aborting()) {
+      Scheduler& s = *link_.scheduler();
+      const int holder = s.holder_against(id, description);
+      if (holder != kNoActor) {
+        block_the_loop("takes the file lock on", lock.name(), where, holder);
+        return;
+      }
+      if (!lock.file().try_lock()) {
+        block_the_loop("takes the file lock on", lock.name(), where, kNoActor);
+        return;
+      }
+      s.take(me_, id, description);
+      s.touch(me_, ObjectKind::kFileLock, "file-lock", lock.name(), Access::kWrite);
+      return;
+    }
+    go_on = submit(
+        lock_step(Event::kAcquire, "flock", ObjectKind::kFileLock, lock.name(), id, description));
+    while (go_on && !lock.file().try_lock()) {
+      go_on = submit(lock_step(Event::kBlocked, "flock", ObjectKind::kFileLock, lock.name(), id));
+    }
+  }
+  if (!go_on && !unwinding()) throw Aborted{};  // unwinding: go on without the lock
+  sync_acquire(&lock);
+}
+
+void ActorRuntime::release(FileLock& lock, SourceLocation) {
+  sync_release(&lock);
+  HarnessRegion harness;
+  const std::uint64_t id = detail::id_of(lock);
+  if (!link_.aborting()) {
+    if (event_loop_) {
+      link_.scheduler()->give_back(id);
+      link_.scheduler()->touch(me_, ObjectKind::kFileLock, "file-lock", lock.name(),
+                               Access::kWrite);
+    } else {
+      submit(lock_step(Event::kRelease, "funlock", ObjectKind::kFileLock, lock.name(), id));
+    }
+  }
+  lock.file().unlock();
+}
+
+std::uint32_t ActorRuntime::steps() const {
+  HarnessRegion harness;
+  return link_.steps();
+}
+
+void ActorRuntime::run(const std::function<void()>& body) {
+  std::string failure;
+  sync_acquire(&start_sync);  // the scheduler's setup happens before every actor's work
+  Controller* const outer = detail::current_controller;
+  detail::current_controller = this;
+  try {
+    body();
+  } catch (const Aborted&) {
+  } catch (const std::exception& e) {
+    failure = fmt::format("actor {} threw {}: {}", me_, typeid(e).name(), e.what());
+  } catch (...) {
+    failure = fmt::format("actor {} threw an exception of unknown type", me_);
+  }
+  detail::current_controller = outer;
+  sync_release(&end_sync);  // every actor's work happens before the scheduler's judging
+  HarnessRegion harness;
+  park_if_poisoned();
+  link_.finish(me_, failure);
+}
+
+// --- actor threads and worker processes ----------------------------------------------------------
+
+void actor_loop(Link& link, il_control* control, int actor, int process, InstanceHolder& holder) {
+  for (;;) {
+    int go;
+    {
+      HarnessRegion harness;
+      go = wait_grant(control, actor);
+    }
+    if (go == IL_GO_EXIT) return;
+    ActorRuntime runtime(link, actor, process, false);
+    if (go == IL_GO_RUN && !link.aborting()) {
+      runtime.run([&] { holder.instance->body(actor); });
+    } else {
+      HarnessRegion harness;
+      link.finish(actor, {});
+    }
+  }
+}
+
+[[noreturn]] void worker_main(il_control* control, int group, const Topology& topology,
                               const InstanceFactory& factory, std::span<std::byte> scratch) {
   // Die with the harness; leave Ctrl-C and the other stop signals (sent to the whole process group
   // by a terminal or a job runner) to the harness, which stops the workers itself.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_IGN);
-  if (::getppid() != cb->harness_pid) ::_exit(1);  // the harness died before PDEATHSIG was set
+  if (::getppid() != control->harness_pid) ::_exit(1);  // the harness died before PDEATHSIG
   InstanceHolder holder;
+  RemoteLink link(control);
   std::unique_ptr<ProcessInstance> instance;
   std::vector<std::thread> threads;
-  const int first = process * topology.threads_per_process;
-  for (int t = 0; t < topology.threads_per_process; ++t) {
-    threads.emplace_back(actor_loop, ActorPlace{cb, first + t, process, &holder});
+  const int first = topology.first_of(group);
+  const int count = topology.groups[static_cast<std::size_t>(group)].actors;
+  for (int a = first; a < first + count; ++a) {
+    threads.emplace_back([&, a] { actor_loop(link, control, a, group, holder); });
   }
-  ProcessSlot& slot = cb->processes[process];
+  il_process& slot = control->processes[group];
   for (;;) {
     std::uint32_t command;
-    while ((command = slot.command.load(std::memory_order_acquire)) == kCmdNone) {
-      futex_wait(&slot.command, kCmdNone);
+    while ((command = __atomic_load_n(&slot.command, __ATOMIC_ACQUIRE)) == IL_CMD_NONE) {
+      futex_wait(&slot.command, IL_CMD_NONE);
     }
-    slot.command.store(kCmdNone, std::memory_order_relaxed);
+    __atomic_store_n(&slot.command, IL_CMD_NONE, __ATOMIC_RELAXED);
     baton_acquired();
     slot.error[0] = '\0';
     slot.error_errno = 0;
-    if (command == kCmdPrepare) {
+    if (command == IL_CMD_PREPARE) {
       try {
-        instance = factory(std::string_view(cb->spec, cb->spec_size), process, scratch);
+        instance = factory(std::string_view(control->spec, control->spec_size), group, scratch);
       } catch (const EnvironmentError& e) {
-        const std::string what = e.what();
-        copy_name(slot.error, kMessageCapacity, what.data(), what.size());
+        il_copy(slot.error, IL_MESSAGE_CAPACITY, e.what());
         slot.error_errno = e.sys_errno() != 0 ? e.sys_errno() : -1;
       } catch (const std::exception& e) {
-        const std::string what = e.what();
-        copy_name(slot.error, kMessageCapacity, what.data(), what.size());
+        il_copy(slot.error, IL_MESSAGE_CAPACITY, e.what());
       }
       holder.instance = instance.get();
-    } else if (command == kCmdCleanup) {
+    } else if (command == IL_CMD_CLEANUP) {
       holder.instance = nullptr;
       instance.reset();
-    } else if (command == kCmdExit) {
-      for (int t = 0; t < topology.threads_per_process; ++t) grant(cb->slots[first + t], kGoExit);
+    } else if (command == IL_CMD_EXIT) {
+      for (int a = first; a < first + count; ++a) il_grant(control, a, IL_GO_EXIT);
       for (std::thread& thread : threads) thread.join();
       ::_exit(0);
     }
     baton_released();
-    slot.done.store(slot.sequence, std::memory_order_release);
-    cb->process_done.fetch_add(1, std::memory_order_seq_cst);
-    futex_wake(&cb->process_done, INT32_MAX);
+    __atomic_store_n(&slot.done, slot.sequence, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&control->harness, 1, __ATOMIC_SEQ_CST);
+    futex_wake(&control->harness, INT32_MAX);
   }
 }
 

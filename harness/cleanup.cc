@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +24,9 @@ struct Slot {
 };
 
 Slot slots[kSlots];
+
+constexpr int kChildren = 64;
+std::atomic<int> children[kChildren];  // 0: a free entry
 std::mutex slots_mu;  // register/unregister only; the signal-time removal reads without it
 
 struct LinuxDirent64 {
@@ -81,6 +86,31 @@ void unregister_cleanup_dir(const std::string& path) {
   std::lock_guard lock(slots_mu);
   for (Slot& slot : slots) {
     if (slot.used.load() && path == slot.path) slot.used.store(false, std::memory_order_release);
+  }
+}
+
+void register_child(int pid) {
+  for (std::atomic<int>& c : children) {
+    int free = 0;
+    if (c.compare_exchange_strong(free, pid)) return;
+  }
+}
+
+void unregister_child(int pid) {
+  for (std::atomic<int>& c : children) {
+    int mine = pid;
+    if (c.compare_exchange_strong(mine, 0)) return;
+  }
+}
+
+void kill_registered_children() {
+  for (std::atomic<int>& c : children) {
+    const int pid = c.load();
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
+  for (std::atomic<int>& c : children) {
+    const int pid = c.exchange(0);
+    if (pid > 0) ::waitpid(pid, nullptr, 0);
   }
 }
 

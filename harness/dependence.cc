@@ -5,27 +5,39 @@
 namespace interleave {
 namespace {
 
-bool shared_kind(const char* kind) {
-  return std::strcmp(kind, "file") == 0 || std::strcmp(kind, "file-lock") == 0;
+bool conflict(const Object& a, int process_a, const Object& b, int process_b) {
+  if (a.kind == ObjectKind::kNone || a.kind != b.kind) return false;
+  if (a.access != Access::kWrite && b.access != Access::kWrite) return false;
+  if (std::strcmp(a.space, b.space) != 0 || a.name != b.name) return false;
+  return shared_across_processes(a.kind) || process_a == process_b;
+}
+
+template <typename F>
+bool any_object(const Step& step, F f) {
+  if (f(step.object)) return true;
+  for (const Object& o : step.also) {
+    if (f(o)) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
 bool dependent(const Step& a, int process_a, const Step& b, int process_b) {
   if (a.actor == b.actor) return false;
-  if (a.object_kind[0] == '\0' || b.object_kind[0] == '\0') return false;
-  if (a.access != Access::kWrite && b.access != Access::kWrite) return false;
-  if (std::strcmp(a.object_kind, b.object_kind) != 0 || a.object_name != b.object_name)
-    return false;
-  return shared_kind(a.object_kind) || process_a == process_b;
+  return any_object(a, [&](const Object& oa) {
+    return any_object(b, [&](const Object& ob) { return conflict(oa, process_a, ob, process_b); });
+  });
 }
 
 bool is_mutex_acquisition(const Step& step) {
-  return step.access == Access::kWrite && std::strcmp(step.label, "lock") == 0;
+  return step.object.kind == ObjectKind::kLock && step.object.access == Access::kWrite &&
+         std::strcmp(step.label, "lock") == 0;
 }
 
 bool is_file_lock_acquisition(const Step& step) {
-  return step.access == Access::kWrite && std::strcmp(step.label, "flock") == 0;
+  return step.object.kind == ObjectKind::kFileLock && step.object.access == Access::kWrite &&
+         std::strcmp(step.label, "flock") == 0;
 }
 
 int count_preemptions(const Trace& trace) {

@@ -1,11 +1,11 @@
 // Which steps commute: the independence relation that partial-order reduction and sleep sets use.
 //
-// A step declares the object it touches (Touches). Two steps of different actors are dependent when
-// they touch the same object and at least one writes it. Objects of kind "file" and "file-lock" are
-// shared by every process; any other kind ("index", "end-offset", "lock" of a Mutex) lives in one
-// process's memory, so the same name in two processes is two objects. A step that declares no
-// object is independent of every other step (the seam's contract: a yield point names what the code
-// up to the next yield point touches).
+// A step declares the object it touches (Touches; in event-loop mode a step may touch several).
+// Two steps of different actors are dependent when they touch the same object (kind, space and
+// name) and at least one writes it. Files and file locks are shared by every process; memory and
+// Mutexes live in one process, so the same name in two processes is two objects. A step that
+// declares no object is independent of every other step (the seam's contract: a yield point names
+// what the code up to the next yield point touches).
 #pragma once
 
 #include "harness/trace.h"

@@ -26,7 +26,7 @@ using testing::instances_of;
 
 ExecutionResult run_with(Engine& engine, Strategy& strategy, std::uint64_t seed = 0) {
   auto program = testing::program_of(engine.topology())();
-  strategy.begin_execution(seed, engine.topology().actors());
+  strategy.begin(seed, engine.topology().actors());
   return engine.run(*program, strategy);
 }
 
@@ -59,7 +59,7 @@ TEST(Engine, OnlyOneActorRunsBetweenYieldPoints) {
 TEST(Engine, SameSeedGivesSameTraceAndDifferentSeedsDiffer) {
   Engine engine(testing::threads(3), instances_of([](int, std::span<std::byte>) {
                   for (int i = 0; i < 10; ++i) {
-                    yield_point("tick", Touches{"counter", "c", Access::kWrite});
+                    yield_point("tick", Touches::memory("counter", "c", Access::kWrite));
                   }
                 }));
   const ExecutionResult a = run_random(engine, 42);
@@ -72,7 +72,7 @@ TEST(Engine, SameSeedGivesSameTraceAndDifferentSeedsDiffer) {
 
 TEST(Engine, TraceNamesTheStepEachActorRanAndWhatItTouches) {
   Engine engine(testing::threads(2), instances_of([](int, std::span<std::byte>) {
-                  yield_point("put.write", Touches{"file", "db", Access::kWrite});
+                  yield_point("put.write", Touches::file("db", Access::kWrite));
                 }));
   ReplayStrategy strategy({0, 1, 0, 1});
   const ExecutionResult result = run_with(engine, strategy);
@@ -81,8 +81,8 @@ TEST(Engine, TraceNamesTheStepEachActorRanAndWhatItTouches) {
   EXPECT_STREQ(result.trace[0].label, "start");
   EXPECT_STREQ(result.trace[2].label, "put.write");
   EXPECT_EQ(result.trace[2].actor, 0);
-  EXPECT_EQ(result.trace[2].object(), "file:db");
-  EXPECT_EQ(result.trace[2].access, Access::kWrite);
+  EXPECT_EQ(result.trace[2].object_text(), "file:db");
+  EXPECT_EQ(result.trace[2].object.access, Access::kWrite);
   EXPECT_EQ(result.handoffs, 3u);
 }
 
@@ -241,9 +241,9 @@ TEST(Engine, UncontrolledCodeSeesNoController) {
 
 // Every actor increments the shared counter once, reading and writing in two steps.
 void racy_increment(int, std::span<std::byte> scratch) {
-  yield_point("read", Touches{"counter", "", Access::kRead});
+  yield_point("read", Touches::memory("counter", "", Access::kRead));
   const std::uint64_t seen = counter(scratch);
-  yield_point("write", Touches{"counter", "", Access::kWrite});
+  yield_point("write", Touches::memory("counter", "", Access::kWrite));
   counter(scratch) = seen + 1;
 }
 
@@ -254,7 +254,7 @@ TEST(Engine, ProcessesShareOnlyTheScratchAndFindTheLostUpdateReproducibly) {
   for (std::uint64_t seed = 0; seed < 30; ++seed) {
     auto program = testing::program_of(engine.topology())();
     auto strategy = make_random_strategy();
-    strategy->begin_execution(seed, 2);
+    strategy->begin(seed, 2);
     ExecutionResult result = engine.run(*program, *strategy);
     ASSERT_EQ(result.outcome, Outcome::kCompleted) << result.message;
     if (counter(engine.scratch()) != 2) {
@@ -362,7 +362,7 @@ TEST(Engine, FileLockExcludesProcessesAndBlockingIsVisible) {
     for (const Step& step : result.trace) {
       if (std::string_view(step.label) != "flock") continue;
       ++acquisitions;
-      EXPECT_EQ(step.access, Access::kWrite) << "seed " << seed;
+      EXPECT_EQ(step.object.access, Access::kWrite) << "seed " << seed;
     }
     EXPECT_EQ(acquisitions, 3) << "seed " << seed;
   }

@@ -20,6 +20,8 @@ std::string_view to_string(Outcome outcome) {
       return "stopped";
     case Outcome::kLost:
       return "lost";
+    case Outcome::kBlockedLoop:
+      return "blocked-loop";
   }
   return "unknown";
 }

@@ -7,12 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/control.h"
 #include "harness/trace.h"
 
 namespace interleave {
 
 // The most actors one execution may have (the schedule token encodes an actor id in one letter).
-inline constexpr int kMaxActors = 52;
+inline constexpr int kMaxActors = IL_MAX_ACTORS;
 
 struct Limits {
   // Decisions per execution before the run is stopped as a livelock or unbounded loop.
@@ -22,15 +23,16 @@ struct Limits {
 };
 
 enum class Outcome {
-  kCompleted,  // every actor finished its body
-  kDeadlock,   // no actor runnable, some blocked
-  kStepLimit,  // Limits::max_steps decisions made
-  kCrash,      // an actor's body threw
-  kDiverged,   // the strategy made a decision the program does not allow (replay mismatch)
-  kHang,       // an actor reached no yield point within Limits::hang_timeout
-  kStopped,    // the engine was asked to stop (Ctrl-C); nothing to judge
-  kLost,       // a worker process died while it was not its turn (killed from outside: the OOM
-               // killer, a kill): the execution says nothing about the store; run it again
+  kCompleted,    // every actor finished its body
+  kDeadlock,     // no actor runnable, some blocked
+  kStepLimit,    // Limits::max_steps decisions made
+  kCrash,        // an actor's body threw
+  kDiverged,     // the strategy made a decision the program does not allow (replay mismatch)
+  kHang,         // an actor reached no yield point within Limits::hang_timeout
+  kStopped,      // the engine was asked to stop (Ctrl-C); nothing to judge
+  kLost,         // a worker process died while it was not its turn (killed from outside: the OOM
+                 // killer, a kill): the execution says nothing about the store; run it again
+  kBlockedLoop,  // event-loop mode: a handler took a synchronous lock another handler holds
 };
 
 std::string_view to_string(Outcome outcome);

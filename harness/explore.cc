@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "fmt/format.h"
@@ -30,6 +31,10 @@ struct Counted {
   bool bug = false;
 };
 
+Counted counted_of(const Judged& judged) {
+  return {judged.result.trace.size(), judged.result.handoffs, !judged.verdict.passed()};
+}
+
 // Recomputes the counting totals from the executions that count; elapsed time stays as measured.
 template <typename Range>
 void recount(RunStats& s, const Range& counted) {
@@ -53,14 +58,38 @@ void count_execution(RunStats& s, const Judged& judged, Clock::time_point start,
   if (options.on_progress) options.on_progress(s);
 }
 
+const StrategyInfo& strategy_of(const ExploreOptions& options) {
+  const StrategyInfo* info = find_strategy(options.strategy);
+  if (info == nullptr) {
+    throw std::invalid_argument(
+        fmt::format("unknown strategy '{}' (known: {})", options.strategy, strategy_names()));
+  }
+  return *info;
+}
+
+StrategyOptions strategy_options(const ExploreOptions& options, const Engine& engine,
+                                 std::uint32_t estimated_steps, Shard shard) {
+  return StrategyOptions{.depth = options.depth,
+                         .preemption_bound = options.preemption_bound,
+                         .sleep_sets = options.sleep_sets,
+                         .shard = shard,
+                         .estimated_steps = estimated_steps,
+                         .processes = engine.topology().processes_of_actors()};
+}
+
 // PCT needs k, the steps of an execution. It is taken from the sequential execution, which depends
 // only on the program, so any execution of the run replays alone by its seed. Sets pct_steps.
-void calibrate_pct(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine,
-                   ExploreReport& report) {
-  if (options.strategy != StrategyKind::kPct) return;
+void calibrate(const StrategyInfo& info, const ProgramFactory& factory, Engine& engine,
+               ExploreReport& report) {
+  if (!info.calibrated) return;
   auto sequential = make_sequential_strategy();
-  report.pct_steps = static_cast<std::uint32_t>(
-      run_judged(factory, *sequential, 0, engine, &report.actors).result.trace.size());
+  report.pct_steps =
+      static_cast<std::uint32_t>(run_judged(factory, *sequential, 0, engine).result.trace.size());
+}
+
+// The number of the n-th execution a shard runs: every count-th from its index.
+std::uint64_t sampled_index(const Shard& shard, std::uint64_t n) {
+  return shard.index + n * std::max<std::uint32_t>(shard.count, 1);
 }
 
 // Runs executions and keeps the report's counters; shared by every strategy.
@@ -70,14 +99,20 @@ class Runner {
          ExploreReport& report)
       : factory_(factory), options_(options), engine_(engine), report_(report) {}
 
-  Judged run(Strategy& strategy, std::uint64_t seed, bool count = true) {
+  // Runs execution `start` under `strategy`, begun for it already, and counts it unless `count` is
+  // false (the executions of shrinking).
+  Judged run(Strategy& strategy, const ExecutionStart& start, bool count = true) {
     if (options_.before_execution) {
       options_.before_execution(count ? "explore" : "shrink", count ? explored_++ : shrunk_++);
     }
-    Judged judged = run_judged(factory_, strategy, seed, engine_, &report_.actors);
+    Judged judged = run_judged(factory_, strategy, start, engine_);
     if (judged.result.outcome == Outcome::kStopped) report_.stopped = true;
     if (count && !report_.stopped) count_execution(report_.stats, judged, start_, options_);
     return judged;
+  }
+
+  ExecutionStart start_of(std::uint64_t index) const {
+    return {index, execution_seed(options_.seed, index), engine_.topology().actors()};
   }
 
   // True once a stop was requested (Ctrl-C) or the engine cannot go on.
@@ -87,10 +122,7 @@ class Runner {
   }
 
   bool should_stop() {
-    if (report_.stopped || !engine_.usable()) {
-      report_.stopped |= engine_.stopped();
-      return true;
-    }
+    if (stopped()) return true;
     if (options_.time_limit && Clock::now() - start_ > *options_.time_limit) {
       report_.timed_out = true;
       return true;
@@ -108,8 +140,9 @@ class Runner {
     f.original_steps = judged.result.trace.size();
     f.original_preemptions = count_preemptions(judged.result.trace);
     if (options_.shrink && judged.result.outcome != Outcome::kHang) {
-      const RunJudged rerun = [this](Strategy& s) { return run(s, 0, false); };
-      ShrinkOptions shrink{.processes = processes(), .stopped = [this] { return stopped(); }};
+      const RunJudged rerun = [this](Strategy& s) { return run(s, start_of(0), false); };
+      ShrinkOptions shrink{.processes = engine_.topology().processes_of_actors(),
+                           .stopped = [this] { return stopped(); }};
       try {
         Shrunk shrunk = shrink_failure(judged, rerun, shrink);
         judged = std::move(shrunk.judged);
@@ -128,14 +161,6 @@ class Runner {
     report_.failure = std::move(f);
   }
 
-  std::vector<int> processes() const {
-    const Topology t = engine_.topology();
-    std::vector<int> out;
-    for (int a = 0; a < t.actors(); ++a)
-      out.push_back(t.in_process ? 0 : a / t.threads_per_process);
-    return out;
-  }
-
  private:
   const ProgramFactory& factory_;
   const ExploreOptions& options_;
@@ -145,6 +170,37 @@ class Runner {
   std::uint64_t explored_ = 0;  // executions started, per phase (for before_execution)
   std::uint64_t shrunk_ = 0;
 };
+
+// One engine, any strategy: executions in order until the strategy has none left, the budget is
+// spent, a bug is found (unless the whole budget is wanted) or the run is stopped.
+void explore_one(Runner& runner, const StrategyInfo& info, const ProgramFactory& factory,
+                 const ExploreOptions& options, Engine& engine, ExploreReport& report) {
+  calibrate(info, factory, engine, report);
+  const Shard shard = options.shard;
+  std::unique_ptr<Strategy> strategy = info.make(
+      strategy_options(options, engine, report.pct_steps, info.systematic ? shard : Shard{}));
+  for (std::uint64_t n = 0;; ++n) {
+    const std::uint64_t index = info.systematic ? n : sampled_index(shard, n);
+    if (info.systematic ? options.executions != 0 && n >= options.executions
+                        : index >= options.executions) {
+      break;
+    }
+    if (runner.should_stop()) break;
+    const ExecutionStart start = runner.start_of(index);
+    if (!strategy->begin_execution(start)) {
+      report.exhausted = true;
+      break;
+    }
+    const Judged judged = runner.run(*strategy, start);
+    strategy->end_execution(judged.result);
+    if (report.stopped) break;
+    if (!info.systematic) report.executed.push_back(index);
+    if (!judged.verdict.passed()) {
+      runner.fail(judged, n, info.systematic ? 0 : start.seed);
+      if (options.stop_at_first_bug) break;
+    }
+  }
+}
 
 // The errors of the threads of a multi-engine run: the first exception one throws is kept (instead
 // of ending the process) and the others are told to stop.
@@ -174,48 +230,25 @@ class ThreadErrors {
   std::atomic<bool> failed_{false};
 };
 
-std::unique_ptr<Strategy> make_sampling_strategy(const ExploreOptions& options,
-                                                 std::uint32_t pct_steps) {
-  if (options.strategy == StrategyKind::kPct) return make_pct_strategy(options.depth, pct_steps);
-  return make_random_strategy();
-}
-
-void explore_sampled(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
-                     Engine& engine, ExploreReport& report) {
-  calibrate_pct(factory, options, engine, report);
-  std::unique_ptr<Strategy> strategy = make_sampling_strategy(options, report.pct_steps);
-  const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
-  for (std::uint64_t i = options.shard.index; i < options.executions; i += shards) {
-    if (runner.should_stop()) break;
-    const std::uint64_t seed = execution_seed(options.seed, i);
-    Judged judged = runner.run(*strategy, seed);
-    if (report.stopped) break;
-    report.executed.push_back(i);
-    if (!judged.verdict.passed()) runner.fail(judged, i, seed);
-    if (report.failure && options.stop_at_first_bug) break;
-  }
-}
-
-// Random or PCT on one thread per engine. Executions are dealt out by index; once a failure is
-// known, indices above it are not started, and the lowest failing index wins. Every index below it
-// runs to its end, so the executions reported (those up to the failing index) and their counts do
-// not depend on timing; the ones above it that happened to finish are not counted.
-void explore_parallel(Runner& runner, const ProgramFactory& factory, const ExploreOptions& options,
-                      std::span<Engine* const> engines, ExploreReport& report) {
-  calibrate_pct(factory, options, *engines.front(), report);
-  const std::uint32_t shards = std::max<std::uint32_t>(options.shard.count, 1);
-  std::atomic<std::uint64_t> next{options.shard.index};
+// A sampling strategy on one thread per engine. Executions are dealt out by index; once a failure
+// is known, indices above it are not started, and the lowest failing index wins. Every index below
+// it runs to its end, so the executions reported (those up to the failing index) and their counts
+// do not depend on timing; the ones above it that happened to finish are not counted.
+void explore_sampled_parallel(Runner& runner, const StrategyInfo& info,
+                              const ProgramFactory& factory, const ExploreOptions& options,
+                              std::span<Engine* const> engines, ExploreReport& report) {
+  calibrate(info, factory, *engines.front(), report);
+  std::atomic<std::uint64_t> next{0};
   std::atomic<std::uint64_t> lowest_failing{UINT64_MAX};
-  std::mutex mu;  // guards report and `found`
+  std::mutex mu;  // guards report, `found` and `counted`
   std::optional<std::pair<std::uint64_t, Judged>> found;
   std::map<std::uint64_t, Counted> counted;  // by execution index
   const auto start = Clock::now();
   ThreadErrors errors;
   auto work = [&](Engine& engine) {
-    auto strategy = make_sampling_strategy(options, report.pct_steps);
-    int actors = 0;
+    auto strategy = info.make(strategy_options(options, engine, report.pct_steps, Shard{}));
     for (;;) {
-      const std::uint64_t i = next.fetch_add(shards);
+      const std::uint64_t i = sampled_index(options.shard, next.fetch_add(1));
       if (i >= options.executions || errors.failed()) return;
       if (options.stop_at_first_bug && i > lowest_failing.load()) return;
       if (!engine.usable()) return;
@@ -224,13 +257,13 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
         std::lock_guard lock(mu);
         options.before_execution("explore", i);
       }
-      Judged judged =
-          run_judged(factory, *strategy, execution_seed(options.seed, i), engine, &actors);
+      const ExecutionStart at{i, execution_seed(options.seed, i), engine.topology().actors()};
+      strategy->begin_execution(at);
+      Judged judged = run_judged(factory, *strategy, at, engine);
+      strategy->end_execution(judged.result);
       std::lock_guard lock(mu);
       if (judged.result.outcome == Outcome::kStopped) return;
-      report.actors = actors;
-      counted[i] =
-          Counted{judged.result.trace.size(), judged.result.handoffs, !judged.verdict.passed()};
+      counted[i] = counted_of(judged);
       count_execution(report.stats, judged, start, options);
       if (!judged.verdict.passed() && (!found || i < found->first)) {
         found.emplace(i, std::move(judged));
@@ -242,8 +275,9 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
   for (Engine* engine : engines)
     threads.push_back(errors.start([&work, engine] { work(*engine); }));
   for (std::thread& t : threads) t.join();
-  if (found && options.stop_at_first_bug)
+  if (found && options.stop_at_first_bug) {
     counted.erase(counted.upper_bound(found->first), counted.end());
+  }
   std::vector<Counted> kept;
   for (const auto& [index, c] : counted) {
     report.executed.push_back(index);
@@ -255,42 +289,14 @@ void explore_parallel(Runner& runner, const ProgramFactory& factory, const Explo
   errors.rethrow();
 }
 
-SystematicOptions systematic_options(const ExploreOptions& options, std::vector<int> processes) {
-  SystematicOptions sys;
-  sys.dpor = options.strategy == StrategyKind::kDpor;
-  sys.preemption_bound = options.preemption_bound;
-  sys.sleep_sets = options.sleep_sets;
-  sys.max_executions = options.executions;
-  sys.shard = options.shard;
-  sys.processes = std::move(processes);
-  return sys;
-}
-
-void explore_exhaustively(Runner& runner, const ExploreOptions& options, ExploreReport& report) {
-  SystematicOptions sys = systematic_options(options, runner.processes());
-  sys.should_stop = [&] { return runner.should_stop(); };
-  std::optional<Judged> last;
-  std::uint64_t index = 0;
-  const SystematicReport result = explore_systematic(sys, [&](Strategy& strategy) -> const Trace* {
-    last = runner.run(strategy, 0);
-    if (report.stopped) return nullptr;
-    if (!last->verdict.passed()) {
-      runner.fail(*last, index, 0);
-      if (options.stop_at_first_bug) return nullptr;
-    }
-    ++index;
-    return &last->result.trace;
-  });
-  report.exhausted = result.exhausted && !report.stopped;
-}
-
-// DFS or DPOR on one thread per engine. Engine j searches part j of the campaign's shard I/N: the
-// subtrees dealt to shard I + N*j of N*J, so the parts together search exactly shard I/N. Each part
-// stops at its first failure, parts above a failing one are cancelled, and the failure reported is
-// that of the lowest failing part: for a given number of engines it does not depend on timing.
-void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory,
-                                   const ExploreOptions& options, std::span<Engine* const> engines,
-                                   ExploreReport& report) {
+// A systematic strategy on one thread per engine. Engine j searches part j of the campaign's shard
+// I/N: the subtrees dealt to shard I + N*j of N*J, so the parts together search exactly shard I/N.
+// Each part stops at its first failure, parts above a failing one are cancelled, and the failure
+// reported is that of the lowest failing part: for a given number of engines it does not depend on
+// timing.
+void explore_systematic_parallel(Runner& runner, const StrategyInfo& info,
+                                 const ProgramFactory& factory, const ExploreOptions& options,
+                                 std::span<Engine* const> engines, ExploreReport& report) {
   const auto parts = static_cast<std::uint32_t>(engines.size());
   const Shard whole{options.shard.index, std::max<std::uint32_t>(options.shard.count, 1)};
   std::mutex mu;  // guards report and `found`
@@ -303,44 +309,41 @@ void explore_exhaustively_parallel(Runner& runner, const ProgramFactory& factory
   const auto start = Clock::now();
   auto work = [&](std::uint32_t part) {
     Engine& engine = *engines[part];
-    SystematicOptions sys = systematic_options(options, runner.processes());
-    sys.shard = Shard{whole.index + whole.count * part, whole.count * parts};
+    const Shard mine{whole.index + whole.count * part, whole.count * parts};
+    auto strategy = info.make(strategy_options(options, engine, 0, mine));
     // The budget is dealt out to the parts, so that each part's search does not depend on timing.
-    sys.max_executions = options.executions == 0 ? 0
-                                                 : options.executions / parts +
-                                                       (part < options.executions % parts ? 1 : 0);
-    if (options.executions != 0 && sys.max_executions == 0) return;
-    sys.should_stop = [&] {
-      if (lowest_failing.load() < part || !engine.usable() || errors.failed()) return true;
+    const std::uint64_t budget =
+        options.executions == 0
+            ? 0
+            : options.executions / parts + (part < options.executions % parts ? 1 : 0);
+    if (options.executions != 0 && budget == 0) return;
+    for (std::uint64_t index = 0; budget == 0 || index < budget; ++index) {
+      if (lowest_failing.load() < part || !engine.usable() || errors.failed()) return;
       if (options.time_limit && Clock::now() - start > *options.time_limit) out_of_time = true;
-      return out_of_time.load();
-    };
-    std::uint64_t index = 0;
-    std::optional<Judged> last;
-    int actors = 0;
-    const SystematicReport result = explore_systematic(sys, [&](Strategy& s) -> const Trace* {
+      if (out_of_time.load()) return;
       if (options.before_execution) {
         std::lock_guard lock(mu);
         options.before_execution("explore", index);
       }
-      last = run_judged(factory, s, 0, engine, &actors);
+      const ExecutionStart at{index, 0, engine.topology().actors()};
+      if (!strategy->begin_execution(at)) {
+        exhausted[part] = 1;
+        return;
+      }
+      Judged judged = run_judged(factory, *strategy, at, engine);
+      strategy->end_execution(judged.result);
       std::lock_guard lock(mu);
-      if (last->result.outcome == Outcome::kStopped) return nullptr;
-      report.actors = actors;
-      count_execution(report.stats, *last, start, options);
-      counted[part].push_back(
-          Counted{last->result.trace.size(), last->result.handoffs, !last->verdict.passed()});
-      if (!last->verdict.passed() && !found[part]) {
-        found[part].emplace(index, *last);
+      if (judged.result.outcome == Outcome::kStopped) return;
+      count_execution(report.stats, judged, start, options);
+      counted[part].push_back(counted_of(judged));
+      if (!judged.verdict.passed() && !found[part]) {
+        found[part].emplace(index, std::move(judged));
         if (options.stop_at_first_bug) {
           lowest_failing = std::min(lowest_failing.load(), part);  // written under `mu` only
-          return nullptr;
+          return;
         }
       }
-      ++index;
-      return &last->result.trace;
-    });
-    exhausted[part] = result.exhausted;
+    }
   };
   std::vector<std::thread> threads;
   for (std::uint32_t part = 0; part < parts; ++part) {
@@ -379,12 +382,11 @@ Judged judge(Program& program, ExecutionResult result, Engine& engine) {
 
 }  // namespace
 
-Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
-                  Engine& engine, int* actors) {
+Judged run_judged(const ProgramFactory& factory, Strategy& strategy, const ExecutionStart& start,
+                  Engine& engine) {
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<Program> program = factory();
-    *actors = program->topology().actors();
-    strategy.begin_execution(seed, *actors);
+    if (attempt > 1) strategy.begin_execution(start);
     ExecutionResult result = engine.run(*program, strategy);
     if (result.outcome != Outcome::kLost) return judge(*program, std::move(result), engine);
     if (attempt == kLostAttempts) {
@@ -397,30 +399,11 @@ Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64
   }
 }
 
-std::string_view to_string(StrategyKind kind) {
-  switch (kind) {
-    case StrategyKind::kRandom:
-      return "random";
-    case StrategyKind::kPct:
-      return "pct";
-    case StrategyKind::kDfs:
-      return "dfs";
-    case StrategyKind::kDpor:
-      return "dpor";
-  }
-  return "?";
-}
-
-std::optional<StrategyKind> parse_strategy(std::string_view name) {
-  for (StrategyKind k :
-       {StrategyKind::kRandom, StrategyKind::kPct, StrategyKind::kDfs, StrategyKind::kDpor}) {
-    if (to_string(k) == name) return k;
-  }
-  return std::nullopt;
-}
-
-bool is_systematic(StrategyKind kind) {
-  return kind == StrategyKind::kDfs || kind == StrategyKind::kDpor;
+Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
+                  Engine& engine) {
+  const ExecutionStart start{0, seed, engine.topology().actors()};
+  strategy.begin_execution(start);
+  return run_judged(factory, strategy, start, engine);
 }
 
 Verdict verdict_of_outcome(const ExecutionResult& result) {
@@ -434,6 +417,8 @@ Verdict verdict_of_outcome(const ExecutionResult& result) {
       return Verdict::fail(BugKind::kDeadlock, result.message);
     case Outcome::kCrash:
       return Verdict::fail(BugKind::kCrash, result.message);
+    case Outcome::kBlockedLoop:
+      return Verdict::fail(BugKind::kBlockedLoop, result.message);
     case Outcome::kStepLimit:
     case Outcome::kHang:
       return Verdict::fail(BugKind::kHang, result.message);
@@ -449,18 +434,18 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
 
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options,
                       std::span<Engine* const> engines) {
+  const StrategyInfo& info = strategy_of(options);
   ExploreReport report;
+  report.actors = engines.front()->topology().actors();
   Engine& first = *engines.front();
   Runner runner(factory, options, first, report);
   try {
-    if (is_systematic(options.strategy) && engines.size() == 1) {
-      explore_exhaustively(runner, options, report);
-    } else if (is_systematic(options.strategy)) {
-      explore_exhaustively_parallel(runner, factory, options, engines, report);
-    } else if (engines.size() == 1) {
-      explore_sampled(runner, factory, options, first, report);
+    if (engines.size() == 1) {
+      explore_one(runner, info, factory, options, first, report);
+    } else if (info.systematic) {
+      explore_systematic_parallel(runner, info, factory, options, engines, report);
     } else {
-      explore_parallel(runner, factory, options, engines, report);
+      explore_sampled_parallel(runner, info, factory, options, engines, report);
     }
   } catch (const EnvironmentError& e) {
     // A failure recorded before stands; what could not be run says nothing about the store.
@@ -473,11 +458,12 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
 
 ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, Engine& engine) {
   ExploreReport report;
+  report.actors = engine.topology().actors();
   const Clock::time_point start = Clock::now();
   ReplayStrategy strategy(std::move(decisions));
   Judged judged;
   try {
-    judged = run_judged(factory, strategy, 0, engine, &report.actors);
+    judged = run_judged(factory, strategy, 0, engine);
   } catch (const EnvironmentError& e) {
     report.environment_error = e.what();
     return report;

@@ -17,15 +17,11 @@
 #include "harness/execution.h"
 #include "harness/program.h"
 #include "harness/shrink.h"
+#include "harness/strategy.h"
 #include "harness/systematic.h"
 #include "harness/verdict.h"
 
 namespace interleave {
-
-enum class StrategyKind { kRandom, kPct, kDfs, kDpor };
-std::string_view to_string(StrategyKind kind);
-std::optional<StrategyKind> parse_strategy(std::string_view name);
-bool is_systematic(StrategyKind kind);
 
 struct RunStats {
   std::uint64_t executions = 0;
@@ -37,18 +33,19 @@ struct RunStats {
 };
 
 struct ExploreOptions {
-  StrategyKind strategy = StrategyKind::kRandom;
+  std::string strategy = "random";  // a name from all_strategies()
   std::uint64_t seed = 1;
-  // Random and PCT: the budget. DFS and DPOR: a cap, 0 for none (run until exhausted).
+  // Sampling strategies (random, PCT): the budget. Systematic ones (DFS, DPOR): a cap, 0 for none
+  // (run until exhausted).
   std::uint64_t executions = 1000;
-  int depth = 3;                        // PCT bug depth
+  std::optional<int> depth;             // PCT bug depth (default 3)
   std::optional<int> preemption_bound;  // DFS: at most this many preemptions
   bool sleep_sets = true;  // DFS, DPOR: false runs every interleaving (a reference for tests)
   // Stop at the first failing execution (the default); false runs the whole budget and reports the
   // first failure (benchmarks and campaigns that count executions).
   bool stop_at_first_bug = true;
   bool shrink = true;  // minimize the reported schedule (fewest preemptions, then fewest steps)
-  Shard shard;         // random/PCT: executions i with i % count == index; DFS/DPOR: by prefix
+  Shard shard;         // sampling: executions i with i % count == index; systematic: by subtree
   std::optional<std::chrono::duration<double>> time_limit;
   // Called after every execution with the totals so far (progress lines).
   std::function<void(const RunStats&)> on_progress;
@@ -91,12 +88,15 @@ struct ExploreReport {
 // The verdict for an execution that did not complete (deadlock, crash, ...); pass if it completed.
 Verdict verdict_of_outcome(const ExecutionResult& result);
 
-// Runs one execution of a fresh program from `factory` under `strategy` (prepared with `seed`) and
-// judges it. Sets *actors to the program's actor count. An execution lost to a worker killed from
-// outside (Outcome::kLost) is run again, up to 3 times in all; then, and for every other error of
-// the environment, throws EnvironmentError.
+// Runs execution `start` of a fresh program from `factory` under `strategy` (begun for it already)
+// and judges it. An execution lost to a worker killed from outside (Outcome::kLost) is begun and
+// run again, up to 3 times in all; then, and for every other error of the environment, throws
+// EnvironmentError. Does not call strategy.end_execution().
+Judged run_judged(const ProgramFactory& factory, Strategy& strategy, const ExecutionStart& start,
+                  Engine& engine);
+// The same for a one-off execution under a strategy that needs no start: begins it with `seed`.
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
-                  Engine& engine, int* actors);
+                  Engine& engine);
 
 // Runs on `engine`, whose topology must be the programs'.
 ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& options, Engine& engine);

@@ -7,13 +7,17 @@
 #include <cstring>
 
 #include "harness/cleanup.h"
+#include "harness/scheduler.h"
+#include "harness/token_writer.h"
 
 namespace interleave {
 namespace detail {
 namespace {
 
-// The control block of the engine this thread is an actor of (null on other threads).
-thread_local const ControlBlock* thread_cb = nullptr;
+constexpr std::size_t kTokenCapacity = 1u << 16;
+
+// The scheduler of the engine this thread runs actors of (null on other threads).
+thread_local const Scheduler* thread_scheduler = nullptr;
 
 // A fixed buffer appended to without allocating.
 class Line {
@@ -22,14 +26,13 @@ class Line {
   void add(const char* text, std::size_t n) {
     for (std::size_t i = 0; i < n && size_ < sizeof buffer_; ++i) buffer_[size_++] = text[i];
   }
-  void add_number(std::uint64_t value, int base = 10, int width = 0) {
+  void add_number(std::uint64_t value) {
     char digits[24];
     int n = 0;
     do {
-      digits[n++] = "0123456789abcdef"[value % base];
-      value /= base;
+      digits[n++] = static_cast<char>('0' + value % 10);
+      value /= 10;
     } while (value != 0);
-    while (n < width) digits[n++] = '0';
     while (n > 0) add(&digits[--n], 1);
   }
   const char* data() const { return buffer_; }
@@ -41,29 +44,15 @@ class Line {
 };
 
 void on_fatal_signal(int sig) {
-  const ControlBlock* cb = thread_cb;
-  if (cb != nullptr && cb->fatal_report.load(std::memory_order_acquire)) {
-    static Line token;  // static: too large for a small signal stack
-    token.add(cb->token_prefix);
-    const std::uint32_t steps = cb->steps;
-    for (std::uint32_t i = 0; i < steps;) {
-      std::uint32_t j = i;
-      while (j < steps && cb->trace[j].actor == cb->trace[i].actor) ++j;
-      const int actor = cb->trace[i].actor;
-      const char letter =
-          actor < 26 ? static_cast<char>('a' + actor) : static_cast<char>('A' + actor - 26);
-      token.add(&letter, 1);
-      if (j - i > 1) token.add_number(j - i);
-      i = j;
-    }
-    std::uint32_t h = 2166136261u;  // token_check(), inlined: FNV-1a
-    for (std::size_t i = 0; i < token.size(); ++i) {
-      h = (h ^ static_cast<unsigned char>(token.data()[i])) * 16777619u;
-    }
-    token.add(":");
-    token.add_number(h, 16, 8);
+  const Scheduler* scheduler = thread_scheduler;
+  const char* prefix = scheduler != nullptr ? scheduler->fatal_prefix() : "";
+  if (*prefix != '\0') {
+    static TokenWriter<kTokenCapacity> token;  // static: too large for a small signal stack
+    token.append(prefix);
+    for (const Step& step : scheduler->trace()) token.add(step.actor);
+    token.finish();
     static Line out;
-    const int running = cb->running.load(std::memory_order_relaxed);
+    const int running = scheduler->running();
     out.add("\ninterleave: actor ");
     out.add_number(running < 0 ? 0 : static_cast<std::uint64_t>(running));
     out.add(" took the harness down with signal ");
@@ -74,7 +63,7 @@ void on_fatal_signal(int sig) {
       out.add(")");
     }
     out.add(" after ");
-    out.add(running >= 0 ? cb->slots[running].label : "start");
+    out.add(scheduler->running_label());
     out.add("\nreplay:  interleave replay --schedule ");
     out.add(token.data(), token.size());
     out.add("\n");
@@ -87,16 +76,7 @@ void on_fatal_signal(int sig) {
 
 }  // namespace
 
-void fatal_report_thread(const ControlBlock* cb) { thread_cb = cb; }
-
-void fatal_report_begin(ControlBlock* cb, std::string_view token_prefix) {
-  copy_name(cb->token_prefix, kMessageCapacity, token_prefix.data(), token_prefix.size());
-  cb->fatal_report.store(true, std::memory_order_release);
-}
-
-void fatal_report_end(ControlBlock* cb) {
-  cb->fatal_report.store(false, std::memory_order_release);
-}
+void fatal_report_thread(const Scheduler* scheduler) { thread_scheduler = scheduler; }
 
 }  // namespace detail
 

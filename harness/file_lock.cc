@@ -7,7 +7,7 @@
 
 #include "harness/seam.h"
 
-namespace interleave {
+namespace interleave::detail {
 namespace {
 
 [[noreturn]] void die(const char* what, const char* name, int error) {
@@ -18,13 +18,13 @@ namespace {
 
 }  // namespace
 
-void FileLock::lock_native() {
+void DescriptorLock::lock() {
   while (::flock(fd_, LOCK_EX) != 0) {
     if (errno != EINTR) die("flock(LOCK_EX)", name_, errno);
   }
 }
 
-bool FileLock::try_lock_native() {
+bool DescriptorLock::try_lock() {
   for (;;) {
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
     if (errno == EWOULDBLOCK) return false;
@@ -32,10 +32,10 @@ bool FileLock::try_lock_native() {
   }
 }
 
-void FileLock::unlock_native() {
+void DescriptorLock::unlock() {
   while (::flock(fd_, LOCK_UN) != 0) {
     if (errno != EINTR) die("flock(LOCK_UN)", name_, errno);
   }
 }
 
-}  // namespace interleave
+}  // namespace interleave::detail

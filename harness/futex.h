@@ -18,4 +18,8 @@ void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected,
 // Wakes at most `count` sleepers on `word`.
 void futex_wake(std::atomic<std::uint32_t>* word, int count = 1);
 
+// The same on a plain 32-bit word of the control block (accessed with the __atomic builtins).
+void futex_wait(std::uint32_t* word, std::uint32_t expected, const timespec* timeout = nullptr);
+void futex_wake(std::uint32_t* word, int count = 1);
+
 }  // namespace interleave::detail

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 
+#include "fmt/format.h"
 #include "harness/execution.h"
 #include "harness/rng.h"
 #include "harness/strategy.h"
@@ -23,15 +24,15 @@ class PctStrategy final : public Strategy {
       : depth_(std::clamp(depth, 1, kMaxPctDepth)),
         steps_(std::max<std::uint32_t>(estimated_steps, 1)) {}
 
-  std::string_view name() const override { return "pct"; }
-
-  void begin_execution(std::uint64_t seed, int actors) override {
-    Rng rng(seed);
+  bool begin_execution(const ExecutionStart& start) override {
+    const int actors = start.actors;
+    Rng rng(start.seed);
     for (int i = 0; i < actors; ++i) priority_[i] = depth_ + i;
     for (int i = actors - 1; i > 0; --i) {  // Fisher-Yates with the portable draw
       std::swap(priority_[i], priority_[rng.below(i + 1)]);
     }
     for (int i = 1; i < depth_; ++i) change_points_[i - 1] = rng.below(steps_);
+    return true;
   }
 
   int pick(const DecisionPoint& point) override {
@@ -49,11 +50,6 @@ class PctStrategy final : public Strategy {
   }
 
  private:
-  Strategy* clone_into(std::span<std::byte> storage) const override {
-    return clone_plain(*this, storage);
-  }
-
- private:
   int depth_;
   std::uint32_t steps_;
   std::array<int, kMaxActors> priority_{};
@@ -65,5 +61,22 @@ class PctStrategy final : public Strategy {
 std::unique_ptr<Strategy> make_pct_strategy(int depth, std::uint32_t estimated_steps) {
   return std::make_unique<PctStrategy>(depth, estimated_steps);
 }
+
+extern const StrategyInfo kPctStrategyInfo{
+    .name = "pct",
+    .summary = "PCT (Burckhardt et al. 2010), bug depth --depth (default 3)",
+    .calibrated = true,
+    .check = [](const StrategyOptions& o) -> std::optional<std::string> {
+      if (o.preemption_bound) return "pct takes no --preemption-bound (dfs does)";
+      if (o.depth && (*o.depth < 1 || *o.depth > kMaxPctDepth)) {
+        return fmt::format("--depth must be in [1, {}], got {}", kMaxPctDepth, *o.depth);
+      }
+      return std::nullopt;
+    },
+    .make =
+        [](const StrategyOptions& o) {
+          return make_pct_strategy(o.depth.value_or(3), o.estimated_steps);
+        },
+};
 
 }  // namespace interleave

@@ -5,9 +5,11 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/execution.h"
 #include "harness/trace.h"
@@ -15,15 +17,53 @@
 
 namespace interleave {
 
-// Where actors live. Actor a runs in process a / threads_per_process, as thread
-// a % threads_per_process of it. In-process: the actors are threads of the harness process itself
-// (processes must be 1); otherwise each process is a forked worker that shares nothing with the
-// others but the control block, the scratch area and the file system.
+// How an actor runs.
+enum class ActorKind : std::uint8_t {
+  kThread,   // a thread of the harness process (the thread-pool deployment)
+  kFiber,    // a fiber on the harness's own thread (an event loop, or fast threads-mode semantics)
+  kProcess,  // a thread of a worker process forked from the harness (--workers N)
+  kProgram,  // an exec'd program, which takes part through the C client (harness/client.h)
+};
+std::string_view to_string(ActorKind kind);
+
+// Where actors live: groups of actors, numbered in order (group 0 has actors 0..n0-1, and so on).
+// A group is one process as far as exploration is concerned: what it declares as memory is private
+// to it. The thread and fiber groups live in the harness process and share one instance (at most
+// one of them); each kProcess group is a worker process with its own instance, its actors threads
+// of it; a kProgram group has one actor, a program exec'd for every execution.
 struct Topology {
-  bool in_process = true;
-  int processes = 1;
-  int threads_per_process = 2;
-  int actors() const { return processes * threads_per_process; }
+  struct Group {
+    ActorKind kind = ActorKind::kThread;
+    int actors = 1;
+    std::vector<std::string> argv;  // kProgram: the program and its arguments
+    bool operator==(const Group&) const = default;
+  };
+  std::vector<Group> groups;
+  // Fibers only: only await points switch (the event-loop deployment); otherwise every yield point
+  // does, with threads-mode semantics.
+  bool event_loop = false;
+
+  static Topology threads(int n) { return {{{ActorKind::kThread, n, {}}}, false}; }
+  static Topology fibers(int n, bool event_loop) {
+    return {{{ActorKind::kFiber, n, {}}}, event_loop};
+  }
+  static Topology processes(int n) { return mixed(n, 1); }
+  static Topology mixed(int processes, int threads_each) {
+    return {std::vector<Group>(processes, Group{ActorKind::kProcess, threads_each, {}}), false};
+  }
+
+  int actors() const;
+  // The group of an actor (its process, for which objects it shares).
+  int group_of(int actor) const;
+  // The first actor of a group.
+  int first_of(int group) const;
+  // Whether every actor lives in the harness process (threads or fibers).
+  bool in_process() const;
+  // The process of each actor, by actor (the group numbers).
+  std::vector<int> processes_of_actors() const;
+  // Rejects a topology the engine cannot run: no actors, too many, an in-process group that is not
+  // the only one of its kind, a program without argv.
+  std::optional<std::string> check() const;
   bool operator==(const Topology&) const = default;
 };
 
@@ -52,6 +92,9 @@ class Program {
   // Called before the processes build their instances: lay out what the program records in the
   // shared scratch memory (its contents are left from the previous execution).
   virtual void begin(std::span<std::byte> scratch) {}
+  // The working directory of the programs a kProgram group execs (the data directory); "" keeps
+  // the harness's.
+  virtual std::string working_directory() const { return {}; }
   // The schedule token's prefix for this program ("I1:<scenario>:<store>:<mode>:<sizes>:"), so a
   // fatal signal in threads mode can still print a replay line; empty if it has none.
   virtual std::string token_prefix() const { return {}; }

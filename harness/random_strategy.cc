@@ -10,13 +10,12 @@ namespace {
 
 class RandomStrategy final : public Strategy {
  public:
-  std::string_view name() const override { return "random"; }
-  void begin_execution(std::uint64_t seed, int) override { rng_ = Rng(seed); }
+  bool begin_execution(const ExecutionStart& start) override {
+    rng_ = Rng(start.seed);
+    return true;
+  }
   int pick(const DecisionPoint& point) override {
     return point.runnable[rng_.below(point.runnable.size())];
-  }
-  Strategy* clone_into(std::span<std::byte> storage) const override {
-    return clone_plain(*this, storage);
   }
 
  private:
@@ -26,5 +25,16 @@ class RandomStrategy final : public Strategy {
 }  // namespace
 
 std::unique_ptr<Strategy> make_random_strategy() { return std::make_unique<RandomStrategy>(); }
+
+extern const StrategyInfo kRandomStrategyInfo{
+    .name = "random",
+    .summary = "uniform choice among runnable actors at every yield point",
+    .check = [](const StrategyOptions& o) -> std::optional<std::string> {
+      if (o.depth || o.preemption_bound)
+        return "random takes neither --depth nor --preemption-bound";
+      return std::nullopt;
+    },
+    .make = [](const StrategyOptions&) { return make_random_strategy(); },
+};
 
 }  // namespace interleave

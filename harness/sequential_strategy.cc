@@ -9,13 +9,9 @@ namespace {
 
 class SequentialStrategy final : public Strategy {
  public:
-  std::string_view name() const override { return "sequential"; }
-  void begin_execution(std::uint64_t, int) override {}
+  bool begin_execution(const ExecutionStart&) override { return true; }
   int pick(const DecisionPoint& point) override {
     return point.current_runnable ? point.current : point.runnable.front();
-  }
-  Strategy* clone_into(std::span<std::byte> storage) const override {
-    return clone_plain(*this, storage);
   }
 };
 

@@ -48,46 +48,47 @@ Shrunk shrink_failure(Judged failing, const RunJudged& run, const ShrinkOptions&
   if (preemptions == 0) return {std::move(failing), ShrinkStatus::kUnneeded, 0};
   // Bounded DFS tries bounds 0, 1, ... in turn; the first bound with a failing schedule is the
   // fewest preemptions that fail, since every smaller bound was exhausted first.
-  SystematicOptions options;
-  options.preemption_bound = preemptions - 1;
-  options.max_executions = shrink.budget;
-  options.processes = shrink.processes;
-  options.should_stop = shrink.stopped;
+  std::unique_ptr<Strategy> search = make_systematic_strategy(
+      {.preemption_bound = preemptions - 1, .processes = shrink.processes});
+  const int actors = static_cast<int>(shrink.processes.size());
   std::optional<Judged> best;
-  std::optional<Judged> last;
+  std::uint64_t executions = 0;
   std::uint64_t since_found = 0;
-  bool interrupted = false;
-  const SystematicReport searched =
-      explore_systematic(options, [&](Strategy& strategy) -> const Trace* {
-        last = run(strategy);
-        if (last->result.outcome == Outcome::kStopped) {
-          interrupted = true;
-          return nullptr;
-        }
-        if (last->verdict.bug == kind &&
-            (!best || simpler(last->result.trace, best->result.trace))) {
-          best = *last;
-        }
-        if (best && ++since_found > kStepSearch) return nullptr;
-        return &last->result.trace;
-      });
-  interrupted |= shrink.stopped && shrink.stopped();
-  if (interrupted) return {std::move(failing), ShrinkStatus::kInterrupted, searched.executions};
+  bool exhausted = false;
+  while (executions < shrink.budget && !(best && since_found > kStepSearch)) {
+    if (shrink.stopped && shrink.stopped()) {
+      return {std::move(failing), ShrinkStatus::kInterrupted, executions};
+    }
+    if (!search->begin_execution({executions, 0, actors})) {
+      exhausted = true;
+      break;
+    }
+    Judged last = run(*search);
+    ++executions;
+    search->end_execution(last.result);
+    if (last.result.outcome == Outcome::kStopped) {
+      return {std::move(failing), ShrinkStatus::kInterrupted, executions};
+    }
+    if (best) ++since_found;
+    if (last.verdict.bug == kind && (!best || simpler(last.result.trace, best->result.trace))) {
+      best = std::move(last);
+    }
+  }
   if (!best) {
-    return {std::move(failing),
-            searched.exhausted ? ShrinkStatus::kNoSimpler : ShrinkStatus::kBudgetReached,
-            searched.executions};
+    return {std::move(failing), exhausted ? ShrinkStatus::kNoSimpler : ShrinkStatus::kBudgetReached,
+            executions};
   }
   // Confirm: the shrunk decisions alone, replayed exactly, fail the same way.
   ReplayStrategy exact(best->result.decisions());
+  exact.begin(0, actors);
   Judged confirmed = run(exact);
   if (confirmed.result.outcome == Outcome::kStopped) {
-    return {std::move(failing), ShrinkStatus::kInterrupted, searched.executions + 1};
+    return {std::move(failing), ShrinkStatus::kInterrupted, executions + 1};
   }
   if (confirmed.verdict.bug != kind || confirmed.result.trace != best->result.trace) {
-    return {std::move(failing), ShrinkStatus::kUnconfirmed, searched.executions + 1};
+    return {std::move(failing), ShrinkStatus::kUnconfirmed, executions + 1};
   }
-  return {std::move(confirmed), ShrinkStatus::kShrunk, searched.executions + 1};
+  return {std::move(confirmed), ShrinkStatus::kShrunk, executions + 1};
 }
 
 }  // namespace interleave

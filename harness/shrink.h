@@ -20,7 +20,8 @@ struct Judged {
   std::vector<Span> spans;  // the program's operations, kept for failing executions only
 };
 
-// Runs one execution under `strategy` and judges it (without counting it as explored).
+// Runs one execution under `strategy`, begun for it already, and judges it (without counting it as
+// explored).
 using RunJudged = std::function<Judged(Strategy& strategy)>;
 
 // How shrinking ended.

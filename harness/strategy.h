@@ -1,19 +1,26 @@
 // The strategy interface: how the scheduler decides which actor runs next.
 //
-// A strategy sees only actor ids; it knows nothing about stores or scenarios. The backend calls
-// begin_execution() once per execution (through the explorer) and pick() at every decision.
+// A strategy sees only actor ids; it knows nothing about stores or scenarios. It is an ordinary
+// object of the harness process: it may use the heap and keep what it learns from one execution
+// for the next (DFS and DPOR compute their next schedule from the last trace). The scheduler loop
+// is its only caller (harness/scheduler.h): actors in any process only post their steps.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <new>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace interleave {
 
 inline constexpr int kNoActor = -1;
+
+struct ExecutionResult;
 
 struct DecisionPoint {
   std::uint32_t step = 0;         // index of this decision within the execution
@@ -22,28 +29,70 @@ struct DecisionPoint {
   std::span<const int> runnable;  // ascending actor ids; never empty
 };
 
+// Which execution of a run is about to start.
+struct ExecutionStart {
+  std::uint64_t index = 0;  // its number within the run, from 0
+  std::uint64_t seed = 0;   // its own seed (derived from the run's seed and the index)
+  int actors = 0;
+};
+
 class Strategy {
  public:
   virtual ~Strategy() = default;
-  virtual std::string_view name() const = 0;
-  // Prepares one execution of `actors` actors. `seed` is that execution's own seed.
-  virtual void begin_execution(std::uint64_t seed, int actors) = 0;
+  // Prepares an execution. Returns false when there is nothing left to run (a systematic search is
+  // exhausted): the execution is then not run. May be called again for the same execution without
+  // end_execution() in between (an execution lost to a worker killed from outside is run again):
+  // it must then make the same decisions again.
+  virtual bool begin_execution(const ExecutionStart& start) = 0;
   // Returns one of `point.runnable`, or kNoActor when the strategy cannot decide (a replayed
-  // schedule that has run out); any other answer is reported as a divergence by the engine.
+  // schedule that has run out); any other answer is reported as a divergence by the scheduler.
   virtual int pick(const DecisionPoint& point) = 0;
-  // Copies this strategy, as begin_execution() left it, into `storage` and returns the copy, or
-  // nullptr when it does not fit. The engine places the copy in memory every process of the
-  // execution shares and decides through it, on whichever actor holds the baton; so the copy must
-  // hold no pointer outside `storage` (no heap), and its vtable is valid in forked workers.
-  virtual Strategy* clone_into(std::span<std::byte> storage) const = 0;
+  // After an execution that ran to its end (or to a verdict), with its trace.
+  virtual void end_execution(const ExecutionResult& result) {}
+
+  // begin_execution() for execution 0 of a run, with this seed (tests and one-off runs).
+  void begin(std::uint64_t seed, int actors) { begin_execution({0, seed, actors}); }
 };
 
-// clone_into() for a strategy that is trivially copyable apart from its vtable.
-template <typename T>
-T* clone_plain(const T& strategy, std::span<std::byte> storage) {
-  if (storage.size() < sizeof(T)) return nullptr;
-  return new (storage.data()) T(strategy);
-}
+// One disjoint part of a campaign: index in [0, count).
+struct Shard {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+
+// What a strategy may be configured with; each strategy reads what applies to it and rejects the
+// rest (StrategyInfo::check).
+struct StrategyOptions {
+  std::optional<int> depth;             // PCT: the bug depth (default 3)
+  std::optional<int> preemption_bound;  // DFS: at most this many preemptions, bound by bound
+  // DFS, DPOR: false runs every interleaving, even reorderings of independent steps (a slow
+  // reference that checks the reductions).
+  bool sleep_sets = true;
+  Shard shard;                        // DFS, DPOR: the subtrees this part searches
+  std::uint32_t estimated_steps = 0;  // PCT: k, the steps of the sequential execution
+  std::vector<int> processes;         // the process of each actor (which objects it shares)
+};
+
+// A strategy as the command line and the explorer know it.
+struct StrategyInfo {
+  std::string_view name;
+  std::string_view summary;  // one line for `interleave list`
+  // Enumerates schedules until the space is exhausted (DFS, DPOR): no seed, every execution
+  // depends on the ones before it; shards split its tree. Otherwise every execution follows from
+  // its own seed alone, and shards take every n-th execution.
+  bool systematic = false;
+  // Needs StrategyOptions::estimated_steps (the explorer measures a sequential execution).
+  bool calibrated = false;
+  // The reason `options` do not apply, or nullopt.
+  std::function<std::optional<std::string>(const StrategyOptions&)> check;
+  std::function<std::unique_ptr<Strategy>(const StrategyOptions&)> make;
+};
+
+// Every strategy, in the order `interleave list` shows them (harness/strategies.cc).
+std::span<const StrategyInfo* const> all_strategies();
+const StrategyInfo* find_strategy(std::string_view name);
+// "random, pct, dfs, dpor".
+std::string strategy_names();
 
 // Uniform random choice among the runnable actors at every decision.
 std::unique_ptr<Strategy> make_random_strategy();

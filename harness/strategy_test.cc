@@ -21,7 +21,7 @@ TEST(RandomStrategy, IsDeterministicPerSeedAndReachesEveryActor) {
   const std::array<int, 3> all{0, 1, 2};
   auto draw = [&](std::uint64_t seed) {
     auto s = make_random_strategy();
-    s->begin_execution(seed, 3);
+    s->begin(seed, 3);
     std::vector<int> picks;
     for (std::uint32_t i = 0; i < 300; ++i) picks.push_back(s->pick({i, 0, true, all}));
     return picks;
@@ -38,7 +38,7 @@ TEST(PctStrategy, WithDepthOneRunsTheHighestPriorityActorWithoutPreemption) {
   const std::array<int, 2> both{0, 1};
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     auto s = make_pct_strategy(1, 10);
-    s->begin_execution(seed, 2);
+    s->begin(seed, 2);
     const int first = s->pick({0, kNoActor, false, both});
     for (std::uint32_t i = 1; i < 10; ++i) EXPECT_EQ(s->pick({i, first, true, both}), first);
   }
@@ -48,7 +48,7 @@ TEST(PctStrategy, ChangePointsPreemptAtMostDepthMinusOneTimes) {
   const std::array<int, 2> both{0, 1};
   for (std::uint64_t seed = 0; seed < 50; ++seed) {
     auto s = make_pct_strategy(3, 20);
-    s->begin_execution(seed, 2);
+    s->begin(seed, 2);
     int current = s->pick({0, kNoActor, false, both});
     int switches = 0;
     for (std::uint32_t i = 1; i < 20; ++i) {

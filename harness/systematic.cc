@@ -1,27 +1,8 @@
 // Systematic exploration: depth-first search over schedules, plain (optionally preemption-bounded)
-// or with dynamic partial-order reduction.
+// or with dynamic partial-order reduction. The algorithms and their guarantees are stated in
+// dfs_strategy.cc and dpor_strategy.cc, which register them as strategies.
 //
-// DFS enumerates every schedule: at every state it tries every enabled actor, except those asleep
-// (sleep sets: an actor whose step was explored from an earlier sibling state sleeps until a step
-// it depends on runs; running it earlier would only reorder independent steps). Without sleep sets
-// (SystematicOptions::sleep_sets false) it runs every interleaving, the reference the tests compare
-// both reductions with. With a preemption bound K it runs every schedule with at most K
-// preemptions, bound by bound (0, 1, ..., K), so the first bug found has the fewest preemptions
-// (Musuvathi and Qadeer, "Iterative context bounding for systematic testing of multithreaded
-// programs", PLDI 2007). Sleep sets are off under a bound: the sibling that put an actor to sleep
-// may have reached the equivalent schedules only beyond the bound.
-//
-// DPOR explores one schedule per equivalence class of schedules that order their dependent steps
-// the same way (Flanagan and Godefroid, "Dynamic partial-order reduction for model checking
-// software", POPL 2005), with sleep sets (Godefroid, "Partial-order methods for the verification of
-// concurrent systems", 1996). After each execution it finds, for every step, the latest dependent
-// step of another actor not ordered before it by happens-before (vector clocks), and schedules the
-// reversal of that race at the state where it started: the later actor if it could run there, else
-// every actor that could. Guarantee (for terminating programs whose steps declare what they touch):
-// once the search is exhausted, every reachable verdict and every reachable final state has been
-// reached.
-//
-// Each execution is a ReplayStrategy prefix followed by non-preemptive scheduling, so a schedule is
+// Each execution is a prefix of decisions followed by non-preemptive scheduling, so a schedule is
 // always a prefix of decisions and the search tree lives on the harness side, between executions.
 // The continuation does not know the sleep sets: where it first runs an asleep actor the rest of
 // the execution is redundant, and the search takes nothing below that state.
@@ -29,9 +10,11 @@
 
 #include <algorithm>
 #include <bit>
+#include <memory>
+#include <optional>
 
 #include "harness/dependence.h"
-#include "harness/replay_strategy.h"
+#include "harness/execution.h"
 
 namespace interleave {
 namespace {
@@ -227,33 +210,68 @@ std::optional<std::vector<int>> Search::next(const Trace& trace) {
   return std::nullopt;
 }
 
+// The search as a Strategy: each execution replays the next schedule's prefix, then continues
+// without preemption; end_execution() computes the schedule after it.
+class SystematicStrategy final : public Strategy {
+ public:
+  explicit SystematicStrategy(SystematicOptions options)
+      : options_(std::move(options)),
+        bounded_(options_.preemption_bound.has_value() && !options_.dpor),
+        bound_(bounded_ ? 0 : -1) {
+    restart();
+  }
+
+  bool begin_execution(const ExecutionStart&) override {
+    cursor_ = 0;
+    return !exhausted_;
+  }
+
+  int pick(const DecisionPoint& point) override {
+    if (cursor_ < decisions_.size()) return decisions_[cursor_++];
+    ++cursor_;
+    return point.current_runnable ? point.current : point.runnable.front();
+  }
+
+  void end_execution(const ExecutionResult& result) override {
+    // A trace shorter than the decisions it was given ended early (stopped, or the program did not
+    // follow them): the search cannot go on from it.
+    if (result.trace.size() < decisions_.size()) {
+      exhausted_ = true;
+      return;
+    }
+    if (auto next = search_->next(result.trace)) {
+      decisions_ = std::move(*next);
+      return;
+    }
+    if (bounded_ && bound_ < *options_.preemption_bound) {
+      ++bound_;  // the next bound starts again from the first schedule
+      restart();
+      return;
+    }
+    exhausted_ = true;
+  }
+
+ private:
+  void restart() {
+    SystematicOptions pass = options_;
+    if (bounded_) pass.preemption_bound = bound_;
+    search_ = std::make_unique<Search>(pass, options_.processes);
+    decisions_.clear();
+  }
+
+  const SystematicOptions options_;
+  const bool bounded_;
+  int bound_;
+  std::unique_ptr<Search> search_;
+  std::vector<int> decisions_;
+  std::size_t cursor_ = 0;
+  bool exhausted_ = false;
+};
+
 }  // namespace
 
-SystematicReport explore_systematic(const SystematicOptions& options, const RunSchedule& run) {
-  SystematicReport report;
-  const bool bounded = options.preemption_bound.has_value() && !options.dpor;
-  const int last_bound = bounded ? *options.preemption_bound : 0;
-  for (int bound = 0; bound <= last_bound; ++bound) {
-    SystematicOptions pass = options;
-    if (bounded) pass.preemption_bound = bound;
-    Search search(pass, options.processes);
-    std::vector<int> decisions;
-    for (;;) {
-      if (options.max_executions != 0 && report.executions >= options.max_executions) return report;
-      if (options.should_stop && options.should_stop()) return report;
-      ReplayStrategy strategy(decisions, ReplayStrategy::Then::kSequential);
-      const Trace* trace = run(strategy);
-      ++report.executions;
-      // A trace shorter than the decisions it was given ended early (stopped, or the program did
-      // not follow them): the search cannot go on from it.
-      if (trace == nullptr || trace->size() < decisions.size()) return report;
-      auto next = search.next(*trace);
-      if (!next) break;
-      decisions = std::move(*next);
-    }
-  }
-  report.exhausted = true;
-  return report;
+std::unique_ptr<Strategy> make_systematic_strategy(const SystematicOptions& options) {
+  return std::make_unique<SystematicStrategy>(options);
 }
 
 }  // namespace interleave

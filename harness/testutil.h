@@ -52,9 +52,9 @@ inline ProgramFactory program_of(Topology topology, Judge judge = nullptr) {
   return [=] { return std::make_unique<FnProgram>(topology, judge); };
 }
 
-inline Topology threads(int n) { return Topology{true, 1, n}; }
-inline Topology processes(int n) { return Topology{false, n, 1}; }
-inline Topology mixed(int p, int t) { return Topology{false, p, t}; }
+inline Topology threads(int n) { return Topology::threads(n); }
+inline Topology processes(int n) { return Topology::processes(n); }
+inline Topology mixed(int p, int t) { return Topology::mixed(p, t); }
 
 // The first 8 bytes of scratch as a shared counter.
 inline std::uint64_t& counter(std::span<std::byte> scratch) {

@@ -6,16 +6,19 @@
 
 namespace interleave {
 
-std::string Step::object() const {
-  if (object_kind[0] == '\0') return {};
-  if (object_name.empty()) return object_kind;
-  return fmt::format("{}:{}", object_kind, object_name);
+std::string Object::to_string() const {
+  if (kind == ObjectKind::kNone) return {};
+  if (name.empty()) return space;
+  return fmt::format("{}:{}", space, name);
+}
+
+bool Object::operator==(const Object& o) const {
+  return kind == o.kind && access == o.access && std::strcmp(space, o.space) == 0 && name == o.name;
 }
 
 bool Step::operator==(const Step& o) const {
   return index == o.index && actor == o.actor && runnable == o.runnable &&
-         std::strcmp(label, o.label) == 0 && std::strcmp(object_kind, o.object_kind) == 0 &&
-         object_name == o.object_name && access == o.access;
+         std::strcmp(label, o.label) == 0 && object == o.object && also == o.also;
 }
 
 std::string render_swimlanes(const Trace& trace, int actors) {
@@ -29,7 +32,7 @@ std::string render_swimlanes(const Trace& trace, int actors) {
   int previous = kNoActorColumn;
   for (const Step& step : trace) {
     std::string cell = step.label;
-    if (const std::string object = step.object(); !object.empty()) {
+    if (const std::string object = step.object_text(); !object.empty()) {
       cell += fmt::format(" [{}]", object);
     }
     if (cell.size() >= kColumn) cell = cell.substr(0, kColumn - 2) + "~";

@@ -1,7 +1,9 @@
 // The trace: every step of one execution, in the order the steps ran.
 //
 // Step i is the labelled piece of code that actor `actor` ran after decision i; its label is the
-// yield point the actor had reached (or "start" for an actor's first step).
+// yield point the actor had reached (or "start" for an actor's first step), and `object` what that
+// yield point declared it touches. In event-loop mode a step runs from one await point to the next;
+// the other yield points it passes declare what else it touches (`also`).
 #pragma once
 
 #include <cstdint>
@@ -12,17 +14,28 @@
 
 namespace interleave {
 
+// An object a step touches, as recorded (Touches with its name copied).
+struct Object {
+  ObjectKind kind = ObjectKind::kNone;
+  const char* space = "";  // a string literal, or a string the harness keeps for its lifetime
+  std::string name;
+  Access access = Access::kRead;
+
+  // "index:counter", "file:database.bin", or "" when the step declares no object.
+  std::string to_string() const;
+  bool operator==(const Object& o) const;
+};
+
 struct Step {
   std::uint32_t index = 0;
   int actor = 0;
-  const char* label = "";        // a string literal from the yield point
-  const char* object_kind = "";  // Touches::kind
-  std::string object_name;       // Touches::name
-  Access access = Access::kRead;
+  const char* label = "";  // a string literal, or a string the harness keeps for its lifetime
+  Object object;
+  std::vector<Object> also;    // event-loop mode: what the rest of the step touched
   std::uint64_t runnable = 0;  // the actors that could have been chosen instead (bit a = actor a)
 
-  // "index:counter" or "" when the step declares no object.
-  std::string object() const;
+  // object.to_string() (kept for the callers that render a step).
+  std::string object_text() const { return object.to_string(); }
   bool operator==(const Step& o) const;
 };
 

@@ -6,7 +6,7 @@
 namespace interleave {
 namespace {
 
-constexpr std::array<std::pair<BugKind, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<BugKind, std::string_view>, 11> kNames{{
     {BugKind::kLostUpdate, "lost-update"},
     {BugKind::kDuplicateOffset, "duplicate-offset"},
     {BugKind::kTornRead, "torn-read"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<BugKind, std::string_view>, 10> kNames{{
     {BugKind::kCrash, "crash"},
     {BugKind::kHang, "hang"},
     {BugKind::kAssertion, "assertion"},
+    {BugKind::kBlockedLoop, "blocked-loop"},
 }};
 
 }  // namespace

@@ -18,6 +18,7 @@ enum class BugKind {
   kCrash,
   kHang,
   kAssertion,
+  kBlockedLoop,  // event loop: a handler blocked the loop on a synchronous lock another one holds
 };
 
 std::string_view to_string(BugKind kind);

@@ -27,6 +27,22 @@ inline std::uint32_t spin_while(const std::atomic<std::uint32_t>& word, std::uin
   return value;
 }
 
+// The same on a plain word of the control block.
+inline std::uint32_t spin_while(const std::uint32_t& word, std::uint32_t value, int spins) {
+  for (int i = 0; i < spins; ++i) {
+    const std::uint32_t now = __atomic_load_n(&word, __ATOMIC_ACQUIRE);
+    if (now != value) return now;
+    if (i % 64 == 63) {
+      sched_yield();
+    } else {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+  return value;
+}
+
 // How long to spin before sleeping: 0 on a machine (or CPU mask) with one CPU, where spinning only
 // delays the thread being waited for. INTERLEAVE_SPINS overrides it (for benchmarks).
 int default_spins();

@@ -39,7 +39,7 @@ void kill_and_wait(pid_t pid) {
 ExecutionResult run_once(Engine& engine, std::vector<int> decisions = {}) {
   auto program = testing::program_of(engine.topology())();
   ReplayStrategy strategy(std::move(decisions), ReplayStrategy::Then::kSequential);
-  strategy.begin_execution(0, engine.topology().actors());
+  strategy.begin(0, engine.topology().actors());
   return engine.run(*program, strategy);
 }
 
@@ -99,10 +99,9 @@ TEST(WorkerDeath, AWorkerKilledDuringAnExecutionVoidsItAndRepeatedLossIsAnEnviro
   EXPECT_EQ(lost.outcome, Outcome::kLost) << lost.message;
   EXPECT_NE(lost.message.find("killed by SIGKILL"), std::string::npos) << lost.message;
 
-  int actors = 0;
   ReplayStrategy same({1, 1, 0, 0}, ReplayStrategy::Then::kSequential);
   try {
-    run_judged(testing::program_of(engine.topology()), same, 0, engine, &actors);
+    run_judged(testing::program_of(engine.topology()), same, 0, engine);
     ADD_FAILURE() << "an execution lost every time must end in an EnvironmentError";
   } catch (const EnvironmentError& e) {
     EXPECT_NE(std::string(e.what()).find("killed from outside"), std::string::npos) << e.what();

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -134,7 +135,15 @@ fs::path DataDir::base() {
   return fs::temp_directory_path();
 }
 
-DataDir::DataDir() : base_(base()) {
+DataDir::DataDir(Files files) {
+  if (files == Files::kMemory) {
+    static std::atomic<std::uint64_t> volumes{0};
+    volume_ = std::make_unique<store::MemoryVolume>(
+        fmt::format("{}/interleave-{}", store::kMemoryPrefix, volumes.fetch_add(1)));
+    path_ = volume_->name();
+    return;
+  }
+  base_ = base();
   const fs::path run = run_dirs().acquire(base_);
   std::string pattern = (run / "interleave-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
@@ -146,6 +155,7 @@ DataDir::DataDir() : base_(base()) {
 }
 
 DataDir::~DataDir() {
+  if (volume_) return;  // the volume goes with it
   std::error_code ignored;
   fs::remove_all(path_, ignored);
   run_dirs().release(base_);

@@ -9,8 +9,15 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+
+#include "store/file.h"
 
 namespace interleave::scenarios {
+
+// Where an execution's files live: the file system (under base()), or memory (a volume of the
+// harness process, store/file.h: fast, but only actors of the harness process can open it).
+enum class Files { kDisk, kMemory };
 
 class DataDir {
  public:
@@ -18,7 +25,7 @@ class DataDir {
   // when it is a writable directory (tmpfs: no disk I/O), else the system temp directory. Throws
   // EnvironmentError when the file system refuses for a reason of the machine's (full, read-only,
   // no permission), std::runtime_error naming the path and errno otherwise.
-  DataDir();
+  explicit DataDir(Files files = Files::kDisk);
   ~DataDir();
   DataDir(const DataDir&) = delete;
   DataDir& operator=(const DataDir&) = delete;
@@ -31,6 +38,7 @@ class DataDir {
  private:
   std::filesystem::path base_;
   std::filesystem::path path_;
+  std::unique_ptr<store::MemoryVolume> volume_;  // Files::kMemory
 };
 
 }  // namespace interleave::scenarios

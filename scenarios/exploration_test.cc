@@ -125,11 +125,14 @@ TEST(Exploration, TheCheckerAcceptsSafeHistoriesAndRejectsEveryFailureThatShowsI
   for (Mode mode : all_modes()) {
     for (const Scenario* s :
          {&lost_update_scenario(), &torn_read_scenario(), &stale_read_scenario()}) {
-      for (store::Variant v : {store::Variant::kSafe, store::Variant::kUnlocked}) {
+      // In event-loop mode only a store that awaits can break: `async` there, `unlocked` elsewhere.
+      const store::Variant broken =
+          mode == Mode::kEventLoop ? store::Variant::kAsync : store::Variant::kUnlocked;
+      for (store::Variant v : {store::Variant::kSafe, broken}) {
         Target t{s, v, mode, default_sizes(mode)};
         int rejected = 0;
         int accepted = 0;
-        Engine engine(topology_of(mode, t.sizes), scenario_instances());
+        Engine engine(t.topology(), scenario_instances());
         const ProgramFactory factory = [&] {
           return std::make_unique<CheckedHistories>(t, &rejected, &accepted);
         };
@@ -150,7 +153,7 @@ TEST(Exploration, DporExhaustsThreeActorsTimesTwoPutsOnMutexWithinThreeHundredEx
   const Target t = target(duplicate_offsets_scenario(), store::Variant::kMutex, 3, 2);
   Engine engine = engine_for(t);
   const ExploreReport report =
-      explore(factory_for(t), {.strategy = StrategyKind::kDpor, .executions = 0}, engine);
+      explore(factory_for(t), {.strategy = "dpor", .executions = 0}, engine);
   EXPECT_TRUE(report.exhausted);
   EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
   EXPECT_LE(report.stats.executions, 300u);
@@ -160,7 +163,7 @@ TEST(Exploration, UnboundedDfsExhaustsThreeActorsTimesTwoPutsOnMutex) {
   const Target t = target(duplicate_offsets_scenario(), store::Variant::kMutex, 3, 2);
   Engine engine = engine_for(t);
   const ExploreReport report =
-      explore(factory_for(t), {.strategy = StrategyKind::kDfs, .executions = 0}, engine);
+      explore(factory_for(t), {.strategy = "dfs", .executions = 0}, engine);
   EXPECT_TRUE(report.exhausted);
   EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
   // 255 executions today. The bound catches a regression to enumerating blocked lock attempts
@@ -224,8 +227,8 @@ TEST(Exploration, DporReachesTheSameVerdictsAndFinalLogsAsUnboundedDfs) {
     const std::string name = describe(t);
     ExploreReport dfs_report;
     ExploreReport dpor_report;
-    const Reached dfs = reach(t, {.strategy = StrategyKind::kDfs}, &dfs_report);
-    const Reached dpor = reach(t, {.strategy = StrategyKind::kDpor}, &dpor_report);
+    const Reached dfs = reach(t, {.strategy = "dfs"}, &dfs_report);
+    const Reached dpor = reach(t, {.strategy = "dpor"}, &dpor_report);
     ASSERT_TRUE(dfs_report.exhausted) << name;
     ASSERT_TRUE(dpor_report.exhausted) << name;
     expect_same(dpor, dfs,
@@ -262,10 +265,9 @@ TEST(Exploration, EveryInterleavingReachesWhatTheReducedSearchesReach) {
     ExploreReport plain_report;
     ExploreReport dfs_report;
     ExploreReport dpor_report;
-    const Reached plain =
-        reach(t, {.strategy = StrategyKind::kDfs, .sleep_sets = false}, &plain_report);
-    const Reached dfs = reach(t, {.strategy = StrategyKind::kDfs}, &dfs_report);
-    const Reached dpor = reach(t, {.strategy = StrategyKind::kDpor}, &dpor_report);
+    const Reached plain = reach(t, {.strategy = "dfs", .sleep_sets = false}, &plain_report);
+    const Reached dfs = reach(t, {.strategy = "dfs"}, &dfs_report);
+    const Reached dpor = reach(t, {.strategy = "dpor"}, &dpor_report);
     ASSERT_TRUE(plain_report.exhausted) << name;
     expect_same(dfs, plain, name + ": dfs against every interleaving");
     expect_same(dpor, plain, name + ": dpor against every interleaving");
@@ -278,11 +280,10 @@ TEST(Exploration, DfsWithAPreemptionBoundRunsEveryScheduleWithinTheBound) {
                           target(duplicate_offsets_scenario(), store::Variant::kUnlocked, 2, 1),
                           target(torn_read_scenario(), store::Variant::kOAppend, 2, 1)}) {
     ExploreReport report;
-    const Reached every = reach(t, {.strategy = StrategyKind::kDfs, .sleep_sets = false}, &report);
+    const Reached every = reach(t, {.strategy = "dfs", .sleep_sets = false}, &report);
     ASSERT_TRUE(report.exhausted) << describe(t);
     for (int bound = 0; bound <= 2; ++bound) {
-      const Reached bounded =
-          reach(t, {.strategy = StrategyKind::kDfs, .preemption_bound = bound}, &report);
+      const Reached bounded = reach(t, {.strategy = "dfs", .preemption_bound = bound}, &report);
       EXPECT_TRUE(report.exhausted) << describe(t) << ", bound " << bound;
       std::set<std::pair<int, std::vector<int>>> within;
       for (const auto& schedule : every.schedules) {
@@ -298,10 +299,10 @@ TEST(Exploration, DfsAndDporFindTheBugOfEveryScenarioOnUnlocked) {
        {&lost_update_scenario(), &duplicate_offsets_scenario(), &torn_read_scenario()}) {
     const Target t = target(*s, store::Variant::kUnlocked, 2, 2);
     Engine engine = engine_for(t);
-    for (StrategyKind kind : {StrategyKind::kDfs, StrategyKind::kDpor}) {
+    for (const char* kind : {"dfs", "dpor"}) {
       const ExploreReport report =
           explore(factory_for(t), {.strategy = kind, .executions = 0}, engine);
-      EXPECT_EQ(report.verdict.bug, s->finds()) << s->name() << " " << to_string(kind);
+      EXPECT_EQ(report.verdict.bug, s->finds()) << s->name() << " " << kind;
     }
   }
 }
@@ -310,8 +311,7 @@ TEST(Exploration, DfsBoundedToOnePreemptionFindsTheLostUpdate) {
   const Target t = target(lost_update_scenario(), store::Variant::kUnlocked, 2, 2);
   Engine engine = engine_for(t);
   const ExploreReport report =
-      explore(factory_for(t),
-              {.strategy = StrategyKind::kDfs, .executions = 0, .preemption_bound = 1}, engine);
+      explore(factory_for(t), {.strategy = "dfs", .executions = 0, .preemption_bound = 1}, engine);
   ASSERT_TRUE(report.failure.has_value());
   EXPECT_EQ(report.verdict.bug, BugKind::kLostUpdate);
   EXPECT_EQ(report.failure->preemptions, 1);
@@ -321,7 +321,7 @@ TEST(Exploration, ReportedBugsAreShrunkToOnePreemptionAndTheShrunkScheduleReplay
   for (const Scenario* s : {&lost_update_scenario(), &duplicate_offsets_scenario()}) {
     const Target t = target(*s, store::Variant::kUnlocked, 2, 2);
     Engine engine = engine_for(t);
-    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+    for (const char* kind : {"random", "pct"}) {
       for (std::uint64_t seed = 1; seed <= 5; ++seed) {
         const ExploreReport report =
             explore(factory_for(t), {.strategy = kind, .seed = seed}, engine);
@@ -342,11 +342,11 @@ TEST(Exploration, DfsAndDporOnTwoEnginesExhaustTogetherAndReportTheSameFailureEv
   Engine a = engine_for(clean);
   Engine b = engine_for(clean);
   Engine* const engines[] = {&a, &b};
-  for (StrategyKind kind : {StrategyKind::kDfs, StrategyKind::kDpor}) {
+  for (const char* kind : {"dfs", "dpor"}) {
     const ExploreReport report =
         explore(factory_for(clean), {.strategy = kind, .executions = 0}, engines);
-    EXPECT_TRUE(report.exhausted) << to_string(kind);
-    EXPECT_TRUE(report.verdict.passed()) << to_string(kind) << ": " << report.verdict.message;
+    EXPECT_TRUE(report.exhausted) << kind;
+    EXPECT_TRUE(report.verdict.passed()) << kind << ": " << report.verdict.message;
   }
   for (const Scenario* s :
        {&lost_update_scenario(), &duplicate_offsets_scenario(), &torn_read_scenario()}) {
@@ -354,14 +354,14 @@ TEST(Exploration, DfsAndDporOnTwoEnginesExhaustTogetherAndReportTheSameFailureEv
     Engine c = engine_for(t);
     Engine d = engine_for(t);
     Engine* const pair[] = {&c, &d};
-    for (StrategyKind kind : {StrategyKind::kDfs, StrategyKind::kDpor}) {
+    for (const char* kind : {"dfs", "dpor"}) {
       const ExploreOptions options{.strategy = kind, .executions = 0};
       const ExploreReport first = explore(factory_for(t), options, pair);
       const ExploreReport second = explore(factory_for(t), options, pair);
-      ASSERT_TRUE(first.failure && second.failure) << s->name() << " " << to_string(kind);
-      EXPECT_EQ(first.verdict.bug, s->finds()) << s->name() << " " << to_string(kind);
+      ASSERT_TRUE(first.failure && second.failure) << s->name() << " " << kind;
+      EXPECT_EQ(first.verdict.bug, s->finds()) << s->name() << " " << kind;
       EXPECT_EQ(first.failure->result.decisions(), second.failure->result.decisions())
-          << s->name() << " " << to_string(kind);
+          << s->name() << " " << kind;
     }
   }
 }
@@ -371,20 +371,20 @@ TEST(Exploration, RandomAndPctOnTwoEnginesReportTheFailureOneEngineReports) {
   Engine a = engine_for(t);
   Engine b = engine_for(t);
   Engine* const both[] = {&a, &b};
-  for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+  for (const char* kind : {"random", "pct"}) {
     const ExploreOptions options{.strategy = kind, .seed = 7, .executions = 200};
     const ExploreReport one = explore(factory_for(t), options, a);
     const ExploreReport two = explore(factory_for(t), options, both);
-    ASSERT_TRUE(one.failure && two.failure) << to_string(kind);
-    EXPECT_EQ(one.failure->execution, two.failure->execution) << to_string(kind);
-    EXPECT_EQ(one.failure->result.decisions(), two.failure->result.decisions()) << to_string(kind);
+    ASSERT_TRUE(one.failure && two.failure) << kind;
+    EXPECT_EQ(one.failure->execution, two.failure->execution) << kind;
+    EXPECT_EQ(one.failure->result.decisions(), two.failure->result.decisions()) << kind;
   }
 }
 
 TEST(Exploration, ShardsTogetherRunExactlyTheExecutionsOfTheWholeCampaign) {
   const Target t = target(lost_update_scenario(), store::Variant::kMutex, 2, 2);
   Engine engine = engine_for(t);
-  for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kPct}) {
+  for (const char* kind : {"random", "pct"}) {
     const ExploreReport whole =
         explore(factory_for(t), {.strategy = kind, .executions = 50}, engine);
     std::set<std::uint64_t> together;
@@ -399,12 +399,11 @@ TEST(Exploration, ShardsTogetherRunExactlyTheExecutionsOfTheWholeCampaign) {
     EXPECT_EQ(together, std::set<std::uint64_t>(whole.executed.begin(), whole.executed.end()));
   }
   // DFS deals subtrees out to shards: the parts add up to the whole, each exhausted.
-  const ExploreReport whole =
-      explore(factory_for(t), {.strategy = StrategyKind::kDfs, .executions = 0}, engine);
+  const ExploreReport whole = explore(factory_for(t), {.strategy = "dfs", .executions = 0}, engine);
   std::uint64_t sum = 0;
   for (std::uint32_t i = 0; i < 2; ++i) {
-    const ExploreReport part = explore(
-        factory_for(t), {.strategy = StrategyKind::kDfs, .executions = 0, .shard = {i, 2}}, engine);
+    const ExploreReport part =
+        explore(factory_for(t), {.strategy = "dfs", .executions = 0, .shard = {i, 2}}, engine);
     EXPECT_TRUE(part.exhausted);
     sum += part.stats.executions;
   }

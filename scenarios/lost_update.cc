@@ -23,7 +23,8 @@ class LostUpdate final : public Scenario {
   // Clean only where every increment's read and write exclude every other actor's: the mutex in
   // one process, the file lock across processes, both in mixed deployments.
   Expect expect(store::Variant variant, Mode mode) const override {
-    switch (variant) {
+    if (mode == Mode::kEventLoop) return event_loop_expectation(variant, true);
+    switch (threads_twin(variant)) {
       case store::Variant::kUnlocked:
       case store::Variant::kOAppend:
         return Expect::kBug;
@@ -33,6 +34,8 @@ class LostUpdate final : public Scenario {
         return mode == Mode::kProcesses ? Expect::kClean : Expect::kBug;
       case store::Variant::kSafe:
         return Expect::kClean;
+      default:  // threads_twin() returns no async variant
+        break;
     }
     return Expect::kBug;
   }

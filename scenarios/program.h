@@ -26,8 +26,11 @@ struct Target {
   Sizes sizes;
   StoreOpener open;
   std::string store_name;
+  Backend backend = Backend::kThreads;
+  Files files = Files::kDisk;
 
   std::string store() const;  // the store's name
+  Topology topology() const { return topology_of(mode, sizes, backend); }
   store::OpenResult open_store(const std::filesystem::path& dir) const;
 };
 
@@ -38,7 +41,7 @@ class ScenarioProgram final : public Program {
  public:
   // Throws std::runtime_error when the data directory or the store cannot be set up.
   explicit ScenarioProgram(const Target& target);
-  Topology topology() const override { return topology_of(target_.mode, target_.sizes); }
+  Topology topology() const override { return target_.topology(); }
   std::string spec() const override;
   void begin(std::span<std::byte> scratch) override;
   std::string token_prefix() const override;

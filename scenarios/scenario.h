@@ -18,10 +18,12 @@
 namespace interleave::scenarios {
 
 // How the actors are deployed (DESIGN.md):
-//   threads    one process; every actor a thread sharing one store instance (a thread pool)
-//   processes  every actor a forked process with its own store instance (--workers N)
-//   mixed      P processes x T threads; the threads of a process share its store instance
-enum class Mode { kThreads, kProcesses, kMixed };
+//   threads     one process; every actor a thread sharing one store instance (a thread pool)
+//   processes   every actor a forked process with its own store instance (--workers N)
+//   mixed       P processes x T threads; the threads of a process share its store instance
+//   event-loop  one process; every actor a handler on one event loop (async def handlers): they
+//               share one store instance and switch only at await points
+enum class Mode { kThreads, kProcesses, kMixed, kEventLoop };
 std::string_view to_string(Mode mode);
 std::optional<Mode> parse_mode(std::string_view name);
 std::span<const Mode> all_modes();
@@ -33,15 +35,34 @@ struct Sizes {
   bool operator==(const Sizes&) const = default;
 };
 
+// How the actors of a mode are run, where there is a choice: threads mode on real threads (the
+// default) or on fibers of one thread, with the same semantics (every yield point a decision, so
+// that a schedule found on fibers replays unchanged on threads). Event-loop mode always runs on
+// fibers; processes and mixed mode on forked workers.
+enum class Backend { kThreads, kFibers };
+std::string_view to_string(Backend backend);
+std::optional<Backend> parse_backend(std::string_view name);
+// Rejects a backend a mode cannot run on (returns the reason).
+std::optional<std::string> check_backend(Mode mode, Backend backend);
+
 // The default sizes of a mode: 2 actors x 2 ops; mixed: 2 processes x 2 threads x 2 ops.
 Sizes default_sizes(Mode mode);
-// Where the actors of `mode` at `sizes` run. Requires: valid_sizes(mode, sizes).
-Topology topology_of(Mode mode, const Sizes& sizes);
+// Where the actors of `mode` at `sizes` run. Requires: the sizes and backend fit the mode.
+Topology topology_of(Mode mode, const Sizes& sizes, Backend backend = Backend::kThreads);
 // Rejects sizes a mode cannot run (returns the reason).
 std::optional<std::string> check_mode_sizes(Mode mode, const Sizes& sizes);
 
 enum class Expect { kBug, kClean };
 std::string_view to_string(Expect expect);
+
+// The variant whose expectations an async variant shares outside event-loop mode: async is
+// unlocked with awaits, async-lock and async-mutex lock like mutex. Any other variant is itself.
+store::Variant threads_twin(store::Variant variant);
+// What a scenario expects in event-loop mode. Handlers switch only at awaits: the variants that
+// never await run each operation atomically (clean); async-lock's lock is correct (clean);
+// async-mutex holds a thread lock across its awaits, which blocks the loop as soon as two handlers
+// contend (a bug); `async` (awaits, no lock) breaks exactly when `async_breaks`.
+Expect event_loop_expectation(store::Variant variant, bool async_breaks);
 
 // What the final check sees: the history, and the store as recovery rebuilds it from the data
 // directory after every actor finished (null when recovery failed: the judge then reports

@@ -1,6 +1,7 @@
 #include "store/file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,27 +104,52 @@ class PosixFile final : public File {
   }
 
   int fd() const override { return fd_; }
+  bool try_lock() override { return lock_.try_lock(); }
+  void lock() override { lock_.lock(); }
+  void unlock() override { lock_.unlock(); }
+  std::uint64_t description() const override { return static_cast<std::uint32_t>(fd_); }
 
  private:
   const int fd_;
+  detail::DescriptorLock lock_{fd_, "database.bin"};
   const std::string path_;
   const bool o_append_;
 };
 
+class PosixFileSystem final : public FileSystem {
+ public:
+  Status open(const std::filesystem::path& path, bool o_append,
+              std::unique_ptr<File>* out) override {
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | (o_append ? O_APPEND : 0);
+    int fd;
+    do {
+      fd = ::open(path.c_str(), flags, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      return errno_status("open", path.string(), errno);
+    }
+    *out = std::make_unique<PosixFile>(fd, path.string(), o_append);
+    return Status::ok_status();
+  }
+
+  Status create_directories(const std::filesystem::path& dir) override {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return errno_status("create_directories", dir.string(), ec.value());
+    return Status::ok_status();
+  }
+};
+
 }  // namespace
+
+FileSystem& posix_file_system() {
+  static PosixFileSystem fs;
+  return fs;
+}
 
 Status open_posix_file(const std::filesystem::path& path, bool o_append,
                        std::unique_ptr<File>* out) {
-  int flags = O_RDWR | O_CREAT | O_CLOEXEC | (o_append ? O_APPEND : 0);
-  int fd;
-  do {
-    fd = ::open(path.c_str(), flags, 0644);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    return errno_status("open", path.string(), errno);
-  }
-  *out = std::make_unique<PosixFile>(fd, path.string(), o_append);
-  return Status::ok_status();
+  return posix_file_system().open(path, o_append, out);
 }
 
 }  // namespace interleave::store

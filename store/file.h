@@ -1,5 +1,6 @@
 // A small Env-like file seam (LevelDB Env style): the log reads and writes database.bin only
-// through `File`, so tests can substitute a file that injects errors or drops unsynced bytes.
+// through `File`, opened through a `FileSystem`, so tests can substitute a file that injects errors
+// or drops unsynced bytes, and fast exploration can keep every file in memory.
 #pragma once
 
 #include <cstddef>
@@ -9,15 +10,18 @@
 #include <string>
 #include <string_view>
 
+#include "harness/seam.h"
 #include "store/status.h"
 
 namespace interleave::store {
 
-// A random-access file. Methods return io_error with the failing call and errno on failure.
-// Thread safety: a File may be used by several threads at once (each call is one or more
-// positional system calls on a shared descriptor and touches no shared buffer); ordering between
-// concurrent calls is whatever the kernel gives, which is exactly what the store variants test.
-class File {
+// A random-access file: one open file description. Methods return io_error with the failing call
+// and errno on failure. Thread safety: a File may be used by several threads at once (each call is
+// one or more positional transfers that touch no shared buffer); ordering between concurrent calls
+// is whatever the file system gives, which is exactly what the store variants test. As a
+// LockableFile it takes flock(2)-style locks: the lock belongs to this description and is released
+// when it is destroyed.
+class File : public LockableFile {
  public:
   virtual ~File() = default;
 
@@ -30,8 +34,8 @@ class File {
   // of an O_APPEND descriptor and would append instead).
   virtual Status write_at(std::uint64_t off, std::string_view data) = 0;
 
-  // Appends `data` with one write(2) on an O_APPEND descriptor, so that concurrent appenders (even
-  // in other processes) never interleave inside one call. Returns invalid_argument on a file not
+  // Appends `data` in one transfer at the end of the file, so that concurrent appenders (even in
+  // other processes) never interleave inside one call. Returns invalid_argument on a file not
   // opened with o_append. Should the kernel write only part (disk full, signal), the rest is
   // written by further calls and the atomicity of this append is lost.
   virtual Status append(std::string_view data) = 0;
@@ -45,15 +49,89 @@ class File {
   // Flushes written data to stable storage (fdatasync).
   virtual Status sync() = 0;
 
-  // The file's descriptor: its one open file description, which a FileLock (flock(2)) locks.
-  // Valid for the lifetime of the File. A File that wraps another returns the wrapped one's.
+  // The file's descriptor, or -1 for a file that has none (in memory).
   virtual int fd() const = 0;
 };
 
-// Opens `path` for reading and writing, creating it (mode 0644) if missing, with O_CLOEXEC and,
-// if `o_append`, O_APPEND. On success sets `*out`; otherwise returns io_error and leaves `*out`.
-// The returned file uses pread/pwrite and retries on EINTR and partial transfers.
+// Forwards every call to another File: the base of files that change a few calls (fault
+// injection), as LevelDB's EnvWrapper.
+class FileWrapper : public File {
+ public:
+  explicit FileWrapper(std::unique_ptr<File> target) : target_(std::move(target)) {}
+  Status read_at(std::uint64_t off, std::size_t n, std::string* out) override {
+    return target_->read_at(off, n, out);
+  }
+  Status write_at(std::uint64_t off, std::string_view data) override {
+    return target_->write_at(off, data);
+  }
+  Status append(std::string_view data) override { return target_->append(data); }
+  Status size(std::uint64_t* out) override { return target_->size(out); }
+  Status truncate(std::uint64_t size) override { return target_->truncate(size); }
+  Status sync() override { return target_->sync(); }
+  int fd() const override { return target_->fd(); }
+  bool try_lock() override { return target_->try_lock(); }
+  void lock() override { target_->lock(); }
+  void unlock() override { target_->unlock(); }
+  std::uint64_t description() const override { return target_->description(); }
+
+ protected:
+  File& target() { return *target_; }
+
+ private:
+  std::unique_ptr<File> target_;
+};
+
+// Where files live: the real file system, or one in memory.
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Opens `path` for reading and writing, creating it if missing (mode 0644), with O_APPEND
+  // semantics if `o_append`. On success sets `*out`; otherwise returns io_error and leaves `*out`.
+  virtual Status open(const std::filesystem::path& path, bool o_append,
+                      std::unique_ptr<File>* out) = 0;
+  // Creates `dir` and its missing parents.
+  virtual Status create_directories(const std::filesystem::path& dir) = 0;
+};
+
+// The real file system: descriptors with O_CLOEXEC, pread/pwrite retried on EINTR and partial
+// transfers, locks by flock(2).
+FileSystem& posix_file_system();
+
+// Shorthand for posix_file_system().open().
 Status open_posix_file(const std::filesystem::path& path, bool o_append,
                        std::unique_ptr<File>* out);
+
+// --- files in memory (store/memory_file.cc)
+// -------------------------------------------------------
+
+// A volume of files in memory with the byte-level behaviour of the POSIX file system above: short
+// reads at the end, zero-filled holes, atomic appends, flock-style locks per open file (two opens
+// are two descriptions; closing one drops its lock). Usable from several threads. Private to the
+// process that made it.
+std::unique_ptr<FileSystem> make_memory_file_system();
+
+// The prefix of data directory paths that name an in-memory volume: "mem:/interleave-3", for
+// example. Paths of a volume are its name followed by "/" and the file's name.
+inline constexpr std::string_view kMemoryPrefix = "mem:";
+
+// Registers `volume` under `name` (which must start with kMemoryPrefix) until the returned handle
+// is destroyed; file_system_for() then finds it for every path below the name.
+class MemoryVolume {
+ public:
+  explicit MemoryVolume(std::string name);
+  ~MemoryVolume();
+  MemoryVolume(const MemoryVolume&) = delete;
+  MemoryVolume& operator=(const MemoryVolume&) = delete;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<FileSystem> files_;
+};
+
+// The file system `path` lives on: the registered memory volume its "mem:" name names, or the
+// POSIX one. Returns nullptr for a "mem:" path whose volume is not registered in this process (an
+// in-memory data directory seen from another process).
+FileSystem* file_system_for(const std::filesystem::path& path);
 
 }  // namespace interleave::store

@@ -10,9 +10,11 @@
 namespace interleave::store {
 namespace {
 
-constexpr Touches end_offset(Access access) { return Touches{"end-offset", {}, access}; }
-Touches index_entry(std::string_view key, Access access) { return Touches{"index", key, access}; }
-constexpr Touches data_file(Access access) { return Touches{"file", kDataFileName, access}; }
+constexpr Touches end_offset(Access access) { return Touches::memory("end-offset", {}, access); }
+Touches index_entry(std::string_view key, Access access) {
+  return Touches::memory("index", key, access);
+}
+constexpr Touches data_file(Access access) { return Touches::file(kDataFileName, access); }
 
 // Parses the whole of `text` as a base-10 int64 (std::from_chars rules: optional '-', digits).
 bool parse_int64(std::string_view text, std::int64_t* out) {
@@ -38,7 +40,9 @@ const LogStore::ReadLabels LogStore::kIncrLabels = {"incr.lookup", "incr.read_he
                                                     "incr.read_body"};
 
 LogStore::OpLock::OpLock(LogStore& store, SourceLocation where)
-    : mu_(store.policy_.use_mutex ? &store.mu_ : nullptr),
+    : mu_(!store.policy_.use_mutex    ? nullptr
+          : store.policy_.async_mutex ? static_cast<Mutex*>(&store.async_mu_)
+                                      : &store.mu_),
       file_lock_(store.policy_.file_lock ? &store.file_lock_ : nullptr),
       where_(where) {
   // Lock order: the in-process mutex, then the file lock. The mutex makes the threads sharing this
@@ -57,7 +61,7 @@ LogStore::OpLock::~OpLock() {
 LogStore::LogStore(const Policy& policy, std::unique_ptr<File> file, std::uint64_t end, Index index)
     : policy_(policy),
       file_(std::move(file)),
-      file_lock_(file_->fd(), kDataFileName),
+      file_lock_(*file_, kDataFileName),
       end_(end),
       index_(std::move(index)) {}
 
@@ -111,7 +115,7 @@ IncrementResult LogStore::increment(std::string_view key, std::int64_t delta) {
 
 Status LogStore::catch_up_locked() {
   if (!policy_.catch_up) return Status::ok_status();
-  yield_point("catch_up", data_file(Access::kRead));
+  io_point("catch_up", data_file(Access::kRead));
   // Records of this store end at end_; anything past it was appended through another descriptor
   // (another Store object, another process) under the same file lock. If the file is shorter than
   // end_ (a write of this store is still in progress, possible only when threads share it), the
@@ -141,7 +145,7 @@ PutResult LogStore::write_locked(const WriteLabels& labels, RecordType type, std
   if (policy_.o_append) {
     // One write: the kernel places the whole record at the end of the file, atomically with
     // respect to every other O_APPEND writer, so records never share an offset or interleave.
-    yield_point(labels.append, data_file(Access::kWrite));
+    io_point(labels.append, data_file(Access::kWrite));
     if (Status s = file_->append(bytes); !s.ok()) {
       return {s, 0};
     }
@@ -167,12 +171,12 @@ PutResult LogStore::write_locked(const WriteLabels& labels, RecordType type, std
   if (policy_.publish_before_write) {
     publish_locked(labels, type, key, off);
   }
-  yield_point(labels.write_header, data_file(Access::kWrite));
+  io_point(labels.write_header, data_file(Access::kWrite));
   if (Status s = file_->write_at(off, bytes.substr(0, kHeaderSize)); !s.ok()) {
     return {s, off};
   }
   for (std::size_t pos = kHeaderSize; pos < bytes.size(); pos += kWriteChunk) {
-    yield_point(labels.write_body, data_file(Access::kWrite));
+    io_point(labels.write_body, data_file(Access::kWrite));
     if (Status s = file_->write_at(off + pos, bytes.substr(pos, kWriteChunk)); !s.ok()) {
       return {s, off};
     }
@@ -204,7 +208,7 @@ GetResult LogStore::read_locked(const ReadLabels& labels, std::string_view key) 
   }
   const std::uint64_t off = it->second;
 
-  yield_point(labels.read_header, data_file(Access::kRead));
+  io_point(labels.read_header, data_file(Access::kRead));
   std::string header;
   if (Status s = file_->read_at(off, kHeaderSize, &header); !s.ok()) {
     return {s, {}, off};
@@ -216,7 +220,7 @@ GetResult LogStore::read_locked(const ReadLabels& labels, std::string_view key) 
   std::string body;
   std::string chunk;
   for (std::uint64_t pos = 0; pos < h.body_size(); pos += kWriteChunk) {
-    yield_point(labels.read_body, data_file(Access::kRead));
+    io_point(labels.read_body, data_file(Access::kRead));
     const std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(kWriteChunk, h.body_size() - pos));
     if (Status s = file_->read_at(off + kHeaderSize + pos, want, &chunk); !s.ok()) {
@@ -271,18 +275,21 @@ OpenResult open_log_store(const Policy& policy, std::unique_ptr<File> file) {
 }
 
 OpenResult open_store(Variant variant, const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    OpenResult result;
-    result.status =
-        Status::io_error("create_directories " + dir.string() + ": " + ec.message(), ec.value());
+  OpenResult result;
+  FileSystem* fs = file_system_for(dir);
+  if (fs == nullptr) {
+    result.status = Status::invalid_argument(
+        "the data directory " + dir.string() +
+        " is in the memory of another process (in-memory files need every actor in one process)");
+    return result;
+  }
+  if (Status s = fs->create_directories(dir); !s.ok()) {
+    result.status = s;
     return result;
   }
   std::unique_ptr<File> file;
   const Policy& policy = policy_of(variant);
-  if (Status s = open_posix_file(dir / kDataFileName, policy.o_append, &file); !s.ok()) {
-    OpenResult result;
+  if (Status s = fs->open(dir / kDataFileName, policy.o_append, &file); !s.ok()) {
     result.status = s;
     return result;
   }

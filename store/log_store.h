@@ -58,6 +58,12 @@ struct Policy {
   // Before each operation (under the locks), apply to the index the records other Store objects
   // appended since this one's end pointer, and move the end pointer past them.
   bool catch_up = false;
+  // The store as an async handler would be written: every file read and write is awaited (an
+  // await point), so in event-loop mode other handlers run there, and only there.
+  bool await_io = false;
+  // With use_mutex: the lock is an AsyncMutex (asyncio.Lock), which suspends the handler instead
+  // of blocking the event loop.
+  bool async_mutex = false;
 };
 
 // The policy of a variant (variants.cc).
@@ -76,7 +82,7 @@ class LogStore final : public Store {
 
   // `index` maps each live key to the offset of its latest put record in `file`; records end at
   // `end`, where the next one is written. The file lock (if the policy uses it) is taken on
-  // file->fd().
+  // `file` (its open file description).
   LogStore(const Policy& policy, std::unique_ptr<File> file, std::uint64_t end, Index index);
   ~LogStore() override;
 
@@ -136,10 +142,21 @@ class LogStore final : public Store {
   void publish_locked(const WriteLabels& labels, RecordType type, std::string_view key,
                       std::uint64_t offset);
 
+  // A yield point of a file read or write: an await point under policy_.await_io.
+  void io_point(const char* label, const Touches& touches,
+                SourceLocation where = SourceLocation::current()) const {
+    if (policy_.await_io) {
+      await_point(label, touches, where);
+    } else {
+      yield_point(label, touches, where);
+    }
+  }
+
   const Policy policy_;
   const std::unique_ptr<File> file_;
   Mutex mu_{"store.mu"};
-  // flock(2) on file_'s descriptor; used when policy_.file_lock.
+  AsyncMutex async_mu_{"store.mu"};  // used instead of mu_ under policy_.async_mutex
+  // The lock of file_'s description (flock(2) for a POSIX file); used when policy_.file_lock.
   FileLock file_lock_;
   // Offset where the next record goes (unused for writing when policy_.o_append). Guarded by the
   // OpLock's locks, if any.

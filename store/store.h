@@ -23,9 +23,9 @@ namespace interleave::store {
 
 // The store variants (variants.cc says what each does and which scenario breaks it in which
 // deployment mode).
-enum class Variant { kUnlocked, kMutex, kOAppend, kFlock, kSafe };
+enum class Variant { kUnlocked, kMutex, kOAppend, kFlock, kSafe, kAsync, kAsyncLock, kAsyncMutex };
 
-// "unlocked", "mutex", "o-append", "flock", "safe".
+// "unlocked", "mutex", "o-append", "flock", "safe", "async", "async-lock", "async-mutex".
 std::string_view to_string(Variant v);
 // Inverse of to_string(); nullopt for an unknown name.
 std::optional<Variant> parse_variant(std::string_view name);
@@ -89,7 +89,8 @@ inline constexpr std::size_t kWriteChunk = 64;  // bytes of a record body writte
 // is written at recovery.valid_end. Corruption in the middle -> status is corruption with its
 // offset and store is null; an I/O error -> io_error and store is null.
 // Each call opens its own descriptor (one open file description per Store object), so two stores
-// opened on one directory behave like two worker processes: they share only the file.
+// opened on one directory behave like two worker processes: they share only the file. `dir` is a
+// directory, or an in-memory volume registered in this process ("mem:...", store/file.h).
 // Requires: no other store writes the file while it is being opened (recovery may truncate it).
 OpenResult open_store(Variant variant, const std::filesystem::path& dir);
 

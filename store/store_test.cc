@@ -280,7 +280,7 @@ TEST_P(StoreTest, IncrementsThroughTwoInstancesAreLostWithoutCatchUp) {
 }
 
 TEST(Variants, NamesRoundTrip) {
-  ASSERT_EQ(all_variants().size(), 5u);
+  ASSERT_EQ(all_variants().size(), 8u);
   for (Variant v : all_variants()) {
     EXPECT_EQ(parse_variant(to_string(v)), v);
     EXPECT_FALSE(summary(v).empty());

@@ -30,8 +30,8 @@ using testing::TempDir;
 // uncontrolled, before the step that follows.
 class RecordingController final : public Controller {
  public:
-  void yield(const char* label, const Touches& t, SourceLocation) override {
-    std::string entry = std::string(label) + " " + t.kind;
+  void yield(const char* label, const Touches& t, SourceLocation, bool) override {
+    std::string entry = std::string(label) + " " + t.space;
     if (!t.name.empty()) entry += ":" + std::string(t.name);
     entry += t.access == Access::kRead ? " r" : " w";
     steps.push_back(entry);
@@ -49,11 +49,11 @@ class RecordingController final : public Controller {
   }
   void acquire(FileLock& lock, SourceLocation) override {
     steps.push_back(std::string("flock:") + lock.name());
-    EXPECT_TRUE(lock.try_lock_native()) << "another descriptor holds the file lock";
+    EXPECT_TRUE(lock.file().try_lock()) << "another descriptor holds the file lock";
   }
   void release(FileLock& lock, SourceLocation) override {
     steps.push_back(std::string("funlock:") + lock.name());
-    lock.unlock_native();
+    lock.file().unlock();
   }
 
   std::vector<std::string> steps;
@@ -449,9 +449,9 @@ TEST_P(FileLockTest, FlockExcludesAnotherDescriptor) {
   c.hook_label = "catch_up";
   c.hook = [&] {
     FileLock through_b(fd_b, "database.bin");
-    EXPECT_FALSE(through_b.try_lock_native()) << "b's descriptor took a's held lock";
+    EXPECT_FALSE(through_b.file().try_lock()) << "b's descriptor took a's held lock";
     FileLock through_a(fd_a, "database.bin");
-    EXPECT_TRUE(through_a.try_lock_native()) << "the same descriptor is not excluded";
+    EXPECT_TRUE(through_a.file().try_lock()) << "the same descriptor is not excluded";
     b_thread = std::thread([&] {
       b_put = b->put("b", "2");
       b_done = true;

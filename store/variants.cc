@@ -107,6 +107,35 @@ constexpr std::array kVariants = {
         "in-process mutex, then flock, around each operation; index catch-up under both",
         Policy{
             .use_mutex = true, .publish_before_write = false, .file_lock = true, .catch_up = true}},
+    // The async variants: the store as async def handlers on one event loop would be written
+    // (DESIGN.md's FastAPI service): every file read and write is awaited. In event-loop mode the
+    // handlers switch only there; code between two awaits runs atomically, so the variants above,
+    // which never await, are clean in event-loop mode whatever they lock.
+    //
+    // async: unlocked's policy, awaiting its I/O. Event loop: an increment's read and write are
+    // separate awaits, so another handler's increment runs between them (lost-update), and the
+    // index is published before the awaited write of the record (torn-read); offsets stay unique
+    // (reading and reserving the end is one synchronous step). Threads, processes, mixed: as
+    // unlocked.
+    VariantInfo{Variant::kAsync, "async",
+                "unlocked, as async handlers: every file read and write awaited, no lock",
+                Policy{.use_mutex = false, .publish_before_write = true, .await_io = true}},
+    // async-lock: its fix, an asyncio.Lock (AsyncMutex) around each whole operation and the index
+    // published after the write. Event loop and threads: clean (in threads mode the AsyncMutex is a
+    // Mutex). Processes and mixed: as mutex (a lock of one process protects nothing across them).
+    VariantInfo{Variant::kAsyncLock, "async-lock",
+                "async, fixed with an async lock (asyncio.Lock) around each operation",
+                Policy{.use_mutex = true,
+                       .publish_before_write = false,
+                       .await_io = true,
+                       .async_mutex = true}},
+    // async-mutex: the mistake of taking a thread lock (threading.Lock, interleave::Mutex) in an
+    // async handler and holding it across its awaits. Event loop: the second handler to take it
+    // blocks the whole loop (blocked-loop), in every scenario where two handlers contend. Threads:
+    // clean (a thread lock excludes threads); processes and mixed: as mutex.
+    VariantInfo{Variant::kAsyncMutex, "async-mutex",
+                "async with a thread lock held across its awaits (blocks the event loop)",
+                Policy{.use_mutex = true, .publish_before_write = false, .await_io = true}},
 };
 
 constexpr std::array<Variant, kVariants.size()> all_variant_values() {
