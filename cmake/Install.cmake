@@ -12,7 +12,7 @@ target_link_libraries(interleave_all INTERFACE interleave_scenarios interleave_h
 set_target_properties(interleave_all PROPERTIES EXPORT_NAME interleave)
 set_target_properties(interleave_testing PROPERTIES EXPORT_NAME testing)
 
-install(TARGETS interleave_seam interleave_store interleave_harness interleave_scenarios
+install(TARGETS interleave_seam interleave_client interleave_store interleave_harness interleave_scenarios
                 interleave_testing interleave_all
         EXPORT interleaveTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

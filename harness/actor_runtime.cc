@@ -203,10 +203,12 @@ void ActorRuntime::acquire(Mutex& m, SourceLocation where) {
     }
     // Not scheduled while another actor holds it, so the Mutex is free when the step runs.
     go_on = submit(lock_step(Event::kAcquire, "lock", ObjectKind::kLock, m.name(), id));
+    // Also when stopped while unwinding (the matching unlock runs and must balance); not when
+    // stopped before the lock was taken (lock() throws and no unlock follows).
+    if (go_on || unwinding()) m.controlled_owner = me_;
   }
   if (!go_on && !unwinding()) throw Aborted{};
-  m.controlled_owner = me_;  // also while unwinding, so that the matching unlock balances
-  sync_acquire(&m);          // a Mutex orders its holders, for ThreadSanitizer too
+  sync_acquire(&m);  // a Mutex orders its holders, for ThreadSanitizer too
 }
 
 // Never throws: release is usually called from a destructor. A stop decided here takes effect at
@@ -308,13 +310,15 @@ void ActorRuntime::run(const std::function<void()>& body) {
 void actor_loop(Link& link, il_control* control, int actor, int process, InstanceHolder& holder) {
   for (;;) {
     int go;
+    bool aborting;
     {
       HarnessRegion harness;
       go = wait_grant(control, actor);
+      aborting = link.aborting();
     }
     if (go == IL_GO_EXIT) return;
     ActorRuntime runtime(link, actor, process, false);
-    if (go == IL_GO_RUN && !link.aborting()) {
+    if (go == IL_GO_RUN && !aborting) {
       runtime.run([&] { holder.instance->body(actor); });
     } else {
       HarnessRegion harness;

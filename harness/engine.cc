@@ -278,6 +278,15 @@ void Engine::Impl::mark_group_finished(int group) {
 
 void Engine::Impl::start_groups() {
   reap_dead_workers();  // died since the last execution (killed from outside): replace them
+  // Worker processes first: forked while the harness has no actor thread yet (a fork of a
+  // multi-threaded process copies one thread; ThreadSanitizer refuses to go on in such a child).
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
+    if (topology_.groups[g].kind != ActorKind::kProcess) continue;
+    if (!options_.persistent_workers) stop_worker(static_cast<int>(g));
+    if (pids_[g] != 0) continue;
+    if (!deaths_[g].empty()) ++replaced_;
+    fork_worker(static_cast<int>(g));
+  }
   for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
     const Topology::Group& group = topology_.groups[g];
     const int first = topology_.first_of(static_cast<int>(g));
@@ -291,11 +300,6 @@ void Engine::Impl::start_groups() {
     } else if (group.kind == ActorKind::kFiber && !fibers_) {
       fibers_ = std::make_unique<detail::FiberGroup>(
           scheduler_, first, group.actors, static_cast<int>(g), topology_.event_loop, holder_);
-    } else if (group.kind == ActorKind::kProcess) {
-      if (!options_.persistent_workers) stop_worker(static_cast<int>(g));
-      if (pids_[g] != 0) continue;
-      if (!deaths_[g].empty()) ++replaced_;
-      fork_worker(static_cast<int>(g));
     }
   }
 }

@@ -207,10 +207,10 @@ int Scheduler::decide(int current) {
   grant_effects(chosen);
   running_label_.store(a.label, std::memory_order_relaxed);
   running_.store(chosen, std::memory_order_relaxed);
-  // Release: the watchdog's acquire of `steps` orders everything done so far before what it does
-  // if the holder then hangs in uncontrolled code.
-  steps_.store(step + 1, std::memory_order_release);
   publish_steps();
+  // Release, last: the watchdog's acquire of `steps` orders everything done so far before what it
+  // does if the holder then hangs in uncontrolled code (it takes the trace over).
+  steps_.store(step + 1, std::memory_order_release);
   return chosen;
 }
 
