@@ -163,6 +163,18 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
   expect_usage_error("frobnicate", "unknown command 'frobnicate'");
 }
 
+TEST(Cli, TheActorLimitIsKMaxActorsEverywhere) {
+  const CliRun most = interleave(
+      "explore --scenario duplicate-offsets --store mutex --actors 52 --ops 1 --executions 2 "
+      "--json");
+  ASSERT_EQ(most.code, 0) << most.err;
+  EXPECT_EQ(most.json()["actors"], 52);
+  expect_usage_error("explore --scenario duplicate-offsets --store mutex --actors 53",
+                     "the number of actors must be in [1, 52], got 53");
+  interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 53}, {'o', 2}}, {0}};
+  expect_usage_error("replay --schedule " + interleave::encode_token(s), "[1, 52], got 53");
+}
+
 TEST(Cli, ReplayOfAScheduleThatDoesNotFitReportsTheDivergingStep) {
   interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
   const CliRun short_schedule = interleave("replay --schedule " + interleave::encode_token(s));

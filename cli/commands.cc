@@ -64,10 +64,6 @@ scenarios::Target resolve_target(const ExploreArgs& args) {
     if (args.actors) t.sizes.actors = *args.actors;
   }
   if (args.ops) t.sizes.ops = *args.ops;
-  if (t.sizes.actors < 1 || t.sizes.actors > kMaxActors) {
-    throw UsageError(
-        fmt::format("the number of actors must be in [1, {}], got {}", kMaxActors, t.sizes.actors));
-  }
   if (auto bad = scenarios::check_target(t)) throw UsageError(*bad);
   return t;
 }
