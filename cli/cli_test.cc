@@ -179,20 +179,30 @@ TEST(Cli, TheActorLimitIsKMaxActorsEverywhere) {
   expect_usage_error("replay --schedule " + interleave::encode_token(s), "[1, 52], got 53");
 }
 
-TEST(Cli, ReplayOfAScheduleThatDoesNotFitReportsTheDivergingStep) {
+TEST(Cli, ReplayOfAScheduleThatDoesNotFitReportsTheDivergingStepOnStandardError) {
   interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
   const CliRun short_schedule = interleave("replay --schedule " + interleave::encode_token(s));
   EXPECT_EQ(short_schedule.code, 2);
-  EXPECT_NE(short_schedule.out.find("diverged at step 1: the schedule has no decision left"),
-            std::string::npos)
-      << short_schedule.out;
-  s.decisions = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  EXPECT_EQ(short_schedule.out, "");
+  EXPECT_EQ(short_schedule.err,
+            "interleave: error: diverged at step 1: the schedule has no decision left\n");
+  s.decisions = std::vector<int>(54, 1);
   const CliRun wrong_actor = interleave("replay --schedule " + interleave::encode_token(s));
   EXPECT_EQ(wrong_actor.code, 2);
-  EXPECT_NE(wrong_actor.out.find("the schedule chose actor 1, but runnable are {0}"),
+  EXPECT_EQ(wrong_actor.out, "");
+  EXPECT_NE(wrong_actor.err.find("the schedule chose actor 1, but runnable are {0}"),
             std::string::npos)
-      << wrong_actor.out;
+      << wrong_actor.err;
+  EXPECT_EQ(wrong_actor.err.find('\n'), wrong_actor.err.size() - 1) << "one line";
+}
+
+TEST(Cli, JsonOfAReplayThatCouldNotBeJudgedSaysErrorNotPass) {
+  const interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
+  const CliRun r = interleave("replay --json --schedule " + interleave::encode_token(s));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.json()["verdict"], "error");
+  EXPECT_NE(r.json()["error"].get<std::string>().find("diverged at step 1"), std::string::npos);
+  EXPECT_NE(r.err.find("interleave: error: diverged at step 1"), std::string::npos) << r.err;
 }
 
 TEST(Cli, LockOrderInversionIsReportedAsDeadlockWithAReplayLine) {

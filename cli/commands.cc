@@ -53,6 +53,7 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const Ou
   } else {
     std::cout << to_text(info, report);
   }
+  if (report.error) std::cerr << error_line(report) << "\n";
   const int code = report.error ? kExitUsage : report.failure ? kExitBug : kExitPass;
   if (!engine.usable()) {
     std::cout.flush();
