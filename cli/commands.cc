@@ -55,12 +55,14 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const Ou
   }
   if (report.error) std::cerr << error_line(report) << "\n";
   const int code = report.error ? kExitUsage : report.failure ? kExitBug : kExitPass;
+  std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
+  if (report.failure) replay_lines.push_back(replay_line(info, report));
   if (!engine.usable()) {
-    std::cout.flush();
+    const int flushed = flush_report(code, replay_lines);
     std::fflush(nullptr);
-    std::_Exit(code);
+    std::_Exit(flushed);
   }
-  return code;
+  return flush_report(code, replay_lines);
 }
 
 }  // namespace
@@ -99,7 +101,7 @@ int run_list() {
          "  dfs                    every schedule, depth first; --preemption-bound K limits it\n"
          "  dpor                   one schedule per ordering of dependent steps (DPOR + sleep "
          "sets)\n";
-  return kExitPass;
+  return flush_report(kExitPass);
 }
 
 int run_explore(const ExploreArgs& args) {

@@ -3,8 +3,11 @@
 // Exit codes (cli/commands.h): 0 no bug, 1 bug found (replay: the bug reproduced; matrix: a cell
 // does not match its expectation), 2 usage or input error, with a one-line message on stderr,
 // 3 an error of the environment, 130 interrupted.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,6 +24,19 @@ void on_stop_signal(int sig) {
   ::signal(sig, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
+// A closed standard descriptor would be handed to the next file opened: in threads mode the store's
+// database.bin takes descriptor 1 while an execution runs, and whatever is printed to stdout then
+// lands in the store's data. Each closed one is taken by /dev/null opened read-only instead: writes
+// to it still fail (EBADF), so flush_report() notices, and no file of the harness or store gets it.
+void hold_closed_standard_descriptors() {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      const int held = ::open("/dev/null", O_RDONLY | O_CLOEXEC);  // the lowest free: fd itself
+      if (held > STDERR_FILENO) ::close(held);
+    }
+  }
+}
+
 int run(const std::vector<std::string>& args) {
   using namespace interleave::cli;
   const CommandEnv env = CommandEnv::of_process();
@@ -32,6 +48,7 @@ int run(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   using namespace interleave::cli;
+  hold_closed_standard_descriptors();
   ::signal(SIGINT, on_stop_signal);
   ::signal(SIGTERM, on_stop_signal);
   interleave::install_fatal_signal_report();

@@ -124,7 +124,12 @@ int run_matrix(const MatrixArgs& args) {
                   : "SOME CELLS DO NOT MATCH their expectation",
         cells.size(), args.executions, args.executions);
   }
-  return all_match ? kExitPass : kExitBug;
+  std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
+  for (const Cell& c : cells) {
+    if (c.report.failure)
+      replay_lines.push_back(replay_line({c.target, c.strategy, args.seed, 3}, c.report));
+  }
+  return flush_report(all_match ? kExitPass : kExitBug, replay_lines);
 }
 
 }  // namespace interleave::cli

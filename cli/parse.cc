@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/checks.h"
 #include "cli/number.h"
+#include "cli/outputs.h"
 #include "fmt/format.h"
 #include "harness/printable.h"
 #include "harness/strategy.h"
@@ -314,7 +315,7 @@ int run_command(const ParsedCommand& command) {
   struct Run {
     int operator()(const HelpRequest& help) const {
       std::cout << help.text;
-      return kExitPass;
+      return flush_report(kExitPass);
     }
     int operator()(const ListArgs&) const { return run_list(); }
     int operator()(const ExploreArgs& args) const { return run_explore(args); }
