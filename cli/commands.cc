@@ -88,12 +88,13 @@ int run_list() {
   for (store::Variant v : store::all_variants()) {
     std::cout << fmt::format("  {:<22} {}\n", store::to_string(v), store::summary(v));
   }
-  std::cout
-      << "modes:\n"
-         "  threads                one process; every actor a thread sharing one store\n"
-         "  processes              every actor a forked process with its own store (--workers N)\n"
-         "  mixed                  --processes P x --threads T; threads share their process's "
-         "store\n";
+  std::cout << "modes:\n"
+               "  threads                one process; every actor a thread sharing one store "
+               "(--actors N)\n"
+               "  processes              every actor a forked worker process with its own store "
+               "(--workers N)\n"
+               "  mixed                  P worker processes of T threads; threads share their "
+               "process's store (--workers P --threads T)\n";
   std::cout
       << "strategies:\n"
          "  random                 uniform choice among runnable actors at every yield point\n"
