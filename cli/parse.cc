@@ -274,7 +274,10 @@ std::optional<std::string> params_echo(const std::vector<std::string>& args,
 
 ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv& env) {
   auto cli = std::make_unique<CommandLine>();
-  if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !is_known_command(args[0])) {
+  if (args.empty()) {
+    throw UsageError(fmt::format("no command given (known: {}; see interleave --help)", kCommands));
+  }
+  if (!args[0].empty() && args[0][0] != '-' && !is_known_command(args[0])) {
     throw UsageError(
         fmt::format("unknown command '{}' (known: {})", printable(args[0]), kCommands));
   }

@@ -72,10 +72,10 @@ TEST(Parse, EveryNumericFlagIsParsedStrictly) {
           << flag << " " << bad << ": " << message;
     }
   }
-  for (const std::string& flag : {"--executions", "--seed", "--max-steps", "--hang-timeout-ms"}) {
+  for (const std::string flag : {"--executions", "--seed", "--max-steps", "--hang-timeout-ms"}) {
     EXPECT_EQ(rejection({"matrix", flag, "-1"}).rfind(flag + ": '-1' is not a ", 0), 0u) << flag;
   }
-  for (const std::string& flag : {"--max-steps", "--hang-timeout-ms"}) {
+  for (const std::string flag : {"--max-steps", "--hang-timeout-ms"}) {
     EXPECT_EQ(rejection({"replay", "--schedule", "x", flag, "1.5"}).rfind(flag + ": '1.5'", 0), 0u)
         << flag;
   }
@@ -132,6 +132,8 @@ TEST(Parse, UnexpectedArgumentsAreReportedInTheOrderGiven) {
   EXPECT_EQ(rejection(with(kExplore, {"--bogus", "1", "x", "y", "z"})),
             "unexpected arguments: '--bogus' '1' 'x' and 2 more");
   EXPECT_EQ(rejection({"list", "extra"}), "unexpected argument: 'extra'");
+  EXPECT_EQ(rejection({}),
+            "no command given (known: list, explore, replay, matrix; see interleave --help)");
 }
 
 TEST(Parse, ControlAndEscapeBytesFromInputAreEscaped) {
