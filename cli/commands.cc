@@ -148,9 +148,6 @@ std::string token_of_fuzz_input(const std::string& path) {
 }
 
 int run_replay(const ReplayArgs& args) {
-  if (!args.fuzz_input && args.schedule.empty()) {
-    throw UsageError("replay needs --schedule TOKEN or --fuzz-input FILE");
-  }
   const std::string token = args.fuzz_input ? token_of_fuzz_input(*args.fuzz_input) : args.schedule;
   ReplayPlan plan = plan_replay(token);
   const scenarios::Target& target = plan.target;

@@ -89,6 +89,8 @@ std::atomic<bool>& stop_flag();
 // An engine for `target`'s mode and sizes that stops when stop_flag() is set.
 Engine make_engine(const scenarios::Target& target, const Limits& limits);
 
+// The commands, given arguments as parse_command_line() (cli/parse.h) returns them: checked, so
+// that a usage error stops a command before it forks a worker.
 int run_list();
 int run_explore(const ExploreArgs& args);
 int run_replay(const ReplayArgs& args);

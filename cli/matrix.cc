@@ -126,8 +126,9 @@ int run_matrix(const MatrixArgs& args) {
   }
   std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
   for (const Cell& c : cells) {
-    if (c.report.failure)
+    if (c.report.failure) {
       replay_lines.push_back(replay_line({c.target, c.strategy, args.seed, 3}, c.report));
+    }
   }
   return flush_report(all_match ? kExitPass : kExitBug, replay_lines);
 }
