@@ -4,12 +4,13 @@
 # $LIB_FUZZING_ENGINE, and everything the runner needs in $OUT: one binary per target and its seed
 # corpus as TARGET_seed_corpus.zip (a TARGET_seed_corpus/ directory when `zip` is missing).
 #
-# Local run (the defaults): bash ci/build_fuzzers.sh  ->  ./out/log_fuzzer, ./out/schedule_fuzzer
+# Local run (the defaults): bash ci/build_fuzzers.sh  ->  ./out/log_fuzzer, ./out/schedule_fuzzer,
+# ./out/cli_fuzzer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 
@@ -20,7 +21,7 @@ fi
 : "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 : "${OUT:=$PWD/out}"
 build=${WORK:-$PWD/build-oss-fuzz}/interleave
-targets=(log_fuzzer schedule_fuzzer)
+targets=(log_fuzzer schedule_fuzzer cli_fuzzer)
 generator=Ninja
 command -v ninja >/dev/null || generator="Unix Makefiles"
 

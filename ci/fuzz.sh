@@ -9,7 +9,7 @@ usage() {
   cat <<'EOF'
 usage: ci/fuzz.sh [--merge] [--expect-bug] TARGET [SECONDS] [JOBS]
 
-  TARGET        log_fuzzer or schedule_fuzzer
+  TARGET        log_fuzzer, schedule_fuzzer or cli_fuzzer
   SECONDS       total fuzzing time (default 60)
   JOBS          fuzzing processes in parallel (default 1; more use libFuzzer -jobs/-workers)
   --merge       merge the inputs that add coverage back into fuzz/corpus/TARGET (refused for
@@ -47,8 +47,9 @@ target=${args[0]}
 seconds=${args[1]:-60}
 jobs=${args[2]:-1}
 case "$target" in
-  log_fuzzer | schedule_fuzzer) ;;
-  *) echo "ci/fuzz.sh: unknown target '$target' (log_fuzzer, schedule_fuzzer)" >&2; exit 2 ;;
+  log_fuzzer | schedule_fuzzer | cli_fuzzer) ;;
+  *) echo "ci/fuzz.sh: unknown target '$target' (log_fuzzer, schedule_fuzzer, cli_fuzzer)" >&2
+     exit 2 ;;
 esac
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ && "$jobs" =~ ^[1-9][0-9]*$ ]]; then
   echo "ci/fuzz.sh: SECONDS and JOBS must be positive integers" >&2
@@ -113,7 +114,7 @@ else
       grep -E '^(schedule_fuzzer: BUG|replay:)' <<<"$report" ||
         echo "$report" | tail -n 20
     else
-      grep -E '^(log_fuzzer: property violated|SUMMARY:)' <<<"$report" ||
+      grep -E '^((log|cli)_fuzzer: property violated|SUMMARY:)' <<<"$report" ||
         echo "$report" | tail -n 20
     fi
     echo "reproduce: $env_prefix$binary $crash"

@@ -29,5 +29,6 @@ setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs"
 echo "== fuzzing: the ClusterFuzzLite-style build, then short smoke campaigns =="
 OUT="$(mktemp -d)" bash ci/build_fuzzers.sh
 bash ci/fuzz.sh log_fuzzer 20
+bash ci/fuzz.sh cli_fuzzer 20
 bash ci/fuzz.sh --expect-bug schedule_fuzzer 20
 INTERLEAVE_FUZZ_STORE=mutex bash ci/fuzz.sh schedule_fuzzer 15

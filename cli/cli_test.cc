@@ -9,45 +9,17 @@
 #include <set>
 #include <sstream>
 
+#include "cli/testutil.h"
 #include "gtest/gtest.h"
 #include "harness/schedule.h"
 #include "nlohmann/json.hpp"
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-  nlohmann::json json() const { return nlohmann::json::parse(out); }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs the binary with `args` (words without shell metacharacters), optionally with an environment
-// prefix such as "INTERLEAVE_PARAMS='seed=3'".
-CliRun interleave(const std::string& args, const std::string& env = "") {
-  // Unique per test process and call: ctest runs tests of this binary in parallel.
-  static int calls = 0;
-  const std::string stem =
-      ::testing::TempDir() + "/cli_" + std::to_string(::getpid()) + "_" + std::to_string(++calls);
-  const std::string out = stem + ".out";
-  const std::string err = stem + ".err";
-  const std::string command = env + " " + INTERLEAVE_BINARY + " " + args + " >" + out + " 2>" + err;
-  const int status = std::system(command.c_str());
-  CliRun run;
-  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = slurp(out);
-  run.err = slurp(err);
-  std::remove(out.c_str());
-  std::remove(err.c_str());
-  return run;
-}
+using cli_test::CliRun;
+using cli_test::expect_usage_error;
+using cli_test::interleave;
+using cli_test::slurp;
 
 const char* const kScenarios[] = {"lost-update", "duplicate-offsets", "torn-read"};
 const char* const kMatrixScenarios[] = {"lost-update", "duplicate-offsets", "torn-read",
@@ -141,15 +113,6 @@ TEST(Cli, ReplayByTokenAndBySeedReproduceTheSameBugAndTrace) {
   }
 }
 
-void expect_usage_error(const std::string& args, const std::string& needle) {
-  const CliRun r = interleave(args);
-  EXPECT_EQ(r.code, 2) << args;
-  EXPECT_TRUE(r.out.empty()) << args << ": " << r.out;
-  ASSERT_FALSE(r.err.empty()) << args;
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
-
 TEST(Cli, BadInputExitsTwoWithOneLine) {
   expect_usage_error("replay --schedule I1:lost-update:unlocked:threads:a2o2:ab:00000000",
                      "bad checksum");
@@ -163,20 +126,30 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
   expect_usage_error("frobnicate", "unknown command 'frobnicate'");
 }
 
-TEST(Cli, ReplayOfAScheduleThatDoesNotFitReportsTheDivergingStep) {
+TEST(Cli, ReplayOfAScheduleThatDoesNotFitReportsTheDivergingStepOnStandardError) {
   interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
   const CliRun short_schedule = interleave("replay --schedule " + interleave::encode_token(s));
   EXPECT_EQ(short_schedule.code, 2);
-  EXPECT_NE(short_schedule.out.find("diverged at step 1: the schedule has no decision left"),
-            std::string::npos)
-      << short_schedule.out;
-  s.decisions = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  EXPECT_EQ(short_schedule.out, "");
+  EXPECT_EQ(short_schedule.err,
+            "interleave: error: diverged at step 1: the schedule has no decision left\n");
+  s.decisions = std::vector<int>(54, 1);
   const CliRun wrong_actor = interleave("replay --schedule " + interleave::encode_token(s));
   EXPECT_EQ(wrong_actor.code, 2);
-  EXPECT_NE(wrong_actor.out.find("the schedule chose actor 1, but runnable are {0}"),
+  EXPECT_EQ(wrong_actor.out, "");
+  EXPECT_NE(wrong_actor.err.find("the schedule chose actor 1, but runnable are {0}"),
             std::string::npos)
-      << wrong_actor.out;
+      << wrong_actor.err;
+  EXPECT_EQ(wrong_actor.err.find('\n'), wrong_actor.err.size() - 1) << "one line";
+}
+
+TEST(Cli, JsonOfAReplayThatCouldNotBeJudgedSaysErrorNotPass) {
+  const interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
+  const CliRun r = interleave("replay --json --schedule " + interleave::encode_token(s));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.json()["verdict"], "error");
+  EXPECT_NE(r.json()["error"].get<std::string>().find("diverged at step 1"), std::string::npos);
+  EXPECT_NE(r.err.find("interleave: error: diverged at step 1"), std::string::npos) << r.err;
 }
 
 TEST(Cli, LockOrderInversionIsReportedAsDeadlockWithAReplayLine) {

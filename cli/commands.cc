@@ -1,12 +1,12 @@
 #include "cli/commands.h"
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
+#include "cli/checks.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
@@ -18,60 +18,6 @@
 
 namespace interleave::cli {
 namespace {
-
-std::string names_of_scenarios() {
-  std::string out;
-  for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
-    out += (out.empty() ? "" : ", ") + std::string(s->name());
-  }
-  return out;
-}
-
-std::string names_of_stores() {
-  std::string out;
-  for (store::Variant v : store::all_variants()) {
-    out += (out.empty() ? "" : ", ") + std::string(store::to_string(v));
-  }
-  return out;
-}
-
-scenarios::Target resolve_target(const ExploreArgs& args) {
-  scenarios::Target t;
-  t.scenario = scenarios::find_scenario(args.scenario);
-  if (t.scenario == nullptr) {
-    throw UsageError(
-        fmt::format("unknown scenario '{}' (known: {})", args.scenario, names_of_scenarios()));
-  }
-  const auto variant = store::parse_variant(args.store);
-  if (!variant) {
-    throw UsageError(fmt::format("unknown store '{}' (known: {})", args.store, names_of_stores()));
-  }
-  const auto mode = scenarios::parse_mode(args.mode);
-  if (!mode) {
-    throw UsageError(
-        fmt::format("unknown mode '{}' (known: threads, processes, mixed)", args.mode));
-  }
-  t.variant = *variant;
-  t.mode = *mode;
-  t.sizes = scenarios::default_sizes(t.mode);
-  if (t.mode == scenarios::Mode::kMixed) {
-    if (args.actors) throw UsageError("mixed mode takes --processes P --threads T, not --actors");
-    t.sizes.processes = args.processes.value_or(t.sizes.processes);
-    t.sizes.actors = t.sizes.processes * args.threads.value_or(t.sizes.actors / 2);
-  } else {
-    if (args.processes || args.threads) {
-      throw UsageError("--processes and --threads apply to --mode mixed; use --actors N");
-    }
-    if (args.actors) t.sizes.actors = *args.actors;
-  }
-  if (args.ops) t.sizes.ops = *args.ops;
-  if (t.sizes.actors < 1 || t.sizes.actors > kMaxActors) {
-    throw UsageError(
-        fmt::format("the number of actors must be in [1, {}], got {}", kMaxActors, t.sizes.actors));
-  }
-  if (auto bad = scenarios::check_target(t)) throw UsageError(*bad);
-  return t;
-}
 
 // Fails before a run when a file it is to write at its end cannot be created.
 void check_outputs(const OutputFiles& files) {
@@ -147,45 +93,20 @@ int finish(const RunInfo& info, const ExploreReport& report, bool json, const Ou
   }
   const bool judged = report.failure || code == kExitPass;
   if (judged) code = write_outputs(info, report, files, code);
-  if (json && (judged || report.environment_error)) {
+  if (json && (judged || report.error || report.environment_error)) {
     std::cout << to_json(info, report).dump(2) << '\n';
-  } else if (judged || report.error) {
+  } else if (judged) {
     std::cout << to_text(info, report);
   }
+  if (report.error) std::cerr << error_line(report) << "\n";
+  std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
+  if (report.failure) replay_lines.push_back(replay_line(info, report));
   if (engine.broken()) {
-    std::cout.flush();
+    const int flushed = flush_report(code, replay_lines);
     std::fflush(nullptr);
-    std::_Exit(code);
+    std::_Exit(flushed);
   }
-  return code;
-}
-
-// "I/N", or GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS when absent, or the whole campaign.
-Shard parse_shard(const std::optional<std::string>& text) {
-  auto number = [](std::string_view s, const char* what) {
-    std::uint32_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) {
-      throw UsageError(fmt::format("{}: '{}' is not a number", what, s));
-    }
-    return v;
-  };
-  Shard shard;
-  if (text) {
-    const auto slash = text->find('/');
-    if (slash == std::string::npos) throw UsageError("--shard takes I/N, for example 0/2");
-    shard.index = number(std::string_view(*text).substr(0, slash), "--shard");
-    shard.count = number(std::string_view(*text).substr(slash + 1), "--shard");
-  } else if (const char* index = std::getenv("GTEST_SHARD_INDEX")) {
-    const char* total = std::getenv("GTEST_TOTAL_SHARDS");
-    shard.index = number(index, "GTEST_SHARD_INDEX");
-    shard.count = total != nullptr ? number(total, "GTEST_TOTAL_SHARDS") : 1;
-  }
-  if (shard.count == 0 || shard.index >= shard.count) {
-    throw UsageError(
-        fmt::format("shard {}/{}: the index must be below the count", shard.index, shard.count));
-  }
-  return shard;
+  return flush_report(code, replay_lines);
 }
 
 }  // namespace
@@ -196,7 +117,7 @@ std::atomic<bool>& stop_flag() {
 }
 
 Engine make_engine(const scenarios::Target& target, const Limits& limits) {
-  return Engine(scenarios::topology_of(target.mode, target.sizes), scenarios::scenario_instances(),
+  return Engine(target.topology(), scenarios::scenario_instances(),
                 EngineOptions{.limits = limits, .stop = &stop_flag()});
 }
 
@@ -211,37 +132,30 @@ int run_list() {
   for (store::Variant v : store::all_variants()) {
     std::cout << fmt::format("  {:<22} {}\n", store::to_string(v), store::summary(v));
   }
-  std::cout
-      << "modes:\n"
-         "  threads                one process; every actor a thread sharing one store\n"
-         "  processes              every actor a forked process with its own store (--workers N)\n"
-         "  mixed                  --processes P x --threads T; threads share their process's "
-         "store\n";
-  std::cout
-      << "strategies:\n"
-         "  random                 uniform choice among runnable actors at every yield point\n"
-         "  pct                    PCT (Burckhardt et al. 2010), bug depth --depth (default 3)\n"
-         "  dfs                    every schedule, depth first; --preemption-bound K limits it\n"
-         "  dpor                   one schedule per ordering of dependent steps (DPOR + sleep "
-         "sets)\n";
-  return kExitPass;
+  std::cout << "modes:\n"
+               "  threads                one process; every actor a thread sharing one store "
+               "(--actors N; --backend fibers runs them on fibers)\n"
+               "  processes              every actor a forked worker process with its own store "
+               "(--workers N)\n"
+               "  mixed                  P worker processes of T threads; threads share their "
+               "process's store (--workers P --threads T)\n"
+               "  event-loop             one process; every actor an async handler on one event "
+               "loop, switching only at await points (--actors N)\n";
+  std::cout << "strategies:\n";
+  for (const StrategyInfo* s : all_strategies()) {
+    std::cout << fmt::format("  {:<22} {}\n", s->name, s->summary);
+  }
+  return flush_report(kExitPass);
 }
 
 int run_explore(const ExploreArgs& args) {
-  const scenarios::Target target = resolve_target(args);
-  const StrategyInfo* strategy = find_strategy(args.strategy);
-  if (strategy == nullptr) {
-    throw UsageError(
-        fmt::format("unknown strategy '{}' (known: {})", args.strategy, strategy_names()));
-  }
-  StrategyOptions checked{.depth = args.depth, .preemption_bound = args.preemption_bound};
-  if (auto bad = strategy->check(checked)) throw UsageError(*bad);
-  if (args.jobs < 1 || args.jobs > 64) throw UsageError("--jobs must be in [1, 64]");
+  const ExplorePlan plan = plan_explore(args);
+  const scenarios::Target& target = plan.target;
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Engine*> running;
   for (int j = 0; j < args.jobs; ++j) {
     engines.push_back(std::make_unique<Engine>(
-        scenarios::topology_of(target.mode, target.sizes), scenarios::scenario_instances(),
+        target.topology(), scenarios::scenario_instances(),
         EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
     engines.back()->start();  // fork workers from this thread, before any job thread exists
     running.push_back(engines.back().get());
@@ -249,21 +163,21 @@ int run_explore(const ExploreArgs& args) {
   Engine& engine = *running.front();
   ProgressLine progress(!args.json);
   ExploreOptions options;
-  options.strategy = args.strategy;
+  options.strategy = std::string(plan.strategy->name);
   options.seed = args.seed;
-  options.executions = args.executions.value_or(strategy->systematic ? 0 : 1000);
+  options.executions = plan.executions;
   options.depth = args.depth;
   options.preemption_bound = args.preemption_bound;
   options.shrink = args.shrink;
-  options.shard = parse_shard(args.shard);
+  options.shard = plan.shard;
   if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
   options.before_execution = test_signal_hook();
   check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
-  return finish(RunInfo{target, args.strategy, args.seed, args.depth.value_or(3)}, report,
-                args.json, args.files, engine);
+  return finish(RunInfo{target, args.strategy, args.seed, args.depth.value_or(3)}, report, args.json,
+                args.files, engine);
 }
 
 // The token of a schedule_fuzzer input (decoded under INTERLEAVE_FUZZ_MODE/INTERLEAVE_FUZZ_STORE).
@@ -279,19 +193,13 @@ std::string token_of_fuzz_input(const std::string& path) {
 }
 
 int run_replay(const ReplayArgs& args) {
-  if (!args.fuzz_input && args.schedule.empty()) {
-    throw UsageError("replay needs --schedule TOKEN or --fuzz-input FILE");
-  }
-  Schedule schedule;
-  std::string error;
   const std::string token = args.fuzz_input ? token_of_fuzz_input(*args.fuzz_input) : args.schedule;
-  if (!parse_token(token, &schedule, &error)) throw UsageError(error);
-  scenarios::Target target;
-  if (!scenarios::target_of(schedule, &target, &error)) throw UsageError(error);
+  ReplayPlan plan = plan_replay(token, args.backend, args.files_in);
+  const scenarios::Target& target = plan.target;
   check_outputs(args.files);
   Engine engine = make_engine(target, args.limits);
   const ExploreReport report =
-      replay(scenarios::factory_for(target), std::move(schedule.decisions), engine);
+      replay(scenarios::factory_for(target), std::move(plan.schedule.decisions), engine);
   return finish(RunInfo{target, "replay", std::nullopt, 3}, report, args.json, args.files, engine);
 }
 

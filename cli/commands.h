@@ -12,6 +12,7 @@
 
 #include "harness/engine.h"
 #include "harness/execution.h"
+#include "harness/systematic.h"
 #include "scenarios/program.h"
 
 namespace interleave::cli {
@@ -36,24 +37,33 @@ struct OutputFiles {
   std::optional<std::string> junit;      // JUnit XML
 };
 
+// The most engines `--jobs` may start.
+inline constexpr int kMaxJobs = 64;
+
+// The arguments of `explore` as the command line gave them (cli/parse.h fills and checks them).
 struct ExploreArgs {
   std::string scenario;
   std::string store;
-  std::string mode = "threads";
+  std::optional<std::string> mode;  // default: threads, or processes (mixed with --threads) for
+                                    // --workers
   std::string strategy = "random";
   std::uint64_t seed = 1;
   std::optional<std::uint64_t> executions;  // default: 1000 for random/PCT, none for DFS/DPOR
   std::optional<int> preemption_bound;
-  std::optional<std::string> shard;  // "I/N"; else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS
+  // --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else the whole campaign.
+  Shard shard;
   std::optional<double> time_limit;  // seconds
-  int jobs = 1;                      // engines exploring at once (random and PCT)
+  int jobs = 1;                      // engines exploring at once
   OutputFiles files;
   bool shrink = true;
   std::optional<int> depth;  // PCT (default 3)
   std::optional<int> actors;
   std::optional<int> ops;
+  std::optional<int> workers;    // processes mode: --actors; with --threads: mixed --processes
   std::optional<int> processes;  // mixed mode
   std::optional<int> threads;    // mixed mode: threads per process
+  std::string backend = "threads";  // threads mode on real threads, or on fibers
+  std::string files_in = "disk";    // where the data files live: disk, or memory
   bool json = false;
   Limits limits;
 };
@@ -61,6 +71,8 @@ struct ExploreArgs {
 struct ReplayArgs {
   std::string schedule;
   std::optional<std::string> fuzz_input;  // a schedule_fuzzer input file instead of a token
+  std::string backend = "threads";        // where a threads-mode token runs: threads or fibers
+  std::string files_in = "disk";
   bool json = false;
   OutputFiles files;
   Limits limits;
@@ -81,6 +93,8 @@ std::atomic<bool>& stop_flag();
 // An engine for `target`'s mode and sizes that stops when stop_flag() is set.
 Engine make_engine(const scenarios::Target& target, const Limits& limits);
 
+// The commands, given arguments as parse_command_line() (cli/parse.h) returns them: checked, so
+// that a usage error stops a command before it forks a worker.
 int run_list();
 int run_explore(const ExploreArgs& args);
 int run_replay(const ReplayArgs& args);

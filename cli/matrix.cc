@@ -153,7 +153,13 @@ int run_matrix(const MatrixArgs& args) {
             : fmt::format("{} cells could not be judged: an error of the environment", errors),
         cells.size(), args.executions, args.executions);
   }
-  return code;
+  std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
+  for (const Cell& c : cells) {
+    if (c.report.failure) {
+      replay_lines.push_back(replay_line({c.target, c.strategy, args.seed, 3}, c.report));
+    }
+  }
+  return flush_report(code, replay_lines);
 }
 
 }  // namespace interleave::cli

@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <stdexcept>
 
+#include "cli/commands.h"
 #include "fmt/format.h"
 #include "harness/environment.h"
 
@@ -149,6 +152,28 @@ void check_writable(const std::string& path) {
   if (fd < 0) cannot("create", path, errno);
   ::close(fd);
   if (!existed) ::unlink(path.c_str());
+}
+
+int flush_report(int code, const std::vector<std::string>& replay_lines) {
+  errno = 0;
+  std::cout.flush();  // synchronized with stdio: this flushes stdout, and may fail with errno set
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (flushed && !std::ferror(stdout) && std::cout.good()) return code;
+  int reason = error;
+  if (reason == 0) {
+    // A write failed earlier (a full buffer written out mid-report) and its errno is gone: one more
+    // byte finds out why. The report is incomplete already; a stray newline does not change that.
+    std::clearerr(stdout);
+    errno = 0;
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+    reason = errno;
+  }
+  std::cerr << "interleave: error: cannot write the report to standard output: "
+            << (reason != 0 ? std::strerror(reason) : "a write failed") << "\n";
+  for (const std::string& line : replay_lines) std::cerr << "replay:  " << line << "\n";
+  return kExitEnvironment;
 }
 
 void write_file(const std::string& path, const std::string& text) {

@@ -28,6 +28,15 @@ struct JunitCase {
 
 std::string junit_xml(const std::vector<JunitCase>& cases);
 
+// The end of every command: flushes standard output (std::cout and stdio's stdout) and returns
+// `code` when everything written to it arrived. Otherwise it prints on standard error
+//
+//   interleave: error: cannot write the report to standard output: <strerror>
+//   replay:  <each of replay_lines>
+//
+// (so a bug found is never lost with the report) and returns kExitEnvironment.
+int flush_report(int code, const std::vector<std::string>& replay_lines = {});
+
 // Writes `text` to `path` (created or truncated). Throws EnvironmentError (a full disk, a read-only
 // file system, no permission) or std::runtime_error naming the path and errno on failure.
 void write_file(const std::string& path, const std::string& text);

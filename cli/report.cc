@@ -1,11 +1,15 @@
 #include "cli/report.h"
 
 #include "fmt/format.h"
+#include "harness/printable.h"
 #include "harness/schedule.h"
 #include "harness/trace.h"
 
 namespace interleave::cli {
 namespace {
+
+// The longest error text error_line() writes, in characters.
+constexpr std::size_t kMaxErrorLine = 300;
 
 std::string describe_target(const scenarios::Target& t) {
   const std::string actors = t.mode == scenarios::Mode::kMixed
@@ -146,15 +150,16 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
   return out;
 }
 
+std::string error_line(const ExploreReport& report) {
+  return "interleave: error: " + printable(*report.error, kMaxErrorLine);
+}
+
 std::string to_text(const RunInfo& info, const ExploreReport& report) {
   std::string out;
   const bool sampled = info.strategy == "random" || info.strategy == "pct";
   const std::string how = info.seed && sampled
                               ? fmt::format("{}, seed {}", info.strategy, *info.seed)
                               : info.strategy;  // dfs and dpor do not depend on the seed
-  if (report.error) {
-    out += fmt::format("{}: {}\n", describe_target(info.target), *report.error);
-  }
   if (!report.failure) {
     if (!report.error) {
       out += fmt::format("pass: {} — no bug in {} executions ({}), {:.0f} executions/s\n",

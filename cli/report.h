@@ -31,7 +31,13 @@ std::string replay_line(const RunInfo& info, const ExploreReport& report);
 // The explore command that re-runs the failing execution alone by its seed.
 std::string seed_line(const RunInfo& info, const ExploreReport& report);
 
+// The report as JSON (the README's --json paragraph). "verdict" is "error" when the run could not
+// be judged (report.error, also in "error"), else "pass" or the bug kind.
 nlohmann::json to_json(const RunInfo& info, const ExploreReport& report);
+// The report as text for standard output. It leaves report.error out: errors go to standard error.
 std::string to_text(const RunInfo& info, const ExploreReport& report);
+// "interleave: error: <report.error>": one line of printable text for standard error.
+// Requires: report.error.
+std::string error_line(const ExploreReport& report);
 
 }  // namespace interleave::cli

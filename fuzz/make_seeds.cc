@@ -12,6 +12,8 @@
 //   FUZZ_DIR/regressions/schedule_fuzzer/<mode>/
 //                                        for every cell a scenario expects a bug in, one input that
 //                                        finds it in that mode (replayed by fuzz_corpus_test)
+//   FUZZ_DIR/corpus/cli_fuzzer/          command lines of every command, valid and not (each
+//                                        defect of issue #10 among them), and schedule tokens
 //
 // Run it after a change of the store's yield points or of the input format:
 //   build/fuzz/interleave_fuzz_seeds fuzz
@@ -24,8 +26,10 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "fuzz/cli_input.h"
 #include "fuzz/runner.h"
 #include "harness/rng.h"
+#include "harness/schedule.h"
 #include "scenarios/data_dir.h"
 #include "store/store.h"
 
@@ -128,6 +132,80 @@ void write_schedule_seeds(const fs::path& corpus, const fs::path& regressions) {
   }
 }
 
+// `body` with its checksum: a token that only its fields can make wrong.
+std::string with_check(const std::string& body) {
+  return fmt::format("{}:{:08x}", body, token_check(body));
+}
+
+void write_cli_seeds(const fs::path& out) {
+  const std::string token = encode_token(
+      {"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0, 0, 0, 1, 1, 0, 0}});
+  const std::string mixed = encode_token({"duplicate-offsets",
+                                          "flock",
+                                          "mixed",
+                                          {{'a', 4}, {'o', 2}, {'p', 2}},
+                                          {0, 0, 1, 2, 3, 3, 2, 1, 0}});
+  std::string upper = token;
+  for (std::size_t i = upper.rfind(':') + 1; i < upper.size(); ++i) {
+    if (upper[i] >= 'a' && upper[i] <= 'f') upper[i] = static_cast<char>(upper[i] - 'a' + 'A');
+  }
+  using Args = std::vector<std::string>;
+  const Args explore = {"explore", "--scenario", "lost-update", "--store", "unlocked"};
+  auto with = [](Args base, const Args& more) {
+    base.insert(base.end(), more.begin(), more.end());
+    return base;
+  };
+  const std::vector<std::pair<std::string, fuzz::CommandLineInput>> seeds = {
+      {"list", {{}, {"list"}}},
+      {"help", {{}, {"--help"}}},
+      {"explore-help", {{}, {"explore", "--help"}}},
+      {"explore", {{}, explore}},
+      {"explore-pct",
+       {{},
+        with(explore, {"--strategy", "pct", "--seed", "3", "--depth", "2", "--executions", "10",
+                       "--json"})}},
+      {"explore-workers", {{}, with(explore, {"--mode", "processes", "--workers", "3"})}},
+      {"explore-workers-threads", {{}, with(explore, {"--workers", "2", "--threads", "2"})}},
+      {"explore-mixed",
+       {{},
+        with(explore, {"--mode", "mixed", "--processes", "2", "--threads", "2", "--ops", "1"})}},
+      {"explore-dfs-shard",
+       {{}, with(explore, {"--strategy", "dfs", "--preemption-bound", "1", "--shard", "1/2"})}},
+      {"explore-limits",
+       {{},
+        with(explore, {"--time-limit", "0.5", "--jobs", "2", "--no-shrink", "--max-steps=1000",
+                       "--hang-timeout-ms", "300", "--trace-out", "t.json", "--junit", "j.xml"})}},
+      {"params-flags", {"seed=7 executions=5 json no-shrink=true", explore}},
+      {"params-matrix", {"json=0 executions=3", {"matrix"}}},
+      {"matrix", {{}, {"matrix", "--executions", "10", "--seed", "2", "--junit", "m.xml"}}},
+      {"replay", {{}, {"replay", "--schedule", token}}},
+      {"replay-mixed", {{}, {"replay", "--schedule", mixed, "--json", "--max-steps", "100"}}},
+      {"replay-fuzz-input", {{}, {"replay", "--fuzz-input", "fuzz/regressions/x"}}},
+      {"bad-seed-negative", {{}, with(explore, {"--seed", "-1"})}},
+      {"bad-seed-overlong", {{}, with(explore, {"--seed", "12345678901234567890123"})}},
+      {"bad-time-limit-nan", {{}, with(explore, {"--time-limit", "nan"})}},
+      {"bad-params-empty-value", {"seed=", explore}},
+      {"bad-params-unknown-name", {"bogus=1", explore}},
+      {"bad-extras", {{}, with(explore, {"a", "b", "c", "d"})}},
+      {"bad-escape-bytes", {{}, {"explore", "--scenario", "\x1b[31mred\x07", "--store", "x"}}},
+      {"bad-workers-actors", {{}, with(explore, {"--workers", "2", "--actors", "2"})}},
+      {"bad-shard-empty", {{}, with(explore, {"--shard", "7/10", "--executions", "5"})}},
+      {"bad-actors", {{}, with(explore, {"--actors", "53"})}},
+      {"bad-empty-values", {{}, with(explore, {"--mode=", "--strategy="})}},
+      {"bad-command", {{}, {"frobnicate"}}},
+      {"bad-no-command", {{}, {}}},
+      {"bad-list-extra", {{}, {"list", "extra"}}},
+      {"bad-token", {{}, {"replay", "--schedule", "garbage"}}},
+      {"bad-token-uppercase-check", {{}, {"replay", "--schedule", upper}}},
+      {"bad-token-size-letters",
+       {{}, {"replay", "--schedule", with_check("I1:lost-update:unlocked:threads:a2o2a2x1:ab")}}},
+      {"bad-token-not-canonical",
+       {{}, {"replay", "--schedule", with_check("I1:lost-update:unlocked:threads:a02o2:aab1")}}},
+      {"token", {{}, {token}}},
+  };
+  for (const auto& [name, input] : seeds) write(out / name, fuzz::encode_command_line_input(input));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,6 +216,7 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = argv[1];
   write_log_seeds(dir / "corpus" / "log_fuzzer");
+  write_cli_seeds(dir / "corpus" / "cli_fuzzer");
   write_schedule_seeds(dir / "corpus" / "schedule_fuzzer", dir / "regressions" / "schedule_fuzzer");
   return 0;
 }

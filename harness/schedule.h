@@ -4,10 +4,15 @@
 //
 //   I1:<scenario>:<store>:<mode>:<sizes>:<decisions>:<check>
 //
-//   sizes      letter+number pairs, e.g. "a2o2" (2 actors, 2 operations each)
+//   sizes      letter+number pairs, e.g. "a2o2" (2 actors, 2 operations each): the letters of
+//              kSizeLetters only, each at most once
 //   decisions  run-length encoded actor ids: actor 0..25 is 'a'..'z', 26..51 is 'A'..'Z', each
-//              followed by an optional decimal repeat count ("a3b2a" = 0 0 0 1 1 0)
-//   check      8 lowercase hex digits, FNV-1a of everything before the last ':'
+//              followed by an optional decimal repeat count of at least 2 ("a3b2a" = 0 0 0 1 1 0);
+//              a run never follows a run of the same actor
+//   check      exactly 8 lowercase hex digits, FNV-1a of everything before the last ':'
+//
+// Numbers are decimal without leading zeros. Every token encode_token() writes has this canonical
+// form, and parse_token() accepts no other: a token that parses re-encodes to itself.
 //
 // A token replays the same trace even after strategy code changes, because it records decisions
 // rather than the seed that produced them.
@@ -23,6 +28,10 @@ namespace interleave {
 
 inline constexpr int kMaxTokenActors = 52;
 
+// The size letters a token may carry: a (actors), o (operations per actor), p (worker processes,
+// mixed mode).
+inline constexpr std::string_view kSizeLetters = "aop";
+
 struct Schedule {
   std::string scenario;
   std::string store;
@@ -35,7 +44,8 @@ struct Schedule {
   bool operator==(const Schedule&) const = default;
 };
 
-// Requires: every decision in [0, kMaxTokenActors); names are non-empty and contain no ':'.
+// Requires: every decision in [0, kMaxTokenActors); names are non-empty and contain no ':'; size
+// letters are from kSizeLetters, each at most once.
 std::string encode_token(const Schedule& schedule);
 
 // Everything before the decisions: "I1:<scenario>:<store>:<mode>:<sizes>:".
@@ -45,7 +55,8 @@ std::string token_prefix(const Schedule& schedule);
 std::uint32_t token_check(std::string_view body);
 
 // Parses a token. On failure returns false and sets `error` to a one-line reason naming the part
-// that is wrong ("bad checksum: the token was altered or cut short").
+// that is wrong ("bad checksum: the token was altered or cut short"); input it quotes is passed
+// through printable() (harness/printable.h), so the reason is printable ASCII of bounded length.
 bool parse_token(std::string_view token, Schedule* out, std::string* error);
 
 }  // namespace interleave

@@ -1,3 +1,6 @@
+#include <cctype>
+#include <cstdio>
+
 #include "gtest/gtest.h"
 // gtest must come before rapidcheck/gtest.h
 #include "harness/schedule.h"
@@ -54,25 +57,68 @@ TEST(ScheduleToken, MalformedTokensAreRejectedWithAReason) {
   expect_rejected(good.substr(0, good.size() - 1), "bad checksum");
 }
 
+// `body` with its correct checksum appended: a token whose fields alone decide whether it parses.
+std::string with_check(const std::string& body) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", token_check(body));
+  return body + ":" + hex;
+}
+
 TEST(ScheduleToken, FieldsAreValidatedEvenWithAMatchingChecksum) {
-  Schedule s = example();
-  std::string token = encode_token(s);
-  // Re-encode by hand with a bad decisions field and a correct checksum.
-  auto with_body = [](const std::string& body) {
-    std::uint32_t h = 2166136261u;
-    for (unsigned char c : body) {
-      h ^= c;
-      h *= 16777619u;
+  expect_rejected(with_check("I1:s:v:threads:a2:a1"), "bad decisions");  // count 1 is not canonical
+  expect_rejected(with_check("I1:s:v:threads:a2:a#"), "bad decisions");
+  expect_rejected(with_check("I1:s:v:threads:2a:ab"), "bad sizes");
+  expect_rejected(with_check("I1::v:threads:a2:ab"), "empty");
+  expect_rejected(with_check("I1:s:v:threads:a2:a99999999999"), "bad decisions");
+}
+
+TEST(ScheduleToken, TokenWithAnUnknownSizeLetterIsRejected) {
+  expect_rejected(with_check("I1:s:v:threads:a2o2x1:ab"), "unknown size letter 'x'");
+  expect_rejected(with_check("I1:s:v:threads:A2:ab"), "unknown size letter 'A'");
+  Schedule parsed;
+  std::string error;
+  EXPECT_TRUE(parse_token(with_check("I1:s:v:mixed:a4o2p2:ab"), &parsed, &error)) << error;
+}
+
+TEST(ScheduleToken, TokenWithARepeatedSizeLetterIsRejected) {
+  expect_rejected(with_check("I1:s:v:threads:a2o2a3:ab"), "size letter 'a' given twice");
+  expect_rejected(with_check("I1:s:v:mixed:a4p2o2p2:ab"), "size letter 'p' given twice");
+}
+
+TEST(ScheduleToken, TokenWithAnUppercaseOrShortChecksumIsRejected) {
+  const std::string good = encode_token(example());
+  std::string upper = good;
+  for (std::size_t i = upper.rfind(':') + 1; i < upper.size(); ++i) {
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+  }
+  ASSERT_NE(upper, good) << "the example's checksum has a hex letter";
+  expect_rejected(upper, "bad checksum");
+  const std::string body = good.substr(0, good.rfind(':'));
+  expect_rejected(body + ":" + good.substr(good.rfind(':') + 2), "bad checksum");   // 7 digits
+  expect_rejected(body + ":0" + good.substr(good.rfind(':') + 1), "bad checksum");  // 9 digits
+  expect_rejected(body + ":+" + good.substr(good.rfind(':') + 2), "bad checksum");
+}
+
+TEST(ScheduleToken, TokenInAnythingButTheCanonicalFormIsRejected) {
+  expect_rejected(with_check("I1:s:v:threads:a02o2:ab"), "leading zeros");
+  expect_rejected(with_check("I1:s:v:threads:a2o2:a02b"), "bad decisions");
+  expect_rejected(with_check("I1:s:v:threads:a2o2:aab"), "bad decisions");  // "a2b" is canonical
+  expect_rejected(with_check("I1:s:v:threads:a2o2:a2a3"), "bad decisions");
+}
+
+TEST(ScheduleToken, RejectionsQuoteInputAsPrintableTextOfBoundedLength) {
+  Schedule parsed;
+  std::string error;
+  for (const std::string& token :
+       {std::string("\x1b[2J\n\x07"), with_check("I1:s:v:threads:a2\x1b[31m:ab"),
+        with_check("I1:s:v:threads:" + std::string(100'000, 'a') + ":ab")}) {
+    ASSERT_FALSE(parse_token(token, &parsed, &error));
+    EXPECT_LE(error.size(), 200u) << error.substr(0, 300);
+    for (char c : error) {
+      EXPECT_TRUE(c >= 0x20 && c < 0x7f)
+          << "byte " << int(static_cast<unsigned char>(c)) << " in " << error;
     }
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", h);
-    return body + ":" + hex;
-  };
-  expect_rejected(with_body("I1:s:v:threads:a2:a1"), "bad decisions");  // count 1 is not canonical
-  expect_rejected(with_body("I1:s:v:threads:a2:a#"), "bad decisions");
-  expect_rejected(with_body("I1:s:v:threads:2a:ab"), "bad sizes");
-  expect_rejected(with_body("I1::v:threads:a2:ab"), "empty");
-  expect_rejected(with_body("I1:s:v:threads:a2:a99999999999"), "bad decisions");
+  }
 }
 
 RC_GTEST_PROP(ScheduleToken, AnyScheduleRoundTrips, ()) {
@@ -82,6 +128,16 @@ RC_GTEST_PROP(ScheduleToken, AnyScheduleRoundTrips, ()) {
   std::string error;
   RC_ASSERT(parse_token(encode_token(s), &parsed, &error));
   RC_ASSERT(parsed == s);
+}
+
+// The canonical form: whatever body a token has, if it parses, encoding the result gives it back.
+RC_GTEST_PROP(ScheduleToken, ATokenThatParsesReencodesToItself, ()) {
+  const std::string fields = *rc::gen::container<std::string>(
+      rc::gen::element('a', 'b', 'o', 'p', 'x', 'A', '0', '1', '2', '9', ':'));
+  const std::string token = with_check("I1:s:v:threads:" + fields);
+  Schedule parsed;
+  std::string error;
+  if (parse_token(token, &parsed, &error)) RC_ASSERT(encode_token(parsed) == token);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "fmt/format.h"
+#include "harness/execution.h"
 
 namespace interleave::scenarios {
 
@@ -102,8 +103,8 @@ Expect event_loop_expectation(store::Variant variant, bool async_breaks) {
 }
 
 std::optional<std::string> Scenario::check_sizes(const Sizes& sizes) const {
-  if (sizes.actors < 1 || sizes.actors > 16) {
-    return fmt::format("--actors must be in [1, 16], got {}", sizes.actors);
+  if (sizes.actors < 1 || sizes.actors > kMaxActors) {
+    return fmt::format("the number of actors must be in [1, {}], got {}", kMaxActors, sizes.actors);
   }
   if (sizes.ops < 1 || sizes.ops > 1000) {
     return fmt::format("--ops must be in [1, 1000], got {}", sizes.ops);

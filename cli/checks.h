@@ -1,0 +1,44 @@
+// What a command's arguments mean, checked without running anything: the names they give, the
+// sizes, the strategy and its options, a shard's share of the budget, a replay's token. The parse
+// step (cli/parse.h) calls these so that every usage error is found before a worker is forked; the
+// commands call them again to get the checked values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.h"
+#include "harness/explore.h"
+#include "harness/schedule.h"
+#include "scenarios/program.h"
+
+namespace interleave::cli {
+
+// An explore command, checked.
+struct ExplorePlan {
+  scenarios::Target target;
+  const StrategyInfo* strategy = nullptr;  // from the registry (harness/strategies.def)
+  std::uint64_t executions = 0;  // the budget: --executions, else 1000 (random, PCT) or 0 (none)
+  Shard shard;
+};
+
+// Throws UsageError for an unknown scenario, store, mode or strategy, sizes the scenario or mode
+// cannot run, --workers, --actors, --processes and --threads that contradict each other or the
+// mode, options the strategy does not take (--preemption-bound without --strategy dfs), a backend
+// or files the mode cannot run on, a shard index not below its count, or a shard that gets no
+// execution of a random or PCT budget.
+ExplorePlan plan_explore(const ExploreArgs& args);
+
+// A replay command's token, checked.
+struct ReplayPlan {
+  Schedule schedule;
+  scenarios::Target target;
+};
+
+// Throws UsageError for a malformed token, one that names an unknown scenario, store or mode, sizes
+// that do not fit, or a backend (`backend`, "threads" or "fibers") or files its mode cannot run on.
+ReplayPlan plan_replay(std::string_view token, std::string_view backend = "threads",
+                       std::string_view files = "disk");
+
+}  // namespace interleave::cli
