@@ -43,9 +43,10 @@ scenarios::Target resolve_names(std::string_view scenario, std::string_view stor
   }
   const auto parsed_mode = scenarios::parse_mode(mode);
   if (!parsed_mode) {
-    throw UsageError(fmt::format("{}unknown mode '{}' (known: threads, processes, mixed, "
-                                 "event-loop)",
-                                 what, printable(mode)));
+    throw UsageError(
+        fmt::format("{}unknown mode '{}' (known: threads, processes, mixed, "
+                    "event-loop)",
+                    what, printable(mode)));
   }
   t.variant = *variant;
   t.mode = *parsed_mode;

@@ -154,9 +154,9 @@ int run_explore(const ExploreArgs& args) {
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Engine*> running;
   for (int j = 0; j < args.jobs; ++j) {
-    engines.push_back(std::make_unique<Engine>(
-        target.topology(), scenarios::scenario_instances(),
-        EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
+    engines.push_back(
+        std::make_unique<Engine>(target.topology(), scenarios::scenario_instances(),
+                                 EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
     engines.back()->start();  // fork workers from this thread, before any job thread exists
     running.push_back(engines.back().get());
   }
@@ -176,8 +176,8 @@ int run_explore(const ExploreArgs& args) {
   check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
-  return finish(RunInfo{target, args.strategy, args.seed, args.depth.value_or(3)}, report, args.json,
-                args.files, engine);
+  return finish(RunInfo{target, args.strategy, args.seed, args.depth.value_or(3)}, report,
+                args.json, args.files, engine);
 }
 
 // The token of a schedule_fuzzer input (decoded under INTERLEAVE_FUZZ_MODE/INTERLEAVE_FUZZ_STORE).

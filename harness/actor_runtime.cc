@@ -189,7 +189,8 @@ void ActorRuntime::acquire(Mutex& m, SourceLocation where) {
     if (event_loop_ && !link_.aborting()) {
       Scheduler& s = *link_.scheduler();
       const int holder = s.holder_against(id, 0);
-      if (holder == kNoActor) {
+      // asyncio.Lock: a free lock is taken at once, unless handlers wait in line for it.
+      if (holder == kNoActor && !s.has_waiters(id)) {
         s.take(me_, id, 0);
         s.touch(me_, ObjectKind::kLock, "lock", m.name(), Access::kWrite);
         m.controlled_owner = me_;
@@ -201,8 +202,11 @@ void ActorRuntime::acquire(Mutex& m, SourceLocation where) {
         return;
       }
     }
-    // Not scheduled while another actor holds it, so the Mutex is free when the step runs.
-    go_on = submit(lock_step(Event::kAcquire, "lock", ObjectKind::kLock, m.name(), id));
+    // Not scheduled while another actor holds it, so the Mutex is free when the step runs; an
+    // AsyncMutex on the event loop waits in line until it is handed over.
+    Pending step = lock_step(Event::kAcquire, "lock", ObjectKind::kLock, m.name(), id);
+    step.fifo = event_loop_;
+    go_on = submit(step);
     // Also when stopped while unwinding (the matching unlock runs and must balance); not when
     // stopped before the lock was taken (lock() throws and no unlock follows).
     if (go_on || unwinding()) m.controlled_owner = me_;

@@ -101,8 +101,9 @@ class ActorRuntime final : public Controller {
   // (unless already unwinding: then it returns false).
   bool submit(const Pending& pending);
   void park_if_poisoned() const;
-  [[noreturn]] void block_the_loop(std::string_view what, const char* name, SourceLocation where,
-                                   int holder);
+  // Stops the execution with a blocked-loop verdict; throws the unwinding exception unless the
+  // caller is unwinding already.
+  void block_the_loop(std::string_view what, const char* name, SourceLocation where, int holder);
   std::uint64_t id_of(const Mutex& m) const;
   std::uint64_t description_of(const FileLock& lock) const;
 

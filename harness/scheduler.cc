@@ -71,6 +71,8 @@ int Scheduler::advance(int actor, const Pending& pending) {
       a.object.access = pending.access;
       a.lock = pending.lock;
       a.description = pending.description;
+      a.fifo = pending.fifo;
+      a.arrival = ++arrivals_;
       break;
   }
   if (aborting_) return kNoActor;
@@ -91,7 +93,32 @@ void Scheduler::take(int actor, std::uint64_t lock, std::uint64_t description) {
   holders_.push_back(Holder{lock, actor, description});
 }
 
-void Scheduler::give_back(std::uint64_t lock) { release(lock); }
+void Scheduler::give_back(std::uint64_t lock) {
+  release(lock);
+  // Hand it to the first actor in line, if any: it is enabled from now on, and holds it.
+  Actor* first = nullptr;
+  int first_id = kNoActor;
+  for (int i = 0; i < actor_count_; ++i) {
+    Actor& a = actors_[static_cast<std::size_t>(i)];
+    if (a.state != State::kRunnable || a.event != Event::kAcquire || !a.fifo || a.lock != lock) {
+      continue;
+    }
+    if (first == nullptr || a.arrival < first->arrival) {
+      first = &a;
+      first_id = i;
+    }
+  }
+  if (first != nullptr) holders_.push_back(Holder{lock, first_id, 0});
+}
+
+bool Scheduler::has_waiters(std::uint64_t lock) const {
+  for (const Actor& a : actors_) {
+    if (a.state == State::kRunnable && a.event == Event::kAcquire && a.fifo && a.lock == lock) {
+      return true;
+    }
+  }
+  return false;
+}
 
 int Scheduler::holder_against(std::uint64_t lock, std::uint64_t description) const {
   for (const Holder& h : holders_) {
@@ -125,6 +152,7 @@ bool Scheduler::enabled(int actor) const {
   const Actor& a = actors_[static_cast<std::size_t>(actor)];
   if (a.state != State::kRunnable) return false;
   if (a.event != Event::kAcquire) return true;
+  if (a.fifo) return holder_against(a.lock, 0) == actor;  // handed to it
   return holder_against(a.lock, a.description) == kNoActor;
 }
 
@@ -217,7 +245,7 @@ int Scheduler::decide(int current) {
 void Scheduler::grant_effects(int chosen) {
   Actor& a = actors_[static_cast<std::size_t>(chosen)];
   if (a.event == Event::kAcquire) {
-    holders_.push_back(Holder{a.lock, chosen, a.description});
+    if (!a.fifo) holders_.push_back(Holder{a.lock, chosen, a.description});  // fifo: handed over
   } else if (a.event == Event::kRelease) {
     release(a.lock);
   }

@@ -36,7 +36,10 @@ struct Pending {
   Access access = Access::kRead;
   std::uint64_t lock = 0;         // kAcquire, kRelease, kBlocked: the lock's id
   std::uint64_t description = 0;  // kAcquire of a file lock: the description taking it (else 0)
-  std::string_view failure;       // kFinish: why the body failed (a crash), or empty
+  // kAcquire of a lock that is handed over in order of arrival (asyncio.Lock): the actor waits in
+  // line and is enabled once the lock was handed to it (give_back() hands it to the first waiter).
+  bool fifo = false;
+  std::string_view failure;  // kFinish: why the body failed (a crash), or empty
 };
 
 class Scheduler {
@@ -59,9 +62,12 @@ class Scheduler {
   // touches belongs to the step it is running.
   void touch(int actor, ObjectKind kind, const char* space, std::string_view name, Access access);
   // Event-loop mode: `actor` takes or gives back a lock without a decision (no other actor holds
-  // it). `description` as in Pending.
+  // it). `description` as in Pending. Giving back a lock that actors wait for in line (fifo) hands
+  // it to the first of them.
   void take(int actor, std::uint64_t lock, std::uint64_t description);
   void give_back(std::uint64_t lock);
+  // Whether actors wait in line for `lock` (then a newcomer must wait behind them).
+  bool has_waiters(std::uint64_t lock) const;
   // The actor holding `lock` through a description other than `description` (0: any), or kNoActor.
   int holder_against(std::uint64_t lock, std::uint64_t description) const;
 
@@ -104,6 +110,8 @@ class Scheduler {
     Event event = Event::kYield;
     std::uint64_t lock = 0;         // kAcquire: the lock it waits to take; kBlocked: blocked on
     std::uint64_t description = 0;  // kAcquire of a file lock
+    bool fifo = false;              // kAcquire: waits in line (Pending::fifo)
+    std::uint64_t arrival = 0;      // fifo: when it got in line
   };
   struct Holder {
     std::uint64_t lock = 0;
@@ -126,6 +134,7 @@ class Scheduler {
   Strategy* strategy_ = nullptr;
   std::vector<Actor> actors_;
   std::vector<Holder> holders_;
+  std::uint64_t arrivals_ = 0;
   Trace trace_;
   std::uint64_t handoffs_ = 0;
   Outcome outcome_ = Outcome::kCompleted;

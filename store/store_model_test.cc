@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "store/log_store.h"
 #include "store/store.h"
 #include "store/testutil.h"
 
@@ -23,15 +24,24 @@ namespace {
 
 using Model = std::map<std::string, std::string>;
 
-// The store under test: one Store object, or two on the same directory used alternately.
+// The store under test: one Store object, or two on the same directory used alternately; its files
+// on disk, or in memory (store/file.h), which must behave the same.
 struct Sut {
-  Sut(Variant v, int instances) : variant(v), stores(static_cast<std::size_t>(instances)) {
+  Sut(Variant v, int instances, bool in_memory = false)
+      : variant(v), stores(static_cast<std::size_t>(instances)) {
+    if (in_memory) {
+      static int volumes = 0;
+      volume.emplace(std::string(kMemoryPrefix) + "/model-" + std::to_string(++volumes));
+    }
     reopen();
+  }
+  std::filesystem::path path() const {
+    return volume ? std::filesystem::path(volume->name()) : dir.path();
   }
   void reopen() {
     for (auto& s : stores) s.reset();
     for (auto& s : stores) {
-      OpenResult r = open_store(variant, dir.path());
+      OpenResult r = open_store(variant, path());
       RC_ASSERT(r.status.ok());
       RC_ASSERT(!r.recovery.truncated_tail);
       s = std::move(r.store);
@@ -46,6 +56,7 @@ struct Sut {
 
   Variant variant;
   testing::TempDir dir;
+  std::optional<MemoryVolume> volume;
   std::vector<std::unique_ptr<Store>> stores;
   std::size_t turn = 0;
 };
@@ -140,8 +151,8 @@ struct Reopen : Command {
   void show(std::ostream& os) const override { os << "reopen()"; }
 };
 
-void check_against_model(Variant variant, int instances = 1) {
-  Sut sut(variant, instances);
+void check_against_model(Variant variant, int instances = 1, bool in_memory = false) {
+  Sut sut(variant, instances, in_memory);
   rc::state::check(Model{}, sut,
                    rc::state::gen::execOneOfWithArgs<Put, Get, Del, Increment, Reopen>());
 }
@@ -166,6 +177,50 @@ RC_GTEST_PROP(StoreModel, TwoFlockStoresOnOneFileBehaveLikeOneMap, ()) {
 
 RC_GTEST_PROP(StoreModel, TwoSafeStoresOnOneFileBehaveLikeOneMap, ()) {
   check_against_model(Variant::kSafe, 2);
+}
+
+// The same properties with the files in memory: every variant, and two Store objects on one file
+// for the variants that catch up from the log.
+RC_GTEST_PROP(StoreModel, EveryStoreBehavesLikeAMapWithItsFilesInMemory, ()) {
+  const Variant variant = *rc::gen::elementOf(all_variants());
+  check_against_model(variant, policy_of(variant).catch_up ? *rc::gen::inRange(1, 3) : 1, true);
+}
+
+// One operation, applied alike to a store on disk and one in memory.
+struct Op {
+  int kind;  // 0 put, 1 del, 2 increment, 3 reopen
+  std::string key;
+  std::string value;
+};
+
+// The same operations leave byte for byte the same database.bin on disk and in memory, for every
+// variant (the in-memory files are a faithful stand-in for fast exploration).
+RC_GTEST_PROP(MemoryFiles, TheSameOperationsLeaveTheSameBytesAsOnDisk, ()) {
+  const Variant variant = *rc::gen::elementOf(all_variants());
+  const auto ops = *rc::gen::container<std::vector<Op>>(
+      rc::gen::build<Op>(rc::gen::set(&Op::kind, rc::gen::inRange(0, 4)),
+                         rc::gen::set(&Op::key, gen_key()), rc::gen::set(&Op::value, gen_value())));
+  Sut disk(variant, 1, false);
+  Sut memory(variant, 1, true);
+  for (const Op& op : ops) {
+    for (Sut* sut : {&disk, &memory}) {
+      Store& s = sut->next();
+      if (op.kind == 0) s.put(op.key, op.value);
+      if (op.kind == 1) s.del(op.key);
+      if (op.kind == 2) s.increment(op.key, 1);
+      if (op.kind == 3) sut->reopen();
+    }
+  }
+  std::string on_disk;
+  std::string in_memory;
+  for (auto [sut, out] : {std::pair{&disk, &on_disk}, std::pair{&memory, &in_memory}}) {
+    std::unique_ptr<File> file;
+    RC_ASSERT(file_system_for(sut->path())->open(sut->path() / kDataFileName, false, &file).ok());
+    std::uint64_t size = 0;
+    RC_ASSERT(file->size(&size).ok());
+    RC_ASSERT(file->read_at(0, size, out).ok());
+  }
+  RC_ASSERT(on_disk == in_memory);
 }
 
 }  // namespace
