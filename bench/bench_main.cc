@@ -159,12 +159,19 @@ void BM_ControlledHandoffThreads(benchmark::State& state) {
 void BM_ControlledHandoffProcesses(benchmark::State& state) {
   controlled_handoff(state, Topology::processes(2));
 }
+void BM_ControlledHandoffFibers(benchmark::State& state) {
+  controlled_handoff(state, Topology::fibers(2, false));
+}
 
 void executions_per_second(benchmark::State& state, store::Variant variant, scenarios::Mode mode,
-                           bool persistent) {
-  const scenarios::Target target{&scenarios::lost_update_scenario(), variant, mode,
-                                 scenarios::default_sizes(mode)};
-  Engine engine(scenarios::topology_of(mode, target.sizes), scenarios::scenario_instances(),
+                           bool persistent,
+                           scenarios::Backend backend = scenarios::Backend::kThreads,
+                           scenarios::Files files = scenarios::Files::kDisk) {
+  scenarios::Target target{&scenarios::lost_update_scenario(), variant, mode,
+                           scenarios::default_sizes(mode)};
+  target.backend = backend;
+  target.files = files;
+  Engine engine(target.topology(), scenarios::scenario_instances(),
                 EngineOptions{.persistent_workers = persistent});
   double executions = 0;
   std::uint64_t seed = 1;
@@ -184,6 +191,22 @@ void BM_LostUpdateThreadsUnlocked(benchmark::State& state) {
 }
 void BM_LostUpdateThreadsMutex(benchmark::State& state) {
   executions_per_second(state, store::Variant::kMutex, scenarios::Mode::kThreads, true);
+}
+void BM_LostUpdateFibersUnlocked(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kThreads, true,
+                        scenarios::Backend::kFibers);
+}
+void BM_LostUpdateFibersMemory(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kThreads, true,
+                        scenarios::Backend::kFibers, scenarios::Files::kMemory);
+}
+void BM_LostUpdateThreadsMemory(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kThreads, true,
+                        scenarios::Backend::kThreads, scenarios::Files::kMemory);
+}
+void BM_LostUpdateEventLoopAsync(benchmark::State& state) {
+  executions_per_second(state, store::Variant::kAsync, scenarios::Mode::kEventLoop, true,
+                        scenarios::Backend::kFibers, scenarios::Files::kMemory);
 }
 void BM_LostUpdateProcessesPersistent(benchmark::State& state) {
   executions_per_second(state, store::Variant::kUnlocked, scenarios::Mode::kProcesses, true);
@@ -207,8 +230,13 @@ BENCHMARK(BM_ControlledHandoffProcesses)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_RawFutexProcesses)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ControlledHandoffFibers)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LostUpdateThreadsUnlocked)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LostUpdateThreadsMutex)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateFibersUnlocked)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateThreadsMemory)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateFibersMemory)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LostUpdateEventLoopAsync)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LostUpdateProcessesPersistent)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LostUpdateProcessesForkPerExecution)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -258,6 +286,17 @@ int main(int argc, char** argv) {
                   names[mode], controlled, raw, raw > 0 ? controlled / raw : 0.0);
     }
   }
+  std::printf("  Fibers    controlled, one thread %20.0f ns\n",
+              c["BM_ControlledHandoffFibers/0"] * 1e9);
+  const double threads_disk = c["BM_LostUpdateThreadsUnlocked"];
+  const double fibers_disk = c["BM_LostUpdateFibersUnlocked"];
+  std::printf(
+      "  lost-update 2x2 on unlocked, executions/s: fibers %.0f vs threads %.0f with real files "
+      "(%.1fx, target >= 2x); in memory: fibers %.0f (target >= 250000), threads %.0f; "
+      "event loop (async, memory) %.0f\n",
+      fibers_disk, threads_disk, threads_disk > 0 ? fibers_disk / threads_disk : 0.0,
+      c["BM_LostUpdateFibersMemory"], c["BM_LostUpdateThreadsMemory"],
+      c["BM_LostUpdateEventLoopAsync"]);
   const double persistent = c["BM_LostUpdateProcessesPersistent"];
   const double forked = c["BM_LostUpdateProcessesForkPerExecution"];
   std::printf(

@@ -119,10 +119,10 @@ int run_matrix(const MatrixArgs& args) {
     }
     std::cout << out.dump(2) << '\n';
   } else {
-    std::cout << fmt::format("{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
+    std::cout << fmt::format("{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
                              "store", "mode", "expected", "found", "verdict", "executions", "");
     for (const Cell& c : cells) {
-      std::cout << fmt::format("{:<18} {:<9} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n",
+      std::cout << fmt::format("{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n",
                                c.target.scenario->name(), store::to_string(c.target.variant),
                                scenarios::to_string(c.target.mode),
                                scenarios::to_string(c.expected), c.found(),
@@ -135,7 +135,7 @@ int run_matrix(const MatrixArgs& args) {
     for (const Cell& c : cells) {
       if (!c.report.failure) continue;
       const RunInfo info{c.target, c.strategy, args.seed, 3};
-      std::cout << fmt::format("  {:<18} {:<9} {:<10} {}\n", c.target.scenario->name(),
+      std::cout << fmt::format("  {:<18} {:<11} {:<10} {}\n", c.target.scenario->name(),
                                store::to_string(c.target.variant),
                                scenarios::to_string(c.target.mode), replay_line(info, c.report));
     }

@@ -16,6 +16,7 @@
 #include "harness/futex.h"
 #include "harness/seam.h"
 #include "harness/tsan.h"
+#include "harness/wait.h"
 
 namespace interleave::detail {
 namespace {

@@ -356,7 +356,9 @@ void Engine::Impl::command_all(std::uint32_t command) {
       detail::baton_acquired();
       return;
     }
-    detail::futex_wait(&cb_->harness, seen, &kTick);
+    if (detail::spin_while(cb_->harness, seen, cb_->spins) == seen) {
+      detail::futex_wait(&cb_->harness, seen, &kTick);
+    }
     reap_dead_workers();
     const auto waited = Clock::now() - since;
     if (waited > options_.limits.hang_timeout || (stop_requested() && waited > kStopGrace)) {

@@ -100,12 +100,13 @@ class Runner {
       : factory_(factory), options_(options), engine_(engine), report_(report) {}
 
   // Runs execution `start` under `strategy`, begun for it already, and counts it unless `count` is
-  // false (the executions of shrinking).
+  // false (the executions of shrinking). A failure's spans are kept only until one is reported
+  // (only the reported execution needs them).
   Judged run(Strategy& strategy, const ExecutionStart& start, bool count = true) {
     if (options_.before_execution) {
       options_.before_execution(count ? "explore" : "shrink", count ? explored_++ : shrunk_++);
     }
-    Judged judged = run_judged(factory_, strategy, start, engine_);
+    Judged judged = run_judged(factory_, strategy, start, engine_, !count || !report_.failure);
     if (judged.result.outcome == Outcome::kStopped) report_.stopped = true;
     if (count && !report_.stopped) count_execution(report_.stats, judged, start_, options_);
     return judged;
@@ -371,24 +372,25 @@ void explore_systematic_parallel(Runner& runner, const StrategyInfo& info,
   errors.rethrow();
 }
 
-// The verdict on one finished execution of `program`.
-Judged judge(Program& program, ExecutionResult result, Engine& engine) {
+// The verdict on one finished execution of `program` (and, when it failed and `spans`, its
+// operations as spans).
+Judged judge(Program& program, ExecutionResult result, Engine& engine, bool spans_wanted) {
   Verdict verdict = verdict_of_outcome(result);
   if (result.outcome == Outcome::kCompleted) verdict = program.judge(result, engine.scratch());
   std::vector<Span> spans;
-  if (!verdict.passed()) spans = program.spans(engine.scratch());
+  if (!verdict.passed() && spans_wanted) spans = program.spans(engine.scratch());
   return {std::move(verdict), std::move(result), std::move(spans)};
 }
 
 }  // namespace
 
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, const ExecutionStart& start,
-                  Engine& engine) {
+                  Engine& engine, bool spans) {
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<Program> program = factory();
     if (attempt > 1) strategy.begin_execution(start);
     ExecutionResult result = engine.run(*program, strategy);
-    if (result.outcome != Outcome::kLost) return judge(*program, std::move(result), engine);
+    if (result.outcome != Outcome::kLost) return judge(*program, std::move(result), engine, spans);
     if (attempt == kLostAttempts) {
       throw EnvironmentError::described(
           fmt::format("{}, in {} executions in a row: worker processes are being killed from "

@@ -92,8 +92,9 @@ Verdict verdict_of_outcome(const ExecutionResult& result);
 // and judges it. An execution lost to a worker killed from outside (Outcome::kLost) is begun and
 // run again, up to 3 times in all; then, and for every other error of the environment, throws
 // EnvironmentError. Does not call strategy.end_execution().
+// `spans`: keep a failing execution's operations as spans (for the report's timeline).
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, const ExecutionStart& start,
-                  Engine& engine);
+                  Engine& engine, bool spans = true);
 // The same for a one-off execution under a strategy that needs no start: begins it with `seed`.
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64_t seed,
                   Engine& engine);

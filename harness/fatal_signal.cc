@@ -47,7 +47,8 @@ void on_fatal_signal(int sig) {
   const Scheduler* scheduler = thread_scheduler;
   const char* prefix = scheduler != nullptr ? scheduler->fatal_prefix() : "";
   if (*prefix != '\0') {
-    static TokenWriter<kTokenCapacity> token;  // static: too large for a small signal stack
+    static TokenWriter<FixedBuffer<kTokenCapacity>>
+        token;  // static: too large for a small signal stack
     token.append(prefix);
     for (const Step& step : scheduler->trace()) token.add(step.actor);
     token.finish();
@@ -65,7 +66,7 @@ void on_fatal_signal(int sig) {
     out.add(" after ");
     out.add(scheduler->running_label());
     out.add("\nreplay:  interleave replay --schedule ");
-    out.add(token.data(), token.size());
+    out.add(token.buffer().data(), token.buffer().size());
     out.add("\n");
     [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, out.data(), out.size());
   }

@@ -5,15 +5,12 @@
 
 #include "fmt/format.h"
 #include "harness/printable.h"
+#include "harness/token_writer.h"
 
 namespace interleave {
 namespace {
 
 constexpr std::string_view kVersion = "I1";
-
-char actor_char(int actor) {
-  return actor < 26 ? static_cast<char>('a' + actor) : static_cast<char>('A' + actor - 26);
-}
 
 int actor_of(char c) {
   if (c >= 'a' && c <= 'z') return c - 'a';
@@ -128,16 +125,17 @@ std::string token_prefix(const Schedule& schedule) {
 }
 
 std::string encode_token(const Schedule& schedule) {
-  std::string body = token_prefix(schedule);
-  const auto& d = schedule.decisions;
-  for (std::size_t i = 0; i < d.size();) {
-    std::size_t j = i;
-    while (j < d.size() && d[j] == d[i]) ++j;
-    body += actor_char(d[i]);
-    if (j - i > 1) body += std::to_string(j - i);
-    i = j;
-  }
-  return fmt::format("{}:{:08x}", body, token_check(body));
+  struct StringBuffer {
+    std::string text;
+    void put(char c) { text += c; }
+    const char* data() const { return text.data(); }
+    std::size_t size() const { return text.size(); }
+  };
+  detail::TokenWriter<StringBuffer> writer;
+  writer.append(token_prefix(schedule).c_str());
+  for (int actor : schedule.decisions) writer.add(actor);
+  writer.finish();
+  return writer.buffer().text;
 }
 
 bool parse_token(std::string_view token, Schedule* out, std::string* error) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -90,8 +91,10 @@ class RunDirs {
   }
 
  private:
-  static RunDir create(const fs::path& base) {
-    sweep(base);
+  RunDir create(const fs::path& base) {
+    // Once per base and process: a run directory made again later (after the last data directory
+    // went) finds nothing new to sweep.
+    if (swept_.insert(base.string()).second) sweep(base);
     std::string staging = (base / fmt::format("{}XXXXXX", kStagingPrefix)).string();
     if (::mkdtemp(staging.data()) == nullptr) {
       fail(fmt::format("cannot create a run directory in {}", base.string()), errno);
@@ -118,6 +121,7 @@ class RunDirs {
 
   std::mutex mu_;
   std::map<std::string, RunDir> runs_;
+  std::set<std::string> swept_;  // bases swept by this process
 };
 
 RunDirs& run_dirs() {

@@ -57,7 +57,8 @@ class Values {
 // the set holds record offsets.
 class Memo {
  public:
-  explicit Memo(std::size_t words) : seen_(1024, Hash{&arena_}, Eq{&arena_, words}) {}
+  // Starts small: most histories (one execution's) have a handful of operations per key.
+  explicit Memo(std::size_t words) : seen_(64, Hash{&arena_}, Eq{&arena_, words}) {}
   Memo(const Memo&) = delete;  // the set's functors point at arena_
   Memo& operator=(const Memo&) = delete;
   // Adds the pair; false if it was already there.

@@ -102,12 +102,15 @@ class ScenarioInstance final : public ProcessInstance {
 
 }  // namespace
 
-ScenarioProgram::ScenarioProgram(const Target& target) : target_(target) {
+ScenarioProgram::ScenarioProgram(const Target& target) : target_(target), dir_(target.files) {
   store::OpenResult opened = target.open_store(dir_.path());
   if (!opened.status.ok()) open_failed(opened.status, dir_.path(), "the setup");
-  std::vector<std::uint64_t> buffer(64 * 1024);  // 8-byte aligned, room for the setup's log
-  const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(buffer.data()),
-                                   buffer.size() * sizeof(std::uint64_t));
+  // Room for the setup's log, 8-byte aligned, left uninitialized (the log's header says what
+  // holds).
+  constexpr std::size_t kSetupWords = 64 * 1024;
+  const std::unique_ptr<std::uint64_t[]> buffer(new std::uint64_t[kSetupWords]);
+  const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(buffer.get()),
+                                   kSetupWords * sizeof(std::uint64_t));
   HistoryLog::reset(bytes);
   HistoryLog log(bytes);
   ActorContext ctx(log, *opened.store, kSetupActor, {});

@@ -114,8 +114,8 @@ std::unique_ptr<FileSystem> make_memory_file_system();
 // example. Paths of a volume are its name followed by "/" and the file's name.
 inline constexpr std::string_view kMemoryPrefix = "mem:";
 
-// Registers `volume` under `name` (which must start with kMemoryPrefix) until the returned handle
-// is destroyed; file_system_for() then finds it for every path below the name.
+// Registers a volume under `name` ("mem:/<one component>") until the handle is destroyed;
+// file_system_for() then finds it for every path below the name.
 class MemoryVolume {
  public:
   explicit MemoryVolume(std::string name);

@@ -105,20 +105,27 @@ class MemoryFileSystem final : public FileSystem {
  public:
   Status open(const std::filesystem::path& path, bool o_append,
               std::unique_ptr<File>* out) override {
+    const std::string& name = path.native();
+    const std::size_t slash = name.rfind('/');
     std::lock_guard lock(mu_);
-    if (dirs_.count(path.parent_path().string()) == 0) {
-      return Status::io_error("open " + path.string() + ": No such file or directory", ENOENT);
+    if (slash == std::string::npos || dirs_.count(name.substr(0, slash)) == 0) {
+      return Status::io_error("open " + name + ": No such file or directory", ENOENT);
     }
-    std::shared_ptr<Node>& node = files_[path.string()];
+    std::shared_ptr<Node>& node = files_[name];
     if (!node) node = std::make_shared<Node>();
     *out = std::make_unique<MemoryFile>(node, path.string(), o_append);
     return Status::ok_status();
   }
 
   Status create_directories(const std::filesystem::path& dir) override {
+    std::string name = dir.native();
+    while (name.size() > 1 && name.back() == '/') name.pop_back();
     std::lock_guard lock(mu_);
-    for (std::filesystem::path p = dir; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
-      dirs_[p.string()] = true;
+    for (;;) {
+      dirs_[name] = true;
+      const std::size_t slash = name.rfind('/');
+      if (slash == std::string::npos || slash == 0) break;
+      name.resize(slash);
     }
     return Status::ok_status();
   }
@@ -129,7 +136,7 @@ class MemoryFileSystem final : public FileSystem {
   std::map<std::string, bool> dirs_;
 };
 
-// The registered volumes of this process, by name.
+// The registered volumes of this process, by name ("mem:/<name>", one component).
 struct Volumes {
   std::mutex mu;
   std::map<std::string, FileSystem*, std::less<>> by_name;
@@ -158,16 +165,14 @@ MemoryVolume::~MemoryVolume() {
 }
 
 FileSystem* file_system_for(const std::filesystem::path& path) {
-  const std::string text = path.string();
-  if (text.rfind(kMemoryPrefix, 0) != 0) return &posix_file_system();
+  const std::string_view text = path.native();
+  if (text.substr(0, kMemoryPrefix.size()) != kMemoryPrefix) return &posix_file_system();
+  // A volume's name is "mem:/<name>": its first component after the prefix.
+  const std::size_t end = text.find('/', kMemoryPrefix.size() + 1);
+  const std::string_view volume = text.substr(0, end);
   std::lock_guard lock(volumes().mu);
-  for (std::filesystem::path p = path; !p.empty(); p = p.parent_path()) {
-    if (auto it = volumes().by_name.find(p.string()); it != volumes().by_name.end()) {
-      return it->second;
-    }
-    if (p == p.parent_path()) break;
-  }
-  return nullptr;
+  const auto it = volumes().by_name.find(volume);
+  return it != volumes().by_name.end() ? it->second : nullptr;
 }
 
 }  // namespace interleave::store
