@@ -80,7 +80,7 @@ class TinyKv final : public st::Store {
   };
 
   st::GetResult lookup(std::string_view key) {
-    yield_point("get.lookup", Touches{"index", key, Access::kRead});
+    yield_point("get.lookup", Touches::memory("index", key, Access::kRead));
     const auto it = map_.find(std::string(key));
     if (it == map_.end()) return {st::Status::not_found(), {}, 0};
     return {st::Status(), it->second, 0};
@@ -88,16 +88,16 @@ class TinyKv final : public st::Store {
 
   // Appends a record at the end of the log, then publishes it in the map; returns its offset.
   std::uint64_t append(std::string_view key, std::optional<std::string_view> value) {
-    yield_point("append.size", Touches{"file", "tiny.log", Access::kRead});
+    yield_point("append.size", Touches::file("tiny.log", Access::kRead));
     const std::uint64_t offset =
         std::filesystem::exists(file_) ? std::filesystem::file_size(file_) : 0;
-    yield_point("append.write", Touches{"file", "tiny.log", Access::kWrite});
+    yield_point("append.write", Touches::file("tiny.log", Access::kWrite));
     {
       std::ofstream out(file_, std::ios::binary | std::ios::app);
       out << key.size() << ' ' << (value ? static_cast<long>(value->size()) : -1L) << ' ' << key
           << value.value_or("") << '\n';
     }
-    yield_point("append.publish", Touches{"index", key, Access::kWrite});
+    yield_point("append.publish", Touches::memory("index", key, Access::kWrite));
     if (value) {
       map_[std::string(key)] = std::string(*value);
     } else {
