@@ -10,36 +10,42 @@ namespace {
 // The longest message from another layer that is passed on (it is made printable first).
 constexpr std::size_t kMaxForeignMessage = 240;
 
-std::string names_of_scenarios() {
+std::string names_of_scenarios(const scenarios::Catalog& catalog) {
   std::string out;
-  for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
+  for (const scenarios::Scenario* s : catalog.scenarios()) {
     out += (out.empty() ? "" : ", ") + std::string(s->name());
   }
-  return out;
+  return printable(out, kMaxForeignMessage / 2);
 }
 
-std::string names_of_stores() {
+std::string names_of_stores(const scenarios::Catalog& catalog) {
   std::string out;
   for (store::Variant v : store::all_variants()) {
     out += (out.empty() ? "" : ", ") + std::string(store::to_string(v));
   }
-  return out;
+  for (const scenarios::StoreUnderTest& s : catalog.stores()) out += ", " + s.name;
+  return printable(out, kMaxForeignMessage / 2);
 }
 
 // The scenario, store and mode `what` names ("" for the command line, "the schedule names " for a
 // token); throws UsageError for an unknown one.
 scenarios::Target resolve_names(std::string_view scenario, std::string_view store,
-                                std::string_view mode, std::string_view what) {
+                                std::string_view mode, std::string_view what,
+                                const scenarios::Catalog& catalog) {
   scenarios::Target t;
-  t.scenario = scenarios::find_scenario(scenario);
+  t.scenario = catalog.find_scenario(scenario);
   if (t.scenario == nullptr) {
     throw UsageError(fmt::format("{}unknown scenario '{}' (known: {})", what, printable(scenario),
-                                 names_of_scenarios()));
+                                 names_of_scenarios(catalog)));
   }
   const auto variant = store::parse_variant(store);
-  if (!variant) {
-    throw UsageError(
-        fmt::format("{}unknown store '{}' (known: {})", what, printable(store), names_of_stores()));
+  t.user = catalog.find_store(store);
+  if (!variant && t.user == nullptr) {
+    throw UsageError(fmt::format("{}unknown store '{}' (known: {})", what, printable(store),
+                                 names_of_stores(catalog)));
+  }
+  if (auto bad = catalog.check_pair(*t.scenario, store)) {
+    throw UsageError(printable(*bad, kMaxForeignMessage));
   }
   const auto parsed_mode = scenarios::parse_mode(mode);
   if (!parsed_mode) {
@@ -48,7 +54,7 @@ scenarios::Target resolve_names(std::string_view scenario, std::string_view stor
                     "event-loop)",
                     what, printable(mode)));
   }
-  t.variant = *variant;
+  if (variant) t.variant = *variant;
   t.mode = *parsed_mode;
   return t;
 }
@@ -96,12 +102,14 @@ void resolve_placement(std::string_view backend, std::string_view files, scenari
 }
 
 scenarios::Target resolve_target(const ExploreArgs& args) {
-  scenarios::Target t = resolve_names(args.scenario, args.store, mode_of(args), "");
-  t.sizes = scenarios::default_sizes(t.mode);
+  scenarios::Target t =
+      resolve_names(args.scenario, args.store, mode_of(args), "", *args.context.catalog);
+  t.sizes = scenarios::default_sizes_of(*t.scenario, t.mode);
   if (t.mode == scenarios::Mode::kMixed) {
     if (args.actors) throw UsageError("mixed mode takes --processes P --threads T, not --actors");
+    const int threads = t.sizes.actors / t.sizes.processes;  // the default per process
     t.sizes.processes = args.workers.value_or(args.processes.value_or(t.sizes.processes));
-    t.sizes.actors = t.sizes.processes * args.threads.value_or(t.sizes.actors / 2);
+    t.sizes.actors = t.sizes.processes * args.threads.value_or(threads);
   } else {
     const std::string_view mode = scenarios::to_string(t.mode);
     if (args.processes) {
@@ -150,13 +158,27 @@ ExplorePlan plan_explore(const ExploreArgs& args) {
   return plan;
 }
 
-ReplayPlan plan_replay(std::string_view token, std::string_view backend, std::string_view files) {
+ExploreOptions explore_options(const ExplorePlan& plan, const ExploreArgs& args) {
+  ExploreOptions options;
+  options.strategy = std::string(plan.strategy->name);
+  options.seed = args.seed;
+  options.executions = plan.executions;
+  options.depth = args.depth;
+  options.preemption_bound = args.preemption_bound;
+  options.shrink = args.shrink;
+  options.shard = plan.shard;
+  if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
+  return options;
+}
+
+ReplayPlan plan_replay(std::string_view token, std::string_view backend, std::string_view files,
+                       const scenarios::Catalog& catalog) {
   ReplayPlan plan;
   std::string error;
   if (!parse_token(token, &plan.schedule, &error)) throw UsageError(error);
   const Schedule& s = plan.schedule;
-  resolve_names(s.scenario, s.store, s.mode, "the schedule names an ");
-  if (!scenarios::target_of(s, &plan.target, &error)) {
+  resolve_names(s.scenario, s.store, s.mode, "the schedule names an ", catalog);
+  if (!scenarios::target_of(s, &plan.target, &error, catalog)) {
     throw UsageError(printable(error, kMaxForeignMessage));
   }
   resolve_placement(backend, files, &plan.target);

@@ -23,12 +23,17 @@ struct ExplorePlan {
   Shard shard;
 };
 
-// Throws UsageError for an unknown scenario, store, mode or strategy, sizes the scenario or mode
-// cannot run, --workers, --actors, --processes and --threads that contradict each other or the
+// Names are looked up in args.context's catalog.
+// Throws UsageError for an unknown scenario, store, mode or strategy, a scenario that is another
+// store's own (or a built-in one on a store with only its own operations), sizes the scenario or
+// mode cannot run, --workers, --actors, --processes and --threads that contradict each other or the
 // mode, options the strategy does not take (--preemption-bound without --strategy dfs), a backend
 // or files the mode cannot run on, a shard index not below its count, or a shard that gets no
 // execution of a random or PCT budget.
 ExplorePlan plan_explore(const ExploreArgs& args);
+
+// The options explore() runs `plan` with (without progress or test hooks).
+ExploreOptions explore_options(const ExplorePlan& plan, const ExploreArgs& args);
 
 // A replay command's token, checked.
 struct ReplayPlan {
@@ -39,6 +44,7 @@ struct ReplayPlan {
 // Throws UsageError for a malformed token, one that names an unknown scenario, store or mode, sizes
 // that do not fit, or a backend (`backend`, "threads" or "fibers") or files its mode cannot run on.
 ReplayPlan plan_replay(std::string_view token, std::string_view backend = "threads",
-                       std::string_view files = "disk");
+                       std::string_view files = "disk",
+                       const scenarios::Catalog& catalog = scenarios::Catalog::builtin());
 
 }  // namespace interleave::cli

@@ -116,21 +116,34 @@ std::atomic<bool>& stop_flag() {
   return stop;
 }
 
-Engine make_engine(const scenarios::Target& target, const Limits& limits) {
-  return Engine(target.topology(), scenarios::scenario_instances(),
+Engine make_engine(const scenarios::Target& target, const Limits& limits,
+                   const scenarios::Catalog& catalog) {
+  return Engine(target.topology(), scenarios::scenario_instances(catalog),
                 EngineOptions{.limits = limits, .stop = &stop_flag()});
 }
 
-int run_list() {
+int run_list(const Context& context) {
+  const scenarios::Catalog& catalog = *context.catalog;
   std::cout << "scenarios:\n";
-  for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
-    std::cout << fmt::format(
-        "  {:<22} {}{}\n", s->name(), s->summary(),
-        s->test_only() ? "" : fmt::format(" [finds {}]", to_string(s->finds())));
+  for (const scenarios::Scenario* s : catalog.scenarios()) {
+    const scenarios::StoreUnderTest* owner = catalog.owner_of(*s);
+    std::cout << fmt::format("  {:<22} {}{}\n", s->name(), s->summary(),
+                             owner != nullptr ? fmt::format(" [the store {}'s own]", owner->name)
+                             : s->test_only() ? ""
+                                              : fmt::format(" [finds {}]", to_string(s->finds())));
   }
   std::cout << "stores:\n";
   for (store::Variant v : store::all_variants()) {
     std::cout << fmt::format("  {:<22} {}\n", store::to_string(v), store::summary(v));
+  }
+  for (const scenarios::StoreUnderTest& s : catalog.stores()) {
+    std::string ops;
+    if (s.workload) {
+      for (const auto& op : s.workload->operations) ops += (ops.empty() ? "" : ", ") + op.name;
+    }
+    std::cout << fmt::format("  {:<22} {}{}\n", s.name,
+                             s.summary.empty() ? "a store of this program's" : s.summary,
+                             ops.empty() ? "" : fmt::format(" [operations: {}]", ops));
   }
   std::cout << "modes:\n"
                "  threads                one process; every actor a thread sharing one store "
@@ -154,30 +167,23 @@ int run_explore(const ExploreArgs& args) {
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Engine*> running;
   for (int j = 0; j < args.jobs; ++j) {
-    engines.push_back(
-        std::make_unique<Engine>(target.topology(), scenarios::scenario_instances(),
-                                 EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
+    engines.push_back(std::make_unique<Engine>(
+        target.topology(), scenarios::scenario_instances(*args.context.catalog),
+        EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
     engines.back()->start();  // fork workers from this thread, before any job thread exists
     running.push_back(engines.back().get());
   }
   Engine& engine = *running.front();
   ProgressLine progress(!args.json);
-  ExploreOptions options;
-  options.strategy = std::string(plan.strategy->name);
-  options.seed = args.seed;
-  options.executions = plan.executions;
-  options.depth = args.depth;
-  options.preemption_bound = args.preemption_bound;
-  options.shrink = args.shrink;
-  options.shard = plan.shard;
-  if (args.time_limit) options.time_limit = std::chrono::duration<double>(*args.time_limit);
+  ExploreOptions options = explore_options(plan, args);
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
   options.before_execution = test_signal_hook();
   check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
-  return finish(RunInfo{target, args.strategy, args.seed, args.depth.value_or(3)}, report,
-                args.json, args.files, engine);
+  return finish(
+      RunInfo{target, args.strategy, args.seed, args.depth.value_or(3), args.context.program},
+      report, args.json, args.files, engine);
 }
 
 // The token of a schedule_fuzzer input (decoded under INTERLEAVE_FUZZ_MODE/INTERLEAVE_FUZZ_STORE).
@@ -194,13 +200,14 @@ std::string token_of_fuzz_input(const std::string& path) {
 
 int run_replay(const ReplayArgs& args) {
   const std::string token = args.fuzz_input ? token_of_fuzz_input(*args.fuzz_input) : args.schedule;
-  ReplayPlan plan = plan_replay(token, args.backend, args.files_in);
+  ReplayPlan plan = plan_replay(token, args.backend, args.files_in, *args.context.catalog);
   const scenarios::Target& target = plan.target;
   check_outputs(args.files);
-  Engine engine = make_engine(target, args.limits);
+  Engine engine = make_engine(target, args.limits, *args.context.catalog);
   const ExploreReport report =
       replay(scenarios::factory_for(target), std::move(plan.schedule.decisions), engine);
-  return finish(RunInfo{target, "replay", std::nullopt, 3}, report, args.json, args.files, engine);
+  return finish(RunInfo{target, "replay", std::nullopt, 3, args.context.program}, report, args.json,
+                args.files, engine);
 }
 
 }  // namespace interleave::cli

@@ -31,6 +31,14 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a command runs against: the catalog of scenarios and stores it knows (the built-in ones, and
+// the stores of one's own a program's main adds: cli/cli.h), and the program's name as its replay
+// lines give it. The catalog outlives the command.
+struct Context {
+  const scenarios::Catalog* catalog = &scenarios::Catalog::builtin();
+  std::string program = "interleave";
+};
+
 // Files a command writes besides its report.
 struct OutputFiles {
   std::optional<std::string> trace_out;  // Chrome trace-event JSON of the failing execution
@@ -59,13 +67,14 @@ struct ExploreArgs {
   std::optional<int> depth;  // PCT (default 3)
   std::optional<int> actors;
   std::optional<int> ops;
-  std::optional<int> workers;    // processes mode: --actors; with --threads: mixed --processes
-  std::optional<int> processes;  // mixed mode
-  std::optional<int> threads;    // mixed mode: threads per process
+  std::optional<int> workers;       // processes mode: --actors; with --threads: mixed --processes
+  std::optional<int> processes;     // mixed mode
+  std::optional<int> threads;       // mixed mode: threads per process
   std::string backend = "threads";  // threads mode on real threads, or on fibers
   std::string files_in = "disk";    // where the data files live: disk, or memory
   bool json = false;
   Limits limits;
+  Context context;
 };
 
 struct ReplayArgs {
@@ -76,6 +85,7 @@ struct ReplayArgs {
   bool json = false;
   OutputFiles files;
   Limits limits;
+  Context context;
 };
 
 struct MatrixArgs {
@@ -84,18 +94,21 @@ struct MatrixArgs {
   bool json = false;
   std::optional<std::string> junit;
   Limits limits;
+  Context context;
 };
 
 // Set by the SIGINT/SIGTERM handler: the running command stops at its next decision, removes its
 // data directories and stops its workers, then exits with kExitInterrupted.
 std::atomic<bool>& stop_flag();
 
-// An engine for `target`'s mode and sizes that stops when stop_flag() is set.
-Engine make_engine(const scenarios::Target& target, const Limits& limits);
+// An engine for `target`'s mode and sizes that stops when stop_flag() is set; its processes open
+// stores through `catalog`.
+Engine make_engine(const scenarios::Target& target, const Limits& limits,
+                   const scenarios::Catalog& catalog);
 
 // The commands, given arguments as parse_command_line() (cli/parse.h) returns them: checked, so
 // that a usage error stops a command before it forks a worker.
-int run_list();
+int run_list(const Context& context);
 int run_explore(const ExploreArgs& args);
 int run_replay(const ReplayArgs& args);
 int run_matrix(const MatrixArgs& args);

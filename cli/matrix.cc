@@ -26,7 +26,10 @@ struct Cell {
 
 // Runs random, then PCT if random found nothing: a cell is clean only if both come out clean.
 Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, Engine& engine) {
-  Cell cell{target, target.scenario->expect(target.variant, target.mode), {}, {}, 0};
+  const scenarios::Expect expected = target.user != nullptr
+                                         ? target.user->expect(target.scenario->name(), target.mode)
+                                         : target.scenario->expect(target.variant, target.mode);
+  Cell cell{target, expected, {}, {}, 0};
   for (const char* kind : {"random", "pct"}) {
     cell.strategy = std::string(kind);
     cell.report =
@@ -45,13 +48,32 @@ int run_matrix(const MatrixArgs& args) {
   std::vector<Cell> cells;
   // One engine per mode, destroyed before the next is made (worker processes are forked from a
   // harness with no actor threads alive).
+  const scenarios::Catalog& catalog = *args.context.catalog;
   for (scenarios::Mode m : scenarios::all_modes()) {
     const scenarios::Sizes sizes = scenarios::default_sizes(m);
-    Engine engine = make_engine({nullptr, store::Variant::kUnlocked, m, sizes}, args.limits);
+    Engine engine =
+        make_engine({nullptr, store::Variant::kUnlocked, m, sizes}, args.limits, catalog);
     for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
       if (s->test_only()) continue;
       for (store::Variant v : store::all_variants()) {
         cells.push_back(run_cell({s, v, m, sizes}, args, engine));
+        if (cells.back().report.stopped) {
+          std::cerr << "interleave: interrupted\n";
+          return kExitInterrupted;
+        }
+      }
+    }
+  }
+  // The stores of one's own: their scenarios in their modes, each on an engine of its own sizes.
+  for (const scenarios::StoreUnderTest& store : catalog.stores()) {
+    for (scenarios::Mode m : store.modes) {
+      for (const scenarios::Scenario* s : catalog.scenarios_of(store)) {
+        scenarios::Target target{s, store::Variant::kUnlocked, m,
+                                 scenarios::default_sizes_of(*s, m)};
+        target.user = &store;
+        if (scenarios::check_target(target)) continue;  // sizes this mode cannot run
+        Engine engine = make_engine(target, args.limits, catalog);
+        cells.push_back(run_cell(target, args, engine));
         if (cells.back().report.stopped) {
           std::cerr << "interleave: interrupted\n";
           return kExitInterrupted;
@@ -72,10 +94,9 @@ int run_matrix(const MatrixArgs& args) {
     // One case per cell; a case fails when the cell does not match its expectation.
     std::vector<JunitCase> cases;
     for (const Cell& c : cells) {
-      const RunInfo info{c.target, c.strategy, args.seed, 3};
+      const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
       JunitCase jc{fmt::format("interleave.matrix.{}", c.target.scenario->name()),
-                   fmt::format("{}.{}", store::to_string(c.target.variant),
-                               scenarios::to_string(c.target.mode)),
+                   fmt::format("{}.{}", c.target.store(), scenarios::to_string(c.target.mode)),
                    c.report.stats.elapsed_s};
       if (!c.matches()) {
         jc.failed = true;
@@ -101,10 +122,10 @@ int run_matrix(const MatrixArgs& args) {
                           {"cells", nlohmann::json::array()},
                           {"all_match", all_match}};
     for (const Cell& c : cells) {
-      const RunInfo info{c.target, c.strategy, args.seed, 3};
+      const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
       nlohmann::json cell = {
           {"scenario", c.target.scenario->name()},
-          {"store", store::to_string(c.target.variant)},
+          {"store", c.target.store()},
           {"mode", scenarios::to_string(c.target.mode)},
           {"expected", scenarios::to_string(c.expected)},
           {"found", c.found()},
@@ -122,27 +143,25 @@ int run_matrix(const MatrixArgs& args) {
     std::cout << fmt::format("{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
                              "store", "mode", "expected", "found", "verdict", "executions", "");
     for (const Cell& c : cells) {
-      std::cout << fmt::format("{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n",
-                               c.target.scenario->name(), store::to_string(c.target.variant),
-                               scenarios::to_string(c.target.mode),
-                               scenarios::to_string(c.expected), c.found(),
-                               c.error() ? "error" : c.report.verdict.name(), c.executions,
-                               c.error()     ? "ERROR"
-                               : c.matches() ? "ok"
-                                             : "MISMATCH");
+      std::cout << fmt::format(
+          "{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", c.target.scenario->name(),
+          c.target.store(), scenarios::to_string(c.target.mode), scenarios::to_string(c.expected),
+          c.found(), c.error() ? "error" : c.report.verdict.name(), c.executions,
+          c.error()     ? "ERROR"
+          : c.matches() ? "ok"
+                        : "MISMATCH");
     }
     std::cout << "\nreplay lines:\n";
     for (const Cell& c : cells) {
       if (!c.report.failure) continue;
-      const RunInfo info{c.target, c.strategy, args.seed, 3};
+      const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
       std::cout << fmt::format("  {:<18} {:<11} {:<10} {}\n", c.target.scenario->name(),
-                               store::to_string(c.target.variant),
-                               scenarios::to_string(c.target.mode), replay_line(info, c.report));
+                               c.target.store(), scenarios::to_string(c.target.mode),
+                               replay_line(info, c.report));
     }
     for (const Cell& c : cells) {
       if (!c.error()) continue;
-      std::cout << fmt::format("error: {} {} {}: {}\n", c.target.scenario->name(),
-                               store::to_string(c.target.variant),
+      std::cout << fmt::format("error: {} {} {}: {}\n", c.target.scenario->name(), c.target.store(),
                                scenarios::to_string(c.target.mode), *c.report.environment_error);
     }
     std::cout << fmt::format(
@@ -156,7 +175,8 @@ int run_matrix(const MatrixArgs& args) {
   std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
   for (const Cell& c : cells) {
     if (c.report.failure) {
-      replay_lines.push_back(replay_line({c.target, c.strategy, args.seed, 3}, c.report));
+      replay_lines.push_back(
+          replay_line({c.target, c.strategy, args.seed, 3, args.context.program}, c.report));
     }
   }
   return flush_report(code, replay_lines);

@@ -203,7 +203,8 @@ bool params_apply(const std::vector<std::string>& args, const CommandEnv& env) {
 // The INTERLEAVE_PARAMS items as arguments of `cmd`: "name=value" becomes "--name=value", and a
 // flag that takes no value is "--name" when given as name, name=1 or name=true and left off for
 // name=0 or name=false.
-std::vector<std::string> params_arguments(const CLI::App& cmd, const std::string& params) {
+std::vector<std::string> params_arguments(const CLI::App& cmd, const std::string& params,
+                                          std::string_view source = kParamsVariable) {
   std::vector<std::string> out;
   std::istringstream in(params);
   for (std::string item; in >> item;) {
@@ -212,7 +213,7 @@ std::vector<std::string> params_arguments(const CLI::App& cmd, const std::string
     const CLI::Option* flag = name.empty() ? nullptr : cmd.get_option_no_throw("--" + name);
     if (flag == nullptr) {
       throw UsageError(fmt::format("{}: unknown flag '{}' for {} (items are name=value or name)",
-                                   kParamsVariable, printable(name), cmd.get_name()));
+                                   source, printable(name), cmd.get_name()));
     }
     const std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
     if (flag->get_expected_max() == 0) {  // takes no value
@@ -220,11 +221,11 @@ std::vector<std::string> params_arguments(const CLI::App& cmd, const std::string
         out.push_back("--" + name);
       } else if (value != "0" && value != "false") {
         throw UsageError(
-            fmt::format("{}: '{}' takes no value: give {}, {}=1, {}=true, {}=0 or {}=false",
-                        kParamsVariable, name, name, name, name, name, name));
+            fmt::format("{}: '{}' takes no value: give {}, {}=1, {}=true, {}=0 or {}=false", source,
+                        name, name, name, name, name, name));
       }
     } else if (value.empty()) {  // "seed=" is a slip, not the empty text
-      throw UsageError(fmt::format("{}: '{}' needs a value ({}=...)", kParamsVariable, name, name));
+      throw UsageError(fmt::format("{}: '{}' needs a value ({}=...)", source, name, name));
     } else {
       out.push_back("--" + name + "=" + value);
     }
@@ -269,7 +270,9 @@ const ReplayArgs& checked_replay(const ReplayArgs& args) {
   if (!args.fuzz_input && args.schedule.empty()) {
     throw UsageError("replay needs --schedule TOKEN or --fuzz-input FILE");
   }
-  if (!args.fuzz_input) plan_replay(args.schedule, args.backend, args.files_in);
+  if (!args.fuzz_input) {
+    plan_replay(args.schedule, args.backend, args.files_in, *args.context.catalog);
+  }
   return args;
 }
 
@@ -286,8 +289,16 @@ std::optional<std::string> params_echo(const std::vector<std::string>& args,
   return fmt::format("interleave: {}=\"{}\"", kParamsVariable, printable(env.params));
 }
 
-ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv& env) {
+std::vector<std::string> explore_params_arguments(const std::string& params,
+                                                  std::string_view source) {
+  const auto cli = std::make_unique<CommandLine>();
+  return params_arguments(*cli->explore_cmd, params, source);
+}
+
+ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv& env,
+                                 const Context& context) {
   auto cli = std::make_unique<CommandLine>();
+  cli->explore.context = cli->replay.context = cli->matrix.context = context;
   if (args.empty()) {
     throw UsageError(fmt::format("no command given (known: {}; see interleave --help)", kCommands));
   }
@@ -320,7 +331,7 @@ ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv
   if (const std::vector<std::string> extras = cli->app.remaining(true); !extras.empty()) {
     throw UsageError(describe_extras(extras));
   }
-  if (*cli->list_cmd) return ListArgs{};
+  if (*cli->list_cmd) return ListArgs{context};
   if (*cli->explore_cmd) {
     return checked_explore(cli->explore, cli->explore_cmd->count("--shard") > 0, env);
   }
@@ -334,7 +345,7 @@ int run_command(const ParsedCommand& command) {
       std::cout << help.text;
       return flush_report(kExitPass);
     }
-    int operator()(const ListArgs&) const { return run_list(); }
+    int operator()(const ListArgs& args) const { return run_list(args.context); }
     int operator()(const ExploreArgs& args) const { return run_explore(args); }
     int operator()(const ReplayArgs& args) const { return run_replay(args); }
     int operator()(const MatrixArgs& args) const { return run_matrix(args); }

@@ -21,7 +21,9 @@ struct HelpRequest {
   std::string text;
 };
 
-struct ListArgs {};
+struct ListArgs {
+  Context context;
+};
 
 using ParsedCommand = std::variant<HelpRequest, ListArgs, ExploreArgs, ReplayArgs, MatrixArgs>;
 
@@ -45,7 +47,15 @@ struct CommandEnv {
 // given), and everything plan_explore() and plan_replay() reject (a --fuzz-input file is read only
 // when the command runs). Holds: the message is one line of printable ASCII of at most
 // kMaxUsageMessage characters; input it quotes is escaped and capped (harness/printable.h).
-ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv& env);
+// `context` names what the command runs against (cli/commands.h) and goes into the arguments.
+ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv& env,
+                                 const Context& context = {});
+
+// INTERLEAVE_PARAMS-style text ("strategy=dfs preemption-bound=2 no-shrink") as explore's
+// command-line arguments ("--strategy=dfs", ...), checked as parse_command_line() checks
+// INTERLEAVE_PARAMS (`source` names the text in messages). Throws UsageError.
+std::vector<std::string> explore_params_arguments(const std::string& params,
+                                                  std::string_view source);
 
 // The line main() prints on standard error when INTERLEAVE_PARAMS applies to the command
 // ("interleave: INTERLEAVE_PARAMS=\"seed=7\""), or nullopt when it does not.

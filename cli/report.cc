@@ -72,7 +72,7 @@ std::string failure_token(const RunInfo& info, const ExploreReport& report) {
 }
 
 std::string replay_line(const RunInfo& info, const ExploreReport& report) {
-  return "interleave replay --schedule " + failure_token(info, report);
+  return info.program + " replay --schedule " + failure_token(info, report);
 }
 
 std::string seed_line(const RunInfo& info, const ExploreReport& report) {
@@ -82,9 +82,9 @@ std::string seed_line(const RunInfo& info, const ExploreReport& report) {
                                                t.sizes.actors / t.sizes.processes)
                                  : fmt::format("--actors {}", t.sizes.actors);
   std::string line =
-      fmt::format("interleave explore --scenario {} --store {} --mode {} {} --ops {} --strategy {}",
-                  t.scenario->name(), t.store(), scenarios::to_string(t.mode), actors, t.sizes.ops,
-                  info.strategy);
+      fmt::format("{} explore --scenario {} --store {} --mode {} {} --ops {} --strategy {}",
+                  info.program, t.scenario->name(), t.store(), scenarios::to_string(t.mode), actors,
+                  t.sizes.ops, info.strategy);
   if (info.strategy == "pct") line += fmt::format(" --depth {}", info.depth);
   return line + fmt::format(" --seed {} --executions 1", report.failure->execution_seed);
 }
@@ -200,8 +200,10 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
   out += shrink_line(f) + "\n";
   out += fmt::format("\n{}\n\n", f.verdict.message);
   out += render_swimlanes(f.result.trace, report.actors);
-  out += fmt::format("\nreplay:  {}\n", replay_line(info, report));
-  if (sampled) out += fmt::format("by seed: {}\n", seed_line(info, report));
+  if (!info.program.empty()) {
+    out += fmt::format("\nreplay:  {}\n", replay_line(info, report));
+    if (sampled) out += fmt::format("by seed: {}\n", seed_line(info, report));
+  }
   return out;
 }
 

@@ -19,6 +19,9 @@ struct RunInfo {
   std::string strategy;               // "random", "pct" or "replay"
   std::optional<std::uint64_t> seed;  // absent for replay
   int depth = 3;                      // PCT only
+  // The command the replay lines name; empty: there is no such command (a test binary without
+  // the command line), and to_text() leaves the replay and by-seed lines out.
+  std::string program = "interleave";
 };
 
 // One line on how the reported schedule was shrunk ("shrunk from 74 steps with 12 preemptions to
@@ -26,7 +29,7 @@ struct RunInfo {
 std::string shrink_line(const Failure& failure);
 // The token of the failing execution, or "" when there is none.
 std::string failure_token(const RunInfo& info, const ExploreReport& report);
-// "interleave replay --schedule <token>".
+// "<program> replay --schedule <token>".
 std::string replay_line(const RunInfo& info, const ExploreReport& report);
 // The explore command that re-runs the failing execution alone by its seed.
 std::string seed_line(const RunInfo& info, const ExploreReport& report);

@@ -13,12 +13,12 @@ set_target_properties(interleave_all PROPERTIES EXPORT_NAME interleave)
 set_target_properties(interleave_testing PROPERTIES EXPORT_NAME testing)
 
 install(TARGETS interleave_seam interleave_client interleave_store interleave_harness interleave_scenarios
-                interleave_testing interleave_all
+                interleave_fuzz_runner interleave_cli_lib interleave_testing interleave_all
         EXPORT interleaveTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS interleave RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(dir harness store scenarios testing)
+foreach(dir harness store scenarios testing cli fuzz)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION include/interleave/${dir}
           FILES_MATCHING PATTERN "*.h" PATTERN "*_test*" EXCLUDE PATTERN "testutil.h" EXCLUDE)
 endforeach()

@@ -313,6 +313,8 @@ void ActorRuntime::run(const std::function<void()>& body) {
 // --- actor threads and worker processes ----------------------------------------------------------
 
 void actor_loop(Link& link, il_control* control, int actor, int process, InstanceHolder& holder) {
+  __atomic_store_n(&control->actor[actor].tid, static_cast<std::int32_t>(::gettid()),
+                   __ATOMIC_RELAXED);
   for (;;) {
     int go;
     bool aborting;

@@ -70,7 +70,8 @@ struct il_actor {
   uint32_t go;       /* futex word: IL_GO_* */
   uint32_t sleeping; /* 1 while the actor sleeps on `go` */
   uint32_t posted;   /* incremented by every post */
-  uint32_t reserved;
+  int32_t tid;       /* the thread that runs the actor (gettid), 0 until it starts: the harness
+                        reads what it is blocked in from /proc/<tid>/syscall */
   struct il_pending pending;
 } __attribute__((aligned(64)));
 

@@ -19,6 +19,7 @@
 
 #include "fmt/format.h"
 #include "harness/actor_runtime.h"
+#include "harness/blocked_in.h"
 #include "harness/cleanup.h"
 #include "harness/environment.h"
 #include "harness/fatal_signal.h"
@@ -54,6 +55,11 @@ constexpr auto kStopGrace = std::chrono::milliseconds(100);
 constexpr int kPrepareAttempts = 3;
 // How often the engine's thread wakes to watch for deaths, hangs and stop requests.
 constexpr timespec kTick{0, 20'000'000};
+// An actor that makes no progress for this long is looked at: blocked in a lock the scheduler does
+// not see (a std::mutex), on kUncontrolledSightings ticks in a row, it ends the execution as a hang
+// named for that lock, long before the hang timeout.
+constexpr auto kUncontrolledLockDelay = std::chrono::milliseconds(200);
+constexpr int kUncontrolledSightings = 3;
 
 // A MAP_SHARED mapping, shared with every process forked afterwards. With `named`, it is a memfd
 // whose descriptor an exec'd program can inherit and map.
@@ -506,6 +512,7 @@ bool Engine::Impl::end_stuck_actor(Outcome outcome, std::string message) {
 bool Engine::Impl::serve() {
   std::uint32_t progress = scheduler_.steps();
   Clock::time_point since = Clock::now();
+  int sightings = 0;  // ticks in a row the running actor was seen in an uncontrolled lock
   std::optional<Clock::time_point> stop_seen;  // when the stop request was first seen
   for (;;) {
     const std::uint32_t word = load(cb_->harness);
@@ -555,9 +562,26 @@ bool Engine::Impl::serve() {
     if (now_progress != progress) {
       progress = now_progress;
       since = Clock::now();
+      sightings = 0;
       continue;
     }
     const char* label = scheduler_.running_label();
+    if (a != kNoActor && kind_of_actor(a) != ActorKind::kFiber &&
+        Clock::now() - since > kUncontrolledLockDelay) {
+      const std::optional<std::string> lock = detail::uncontrolled_lock_wait(
+          __atomic_load_n(&cb_->actor[a].tid, __ATOMIC_RELAXED), cb_, sizeof(il_control));
+      sightings = lock ? sightings + 1 : 0;
+      if (sightings >= kUncontrolledSightings) {
+        return end_stuck_actor(
+            Outcome::kHang,
+            fmt::format("actor {} is blocked in a lock the scheduler does not control, after {}: "
+                        "its thread waits in {}. The actor holding that lock cannot run until "
+                        "this one yields, so the execution cannot go on. Take interleave::Mutex "
+                        "(interleave/seam.h) in store code instead of std::mutex, and "
+                        "interleave::FileLock instead of a raw flock: the scheduler sees those",
+                        a, label, *lock));
+      }
+    }
     if (stop_seen && Clock::now() - std::max(*stop_seen, since) > kStopGrace) {
       return end_stuck_actor(
           Outcome::kStopped,

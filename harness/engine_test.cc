@@ -143,7 +143,9 @@ TEST(Engine, MutexExcludesAndBlockingIsVisibleToTheScheduler) {
       for (int a = 0; a < 3; ++a) {
         if ((started >> a & 1) != 0 && a != holder && locks[a] < 3) waiting |= 1u << a;
       }
-      if (holder != kNoActor) ASSERT_EQ(step.runnable & waiting, 0u) << "seed " << seed;
+      if (holder != kNoActor) {
+        ASSERT_EQ(step.runnable & waiting, 0u) << "seed " << seed;
+      }
       started |= std::uint64_t{1} << step.actor;
       if (std::string_view(step.label) == "lock") {
         ASSERT_EQ(holder, kNoActor) << "seed " << seed;

@@ -20,6 +20,8 @@ std::string_view to_string(OpKind kind) {
       return "del";
     case OpKind::kIncrement:
       return "increment";
+    case OpKind::kCall:
+      return "call";
   }
   return "?";
 }
@@ -47,7 +49,14 @@ std::string summarize(std::string_view value) {
 }
 
 std::string Op::describe() const {
-  const std::string who = actor == kSetupActor ? "setup" : fmt::format("actor {}", actor);
+  const std::string who = actor == kSetupActor      ? "setup"
+                          : actor == kRecoveryActor ? "after the execution"
+                                                    : fmt::format("actor {}", actor);
+  if (kind == OpKind::kCall) {
+    const std::string named = input.empty() ? key : fmt::format("{} {}", key, input);
+    if (returned_at == 0) return fmt::format("{} {} (did not return)", who, named);
+    return fmt::format("{} {} -> {}", who, named, summarize(output));
+  }
   std::string call = fmt::format("{} {}({}", who, to_string(kind), key);
   if (kind == OpKind::kPut) call += ", " + summarize(input);
   if (kind == OpKind::kIncrement) call += ", " + input;
@@ -63,6 +72,8 @@ std::string Op::describe() const {
       return fmt::format("{} -> offset {}", call, offset);
     case OpKind::kDel:
       return call + " -> ok";
+    case OpKind::kCall:  // described above
+      break;
   }
   return call;
 }
@@ -217,30 +228,38 @@ History HistoryLog::read(std::span<const std::byte> scratch) {
 
 store::PutResult ActorContext::put(std::string_view key, std::string_view value) {
   const std::size_t index = log_.invoke(actor_, OpKind::kPut, key, value);
-  store::PutResult result = store_.put(key, value);
+  store::PutResult result = store_->put(key, value);
   log_.respond(index, result.status, {}, result.offset);
   return result;
 }
 
 store::GetResult ActorContext::get(std::string_view key) {
   const std::size_t index = log_.invoke(actor_, OpKind::kGet, key, {});
-  store::GetResult result = store_.get(key);
+  store::GetResult result = store_->get(key);
   log_.respond(index, result.status, result.value, result.offset);
   return result;
 }
 
 store::Status ActorContext::del(std::string_view key) {
   const std::size_t index = log_.invoke(actor_, OpKind::kDel, key, {});
-  store::Status status = store_.del(key);
+  store::Status status = store_->del(key);
   log_.respond(index, status, {}, 0);
   return status;
 }
 
 store::IncrementResult ActorContext::increment(std::string_view key, std::int64_t delta) {
   const std::size_t index = log_.invoke(actor_, OpKind::kIncrement, key, std::to_string(delta));
-  store::IncrementResult result = store_.increment(key, delta);
+  store::IncrementResult result = store_->increment(key, delta);
   log_.respond(index, result.status,
                result.status.ok() ? std::to_string(result.value) : std::string(), result.offset);
+  return result;
+}
+
+std::string ActorContext::call(const Call& call) {
+  const Workload::Operation* op = workload_->find(call.op);
+  const std::size_t index = log_.invoke(actor_, OpKind::kCall, call.op, call.args);
+  std::string result = op->run(*subject_, call.args);
+  log_.respond(index, store::Status(), result, 0);
   return result;
 }
 

@@ -15,14 +15,19 @@
 #include <vector>
 
 #include "harness/seam.h"
+#include "scenarios/workload.h"
 #include "store/store.h"
 
 namespace interleave::scenarios {
 
-enum class OpKind : std::uint8_t { kPut, kGet, kDel, kIncrement };
+// kCall: an operation of a workload of one's own (scenarios/workload.h); its `key` is the
+// operation's name, `input` its arguments and `output` its result.
+enum class OpKind : std::uint8_t { kPut, kGet, kDel, kIncrement, kCall };
 
 // The actor id of operations a scenario's setup made, before any actor started.
 inline constexpr int kSetupActor = -1;
+// The actor id of a workload's final calls, made after the execution on an instance opened afresh.
+inline constexpr int kRecoveryActor = -2;
 std::string_view to_string(OpKind kind);
 
 struct Op {
@@ -81,20 +86,30 @@ class HistoryLog {
 
 class ActorContext {
  public:
+  // On a store::Store: put, get, del and increment.
   ActorContext(HistoryLog& log, store::Store& store, int actor, std::span<Mutex> locks)
-      : log_(log), store_(store), actor_(actor), locks_(locks) {}
+      : log_(log), store_(&store), actor_(actor), locks_(locks) {}
+  // On an instance of a workload's store: call.
+  ActorContext(HistoryLog& log, const Workload& workload, Subject& subject, int actor)
+      : log_(log), workload_(&workload), subject_(&subject), actor_(actor) {}
 
   store::PutResult put(std::string_view key, std::string_view value);
   store::GetResult get(std::string_view key);
   store::Status del(std::string_view key);
   store::IncrementResult increment(std::string_view key, std::int64_t delta = 1);
+  // Runs one of the workload's operations and records it. Requires: the context is on a workload
+  // that has `call.op` (checked when the scenario is registered). A result longer than
+  // kValueCapacity is recorded cut short (and compared cut short with the specification's).
+  std::string call(const Call& call);
   int actor() const { return actor_; }
   // Locks owned by the process's instance, for scenarios that exercise locking itself ("a", "b").
   Mutex& lock(std::size_t i) { return locks_[i]; }
 
  private:
   HistoryLog& log_;
-  store::Store& store_;
+  store::Store* store_ = nullptr;
+  const Workload* workload_ = nullptr;
+  Subject* subject_ = nullptr;
   int actor_;
   std::span<Mutex> locks_;
 };

@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <stdexcept>
+#include <system_error>
 
 #include "fmt/format.h"
 #include "harness/environment.h"
@@ -14,10 +15,15 @@
 namespace interleave::scenarios {
 namespace {
 
-// Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <data directory>".
+// Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <data directory>", and for a
+// workload's scenario a second line with its script (a worker runs the script it is given, so
+// that a scenario made on the fly, a generated program, needs no registration).
 std::string encode_spec(const Target& t, const std::filesystem::path& dir) {
-  return fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), t.store(), to_string(t.mode),
-                     t.sizes.actors, t.sizes.ops, t.sizes.processes, dir.string());
+  std::string spec =
+      fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), t.store(), to_string(t.mode),
+                  t.sizes.actors, t.sizes.ops, t.sizes.processes, dir.string());
+  if (const WorkloadScenario* w = t.workload_scenario()) spec += "\n" + w->script().to_string();
+  return spec;
 }
 
 int parse_int(std::string_view text) {
@@ -29,7 +35,24 @@ int parse_int(std::string_view text) {
   return value;
 }
 
-std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec, StoreOpener open) {
+struct Decoded {
+  Target target;
+  std::filesystem::path dir;
+  std::string scenario;              // its name
+  std::optional<CallScript> script;  // a workload's scenario
+};
+
+Decoded decode_spec(std::string_view spec, const Catalog& catalog) {
+  Decoded out;
+  const std::size_t newline = spec.find('\n');
+  if (newline != std::string_view::npos) {
+    CallScript script;
+    if (!CallScript::parse(spec.substr(newline + 1), &script)) {
+      throw std::runtime_error("bad script in a program spec");
+    }
+    out.script = std::move(script);
+    spec = spec.substr(0, newline);
+  }
   std::array<std::string_view, 7> fields;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const std::size_t space = i + 1 < fields.size() ? spec.find(' ') : spec.size();
@@ -37,22 +60,21 @@ std::pair<Target, std::filesystem::path> decode_spec(std::string_view spec, Stor
     fields[i] = spec.substr(0, space);
     spec.remove_prefix(std::min(spec.size(), space + 1));
   }
-  Target t;
-  t.scenario = find_scenario(fields[0]);
+  Target& t = out.target;
+  out.scenario = fields[0];
+  t.scenario = out.script ? nullptr : catalog.find_scenario(fields[0]);
   const auto variant = store::parse_variant(fields[1]);
+  t.user = catalog.find_store(fields[1]);
   const auto mode = parse_mode(fields[2]);
-  if (t.scenario == nullptr || (!variant && !open) || !mode) {
+  if ((t.scenario == nullptr && !out.script) || (!variant && t.user == nullptr) || !mode ||
+      (out.script && (t.user == nullptr || !t.user->workload))) {
     throw std::runtime_error("bad program spec");
   }
-  if (open) {
-    t.open = std::move(open);
-    t.store_name = fields[1];
-  } else {
-    t.variant = *variant;
-  }
+  if (variant) t.variant = *variant;
   t.mode = *mode;
   t.sizes = Sizes{parse_int(fields[3]), parse_int(fields[4]), parse_int(fields[5])};
-  return {t, std::filesystem::path(fields[6])};
+  out.dir = std::filesystem::path(fields[6]);
+  return out;
 }
 
 // The errno behind a failed store status, when the failure is the machine's: the status's own
@@ -76,19 +98,60 @@ int environment_errno(const store::Status& status, const std::filesystem::path& 
   throw std::runtime_error(what);
 }
 
+// The errno of an exception thrown by a workload's open(), when it is the machine's fault.
+int environment_errno(const std::exception& e) {
+  if (const auto* sys = dynamic_cast<const std::system_error*>(&e)) {
+    const int err = sys->code().value();
+    if (sys->code().category() == std::generic_category() ||
+        sys->code().category() == std::system_category()) {
+      return is_environment_errno(err) ? err : 0;
+    }
+  }
+  return 0;
+}
+
+// Opens an instance of a workload's store, or throws: an EnvironmentError when the machine is at
+// fault, else a runtime_error naming `who` and the directory.
+std::unique_ptr<Subject> open_subject(const Workload& workload, const std::filesystem::path& dir,
+                                      std::string_view who) {
+  try {
+    std::unique_ptr<Subject> subject = workload.open(dir);
+    if (subject == nullptr) throw std::runtime_error("open returned no instance");
+    return subject;
+  } catch (const EnvironmentError&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string what = fmt::format("{} cannot open the store {} in {}: {}", who,
+                                         workload.name, dir.string(), e.what());
+    if (const int err = environment_errno(e)) throw EnvironmentError(what, err);
+    throw std::runtime_error(what);
+  }
+}
+
 // One process's part of an execution: its own store on the shared data directory.
 class ScenarioInstance final : public ProcessInstance {
  public:
-  ScenarioInstance(std::string_view spec, std::span<std::byte> scratch, StoreOpener open)
+  ScenarioInstance(std::string_view spec, std::span<std::byte> scratch, const Catalog& catalog)
       : log_(scratch) {
-    auto [target, dir] = decode_spec(spec, std::move(open));
-    target_ = target;
-    store::OpenResult opened = target_.open_store(dir);
-    if (!opened.status.ok()) open_failed(opened.status, dir, "a worker");
+    Decoded decoded = decode_spec(spec, catalog);
+    target_ = decoded.target;
+    if (decoded.script) {
+      const Workload& workload = *target_.user->workload;
+      script_.emplace(decoded.scenario, "", workload.name, std::move(*decoded.script));
+      subject_ = open_subject(workload, decoded.dir, "a worker");
+      return;
+    }
+    store::OpenResult opened = target_.open_store(decoded.dir);
+    if (!opened.status.ok()) open_failed(opened.status, decoded.dir, "a worker");
     store_ = std::move(opened.store);
   }
 
   void body(int actor) override {
+    if (subject_ != nullptr) {
+      ActorContext ctx(log_, *target_.user->workload, *subject_, actor);
+      script_->body(ctx, target_.sizes);
+      return;
+    }
     ActorContext ctx(log_, *store_, actor, locks_);
     target_.scenario->body(ctx, target_.sizes);
   }
@@ -97,25 +160,43 @@ class ScenarioInstance final : public ProcessInstance {
   Target target_;
   HistoryLog log_;
   std::unique_ptr<store::Store> store_;
+  std::optional<WorkloadScenario> script_;  // a workload's scenario: the calls to make
+  std::unique_ptr<Subject> subject_;        // ... on this process's instance of its store
   std::array<Mutex, 2> locks_{Mutex("a"), Mutex("b")};
+};
+
+// Room for a history log outside the engine's scratch memory (the setup's, the final calls'),
+// 8-byte aligned, left uninitialized (the log's header says what holds).
+class LocalLog {
+ public:
+  LocalLog() : buffer_(new std::uint64_t[kWords]) { HistoryLog::reset(bytes()); }
+  std::span<std::byte> bytes() {
+    return {reinterpret_cast<std::byte*>(buffer_.get()), kWords * sizeof(std::uint64_t)};
+  }
+  History read() { return HistoryLog::read(bytes()); }
+
+ private:
+  static constexpr std::size_t kWords = 64 * 1024;
+  std::unique_ptr<std::uint64_t[]> buffer_;
 };
 
 }  // namespace
 
 ScenarioProgram::ScenarioProgram(const Target& target) : target_(target), dir_(target.files) {
-  store::OpenResult opened = target.open_store(dir_.path());
-  if (!opened.status.ok()) open_failed(opened.status, dir_.path(), "the setup");
-  // Room for the setup's log, 8-byte aligned, left uninitialized (the log's header says what
-  // holds).
-  constexpr std::size_t kSetupWords = 64 * 1024;
-  const std::unique_ptr<std::uint64_t[]> buffer(new std::uint64_t[kSetupWords]);
-  const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(buffer.get()),
-                                   kSetupWords * sizeof(std::uint64_t));
-  HistoryLog::reset(bytes);
-  HistoryLog log(bytes);
-  ActorContext ctx(log, *opened.store, kSetupActor, {});
-  target_.scenario->setup(ctx, target_.sizes);
-  setup_ = HistoryLog::read(bytes);
+  LocalLog local;
+  HistoryLog log(local.bytes());
+  if (target_.workload_scenario() != nullptr) {
+    const Workload& workload = *target_.user->workload;
+    const std::unique_ptr<Subject> subject = open_subject(workload, dir_.path(), "the setup");
+    ActorContext ctx(log, workload, *subject, kSetupActor);
+    target_.scenario->setup(ctx, target_.sizes);
+  } else {
+    store::OpenResult opened = target.open_store(dir_.path());
+    if (!opened.status.ok()) open_failed(opened.status, dir_.path(), "the setup");
+    ActorContext ctx(log, *opened.store, kSetupActor, {});
+    target_.scenario->setup(ctx, target_.sizes);
+  }
+  setup_ = local.read();
 }
 
 std::string ScenarioProgram::spec() const { return encode_spec(target_, dir_.path()); }
@@ -126,8 +207,32 @@ std::string ScenarioProgram::token_prefix() const {
 
 void ScenarioProgram::begin(std::span<std::byte> scratch) { HistoryLog::reset(scratch); }
 
+Verdict ScenarioProgram::judge_workload_calls(const History& history) const {
+  const Workload& workload = *target_.user->workload;
+  std::unique_ptr<Subject> recovered;
+  try {
+    recovered = open_subject(workload, dir_.path(), "recovery after the execution");
+  } catch (const EnvironmentError&) {
+    throw;
+  } catch (const std::exception& e) {
+    return Verdict::fail(BugKind::kCorruption,
+                         fmt::format("the store does not open again after the execution "
+                                     "(recovery): {}",
+                                     e.what()));
+  }
+  LocalLog local;
+  HistoryLog log(local.bytes());
+  ActorContext ctx(log, workload, *recovered, kRecoveryActor);
+  for (const Call& call : workload.final_calls) ctx.call(call);
+  recovered.reset();
+  History all = history;
+  all.append_after(local.read());
+  return judge_workload(workload, all);
+}
+
 Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
   const History history = this->history(scratch);
+  if (target_.workload_scenario() != nullptr) return judge_workload_calls(history);
   // An operation that failed for a reason of the machine's says nothing about the store.
   for (const Op& op : history.ops) {
     if (const int err = environment_errno(op.status, dir_.path())) {
@@ -183,18 +288,40 @@ ProgramFactory factory_for(const Target& target) {
   return [target] { return std::make_unique<ScenarioProgram>(target); };
 }
 
-InstanceFactory scenario_instances(StoreOpener open) {
-  return [open](std::string_view spec, int, std::span<std::byte> scratch) {
-    return std::make_unique<ScenarioInstance>(spec, scratch, open);
+InstanceFactory scenario_instances(const Catalog& catalog) {
+  return [&catalog](std::string_view spec, int, std::span<std::byte> scratch) {
+    return std::make_unique<ScenarioInstance>(spec, scratch, catalog);
   };
 }
 
 std::string Target::store() const {
-  return open ? store_name : std::string(store::to_string(variant));
+  return user != nullptr ? user->name : std::string(store::to_string(variant));
+}
+
+const WorkloadScenario* Target::workload_scenario() const {
+  return dynamic_cast<const WorkloadScenario*>(scenario);
 }
 
 store::OpenResult Target::open_store(const std::filesystem::path& dir) const {
-  return open ? open(dir) : store::open_store(variant, dir);
+  if (user == nullptr) return store::open_store(variant, dir);
+  if (!user->open) {
+    return {store::Status::invalid_argument(
+                fmt::format("the store {} has only its own operations", user->name)),
+            nullptr};
+  }
+  return user->open(dir);
+}
+
+Sizes default_sizes_of(const Scenario& scenario, Mode mode) {
+  Sizes sizes = default_sizes(mode);
+  if (const auto fixed = scenario.fixed_sizes()) {
+    sizes.actors = fixed->actors;
+    sizes.ops = fixed->ops;
+    if (mode == Mode::kMixed) {
+      sizes.processes = fixed->actors % 2 == 0 ? 2 : 1;
+    }
+  }
+  return sizes;
 }
 
 Schedule schedule_for(const Target& target, std::vector<int> decisions) {
@@ -216,19 +343,22 @@ std::optional<std::string> check_target(const Target& t) {
   return check_mode_sizes(t.mode, t.sizes);
 }
 
-bool target_of(const Schedule& schedule, Target* out, std::string* error) {
+bool target_of(const Schedule& schedule, Target* out, std::string* error, const Catalog& catalog) {
   Target t;
-  t.scenario = find_scenario(schedule.scenario);
+  t.scenario = catalog.find_scenario(schedule.scenario);
   const auto variant = store::parse_variant(schedule.store);
+  t.user = catalog.find_store(schedule.store);
   const auto mode = parse_mode(schedule.mode);
   if (t.scenario == nullptr) {
     *error = fmt::format("the schedule names an unknown scenario '{}'", schedule.scenario);
-  } else if (!variant) {
+  } else if (!variant && t.user == nullptr) {
     *error = fmt::format("the schedule names an unknown store '{}'", schedule.store);
   } else if (!mode) {
     *error = fmt::format("the schedule names an unknown mode '{}'", schedule.mode);
+  } else if (auto bad = catalog.check_pair(*t.scenario, schedule.store)) {
+    *error = "the schedule's scenario and store do not go together: " + *bad;
   } else {
-    t.variant = *variant;
+    if (variant) t.variant = *variant;
     t.mode = *mode;
     t.sizes.actors = static_cast<int>(schedule.size('a', 0));
     t.sizes.ops = static_cast<int>(schedule.size('o', 0));

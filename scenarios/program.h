@@ -8,35 +8,39 @@
 
 #include "harness/explore.h"
 #include "harness/schedule.h"
+#include "scenarios/catalog.h"
 #include "scenarios/data_dir.h"
 #include "scenarios/scenario.h"
+#include "scenarios/workload_scenario.h"
 
 namespace interleave::scenarios {
 
-// How a process opens the store under test on a data directory (for stores other than the
-// built-in variants: see testing/store_suite.h).
-using StoreOpener = std::function<store::OpenResult(const std::filesystem::path& dir)>;
-
 // What to run: a scenario on a store in a mode at a size. The store is the built-in `variant`,
-// unless `open` is set: then `open` opens it and `store_name` names it in tokens and reports.
+// unless `user` is set: then it is that store of one's own (from a Catalog, which outlives the
+// target).
 struct Target {
   const Scenario* scenario = nullptr;
   store::Variant variant = store::Variant::kUnlocked;
   Mode mode = Mode::kThreads;
   Sizes sizes;
-  StoreOpener open;
-  std::string store_name;
+  const StoreUnderTest* user = nullptr;
   Backend backend = Backend::kThreads;
   Files files = Files::kDisk;
 
   std::string store() const;  // the store's name
   Topology topology() const { return topology_of(mode, sizes, backend); }
+  // The scenario as a script of a workload's calls, when it is one (then the store's workload runs
+  // it), else nullptr.
+  const WorkloadScenario* workload_scenario() const;
+  // Requires: not workload_scenario().
   store::OpenResult open_store(const std::filesystem::path& dir) const;
 };
 
 // One execution of a target, harness side: a fresh data directory with the scenario's setup done
 // (through a store opened and closed here). judge() reads the history the actors recorded, reopens
-// the log (recovery) for the scenario's check, and reports corruption if recovery fails.
+// the log (recovery) for the scenario's check, and reports corruption if recovery fails. A
+// workload's scenario is judged by judge_workload() instead, with the workload's final calls run on
+// an instance opened afresh.
 class ScenarioProgram final : public Program {
  public:
   // Throws std::runtime_error when the data directory or the store cannot be set up.
@@ -52,6 +56,8 @@ class ScenarioProgram final : public Program {
   History history(std::span<const std::byte> scratch) const;
 
  private:
+  Verdict judge_workload_calls(const History& history) const;
+
   Target target_;
   DataDir dir_;
   History setup_;  // what the scenario's setup did
@@ -60,18 +66,22 @@ class ScenarioProgram final : public Program {
 ProgramFactory factory_for(const Target& target);
 
 // The factory every engine running scenario programs is built with: parses a ScenarioProgram's
-// spec and opens that process's own store on the data directory (with `open` when given, which a
-// forked worker inherits from the engine's process).
-InstanceFactory scenario_instances(StoreOpener open = nullptr);
+// spec and opens that process's own store on the data directory (a store of one's own through
+// `catalog`, which must outlive the engine; a forked worker inherits it from the engine's process).
+InstanceFactory scenario_instances(const Catalog& catalog = Catalog::builtin());
 
 // The schedule that replays `decisions` of `target`.
 Schedule schedule_for(const Target& target, std::vector<int> decisions);
 
-// The target a schedule names. Returns false with a one-line error for unknown names or sizes the
-// scenario or mode rejects.
-bool target_of(const Schedule& schedule, Target* out, std::string* error);
+// The target a schedule names (names looked up in `catalog`). Returns false with a one-line error
+// for unknown names, a scenario the store cannot run, or sizes the scenario or mode rejects.
+bool target_of(const Schedule& schedule, Target* out, std::string* error,
+               const Catalog& catalog = Catalog::builtin());
 
 // Rejects a target whose sizes its scenario or mode cannot run (returns the reason).
 std::optional<std::string> check_target(const Target& target);
+
+// The default sizes of `scenario` in `mode`: its fixed sizes, else the mode's.
+Sizes default_sizes_of(const Scenario& scenario, Mode mode);
 
 }  // namespace interleave::scenarios

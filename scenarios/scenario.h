@@ -89,6 +89,13 @@ class Scenario {
   virtual Expect expect(store::Variant variant, Mode mode) const = 0;
   // Rejects sizes the scenario cannot run (returns the reason).
   virtual std::optional<std::string> check_sizes(const Sizes& sizes) const;
+  // A scenario whose actors and operations are fixed (a script of calls) gives them here: they are
+  // its default sizes, and check_sizes() rejects any other.
+  struct FixedSizes {
+    int actors = 0;
+    int ops = 0;  // the most calls of any actor
+  };
+  virtual std::optional<FixedSizes> fixed_sizes() const { return std::nullopt; }
 
   // Runs uncontrolled on the harness side before the actors start (their stores open afterwards).
   // Its operations go into the history as the setup's (actor kSetupActor), before every actor's.

@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <map>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -262,10 +263,17 @@ StoreOpener safe_store_failing_with(int err) {
   };
 }
 
+// A catalog with the failing store as "safe-failing" (kept for the engines' lifetime).
+const Catalog& failing_catalog(int err) {
+  static std::map<int, Catalog> catalogs;
+  auto [it, added] = catalogs.try_emplace(err);
+  if (added) it->second.add({.name = "safe-failing", .open = safe_store_failing_with(err)});
+  return it->second;
+}
+
 Target failing_target(Mode mode, int err) {
   Target t = target(lost_update_scenario(), store::Variant::kSafe, mode);
-  t.open = safe_store_failing_with(err);
-  t.store_name = "safe-failing";
+  t.user = failing_catalog(err).find_store("safe-failing");
   return t;
 }
 
@@ -275,7 +283,7 @@ Target failing_target(Mode mode, int err) {
 TEST(Environment, AnInjectedFullDiskIsAnErrorOfTheEnvironmentInEveryMode) {
   for (Mode mode : all_modes()) {
     const Target full = failing_target(mode, ENOSPC);
-    Engine engine(topology_of(mode, full.sizes), scenario_instances(full.open));
+    Engine engine(topology_of(mode, full.sizes), scenario_instances(failing_catalog(ENOSPC)));
     const ExploreReport report = explore(factory_for(full), {.executions = 20}, engine);
     EXPECT_FALSE(report.failure.has_value()) << to_string(mode) << ": " << report.verdict.message;
     ASSERT_TRUE(report.environment_error.has_value()) << to_string(mode);
@@ -285,7 +293,7 @@ TEST(Environment, AnInjectedFullDiskIsAnErrorOfTheEnvironmentInEveryMode) {
         << *report.environment_error;
 
     const Target broken = failing_target(mode, EBADF);
-    Engine other(topology_of(mode, broken.sizes), scenario_instances(broken.open));
+    Engine other(topology_of(mode, broken.sizes), scenario_instances(failing_catalog(EBADF)));
     const ExploreReport bug = explore(factory_for(broken), {.executions = 20}, other);
     EXPECT_TRUE(bug.failure.has_value()) << to_string(mode);
     EXPECT_FALSE(bug.environment_error.has_value());

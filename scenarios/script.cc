@@ -73,6 +73,8 @@ class ScriptInstance final : public ProcessInstance {
           ctx.increment(op.key, delta);
           break;
         }
+        case OpKind::kCall:  // Script::parse() makes none
+          break;
       }
     }
   }

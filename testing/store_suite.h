@@ -1,7 +1,4 @@
-// Testing your own store with interleave, from GoogleTest.
-//
-// Implement interleave::store::Store (store/store.h) for your store, mark its shared steps with
-// yield points and use interleave::Mutex / interleave::FileLock (harness/seam.h), then:
+// Testing a store of one's own with interleave, from GoogleTest: one test per scenario x mode.
 //
 //   interleave::testing::StoreUnderTest my_store() {
 //     return {.name = "my-kv",
@@ -10,10 +7,19 @@
 //   }
 //   INTERLEAVE_STORE_SUITE(MyKv, my_store);
 //
-// Each scenario x mode becomes one test. A test explores with random search and PCT and fails with
-// the bug, the interleaving and a replay line: `INTERLEAVE_REPLAY=<token> <test binary>
-// --gtest_filter=<test>` runs that exact schedule again (in the same test binary, which is the only
-// program that knows your store).
+// A test explores its scenario with the store's `params` (scenarios/catalog.h: every explore
+// option, named as INTERLEAVE_PARAMS names them), and INTERLEAVE_PARAMS on top: without a strategy,
+// random search and then PCT, `executions` each. It fails with the bug, where it was found (the
+// strategy, the seed, the execution, the preemptions before and after shrinking), the interleaving
+// and the replay lines; a passing test prints one line per strategy: executions run, "exhausted"
+// for DFS and DPOR, PCT's bound. Where the store declares a bug expected (`expected_bugs`), the
+// test fails unless that bug is found.
+//
+// Replay: INTERLEAVE_REPLAY=<token> runs that schedule in the test it names (the others are
+// skipped) and says how many of its decisions ran; a token that names no test that ran fails the
+// run. With interleave::testing::main as the binary's main, the binary is also the whole
+// `interleave` command line over the store (`<binary> replay --schedule <token>`, `<binary>
+// explore --store my-kv ...`), and the reports print those lines too.
 #pragma once
 
 #include <cstdint>
@@ -23,45 +29,68 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "scenarios/catalog.h"
 #include "scenarios/program.h"
 
 namespace interleave::testing {
 
-struct StoreUnderTest {
-  std::string name;             // names the store in tokens and reports; no ':' or space
-  scenarios::StoreOpener open;  // opens (creating if missing) the store in a directory
-  std::vector<scenarios::Mode> modes = {scenarios::Mode::kThreads};  // where it must be clean
-  std::uint64_t executions = 500;  // per strategy (random, then PCT)
+using StoreUnderTest = scenarios::StoreUnderTest;
+
+// What one test of the suite found.
+struct SuiteResult {
+  enum class Kind { kPass, kFail, kSkip };
+  Kind kind = Kind::kPass;
+  // kPass: the summary lines; kFail: the report (ending in the replay lines); kSkip: why.
+  std::string text;
 };
 
-// The scenarios a store suite runs: every built-in one that is not test-only.
-std::vector<std::string> suite_scenarios();
+// The scenarios `store`'s suite runs (Catalog::scenarios_of): the built-in ones when it has `open`,
+// then its own.
+std::vector<std::string> suite_scenarios(const StoreUnderTest& store);
 
-// Explores `scenario` on `store` in `mode`. Returns "" when no bug is found, else a report ending
-// in the replay line. With INTERLEAVE_REPLAY set to a token of this scenario and mode it replays
-// that schedule instead (and returns "" for other tests).
-std::string check_store(const StoreUnderTest& store, std::string_view scenario,
+// Explores (or, with INTERLEAVE_REPLAY, replays) `scenario` on `store` in `mode`.
+SuiteResult check_store(const StoreUnderTest& store, std::string_view scenario,
                         scenarios::Mode mode);
 
 // "lost_update_threads": a GoogleTest-safe name for one parameter.
 std::string param_name(const std::tuple<std::string, scenarios::Mode>& param);
 
+// A test binary's main that is also the `interleave` command line over `catalog`: with a command
+// (list, explore, replay or matrix) as its first argument it runs that command (cli/cli.h;
+// `<binary> explore --help` for its flags); otherwise it runs the GoogleTest tests. Link
+// interleave::testing, not gtest_main.
+int main(int argc, char** argv, const scenarios::Catalog& catalog);
+
+namespace detail {
+// Registers (once) the GoogleTest environment that fails the run when INTERLEAVE_REPLAY names no
+// test that ran. Returns true.
+bool install_replay_guard();
+// Reports a suite result to GoogleTest (fail, skip, or print the summary).
+void report(const SuiteResult& result);
+}  // namespace detail
+
 }  // namespace interleave::testing
 
 // Defines the parameterized suite `SuiteName` over suite_scenarios() x the store's modes.
 // `make_store` is a function returning a StoreUnderTest.
-#define INTERLEAVE_STORE_SUITE(SuiteName, make_store)                                              \
-  class SuiteName                                                                                  \
-      : public ::testing::TestWithParam<std::tuple<std::string, ::interleave::scenarios::Mode>> {  \
-  };                                                                                               \
-  TEST_P(SuiteName, SurvivesScenario) {                                                            \
-    static const ::interleave::testing::StoreUnderTest store = make_store();                       \
-    const std::string failure = ::interleave::testing::check_store(store, std::get<0>(GetParam()), \
-                                                                   std::get<1>(GetParam()));       \
-    if (!failure.empty()) FAIL() << failure;                                                       \
-  }                                                                                                \
-  INSTANTIATE_TEST_SUITE_P(                                                                        \
-      Interleave, SuiteName,                                                                       \
-      ::testing::Combine(::testing::ValuesIn(::interleave::testing::suite_scenarios()),            \
-                         ::testing::ValuesIn(make_store().modes)),                                 \
+#define INTERLEAVE_STORE_SUITE(SuiteName, make_store)                                             \
+  class SuiteName                                                                                 \
+      : public ::testing::TestWithParam<std::tuple<std::string, ::interleave::scenarios::Mode>> { \
+  };                                                                                              \
+  [[maybe_unused]] static const bool SuiteName##_replay_guard =                                   \
+      ::interleave::testing::detail::install_replay_guard();                                      \
+  TEST_P(SuiteName, SurvivesScenario) {                                                           \
+    static const ::interleave::testing::StoreUnderTest store = make_store();                      \
+    const ::interleave::testing::SuiteResult result = ::interleave::testing::check_store(         \
+        store, std::get<0>(GetParam()), std::get<1>(GetParam()));                                 \
+    if (result.kind == ::interleave::testing::SuiteResult::Kind::kFail) FAIL() << result.text;    \
+    if (result.kind == ::interleave::testing::SuiteResult::Kind::kSkip)                           \
+      GTEST_SKIP() << result.text;                                                                \
+    ::interleave::testing::detail::report(result);                                                \
+  }                                                                                               \
+  INSTANTIATE_TEST_SUITE_P(                                                                       \
+      Interleave, SuiteName,                                                                      \
+      ::testing::Combine(                                                                         \
+          ::testing::ValuesIn(::interleave::testing::suite_scenarios(make_store())),              \
+          ::testing::ValuesIn(make_store().modes)),                                               \
       [](const auto& info) { return ::interleave::testing::param_name(info.param); })

@@ -1,0 +1,39 @@
+// Linearizability of a history of calls against a sequential specification (a Model).
+//
+// The search is Wing and Gong's: linearize, one at a time, a call that no other pending call
+// returned before (real time), apply it to a copy of the model, and require the model's result to
+// be the call's; backtrack when none fits. A call that never returned (its actor was stopped) may
+// have taken effect or not: it is tried as any other, with any result, and may also be left out.
+// Visited (calls done, model state) pairs are memoized on the model's state fingerprint.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scenarios/workload.h"
+
+namespace interleave::scenarios {
+
+struct CallRecord {
+  int actor = 0;
+  Call call;
+  std::string result;
+  std::uint64_t invoked_at = 0;
+  std::uint64_t returned_at = 0;  // 0: never returned
+};
+
+struct ModelCheckResult {
+  bool linearizable = true;
+  std::uint64_t states = 0;  // memoized states visited
+  // When not linearizable: what the evidence shows, in one paragraph: the longest explained prefix
+  // and the first call no order explains after it, with the result it gave and the one the
+  // specification gives there.
+  std::string message;
+};
+
+// Requires: at most 4096 calls (the search is exponential in the worst case; histories of one
+// execution are small).
+ModelCheckResult check_against_model(const std::vector<CallRecord>& history, const Model& initial);
+
+}  // namespace interleave::scenarios
