@@ -43,8 +43,15 @@ std::string shrink_line(const Failure& f) {
       fmt::format("{} steps with {}", f.result.trace.size(), preemptions(f.preemptions));
   switch (f.shrink) {
     case ShrinkStatus::kShrunk:
-      return fmt::format("shrunk from {} steps with {} to {} in {} executions", f.original_steps,
-                         preemptions(f.original_preemptions), as_is, f.shrink_executions);
+      return fmt::format(
+          "shrunk from {} steps with {} to {} in {} executions (the fewest preemptions that fail "
+          "this way)",
+          f.original_steps, preemptions(f.original_preemptions), as_is, f.shrink_executions);
+    case ShrinkStatus::kLocalMinimum:
+      return fmt::format(
+          "shrunk from {} steps with {} to {} in {} executions: a local minimum, no single "
+          "preemption can be removed (the search for the fewest ran out of its budget first)",
+          f.original_steps, preemptions(f.original_preemptions), as_is, f.shrink_executions);
     case ShrinkStatus::kUnneeded:
       return as_is + " (nothing to shrink)";
     case ShrinkStatus::kNoSimpler:
@@ -52,8 +59,10 @@ std::string shrink_line(const Failure& f) {
           "{}: no schedule with fewer preemptions fails this way ({} executions searched)", as_is,
           f.shrink_executions);
     case ShrinkStatus::kBudgetReached:
-      return fmt::format("{}: not shrunk further, the shrink budget of {} executions ran out",
-                         as_is, f.shrink_executions);
+      return fmt::format(
+          "{} (found with {}): not shrunk further, budget reached ({} executions spent "
+          "shrinking)",
+          as_is, preemptions(f.original_preemptions), f.shrink_executions);
     case ShrinkStatus::kInterrupted:
       return as_is + ", as found: not shrunk, the run was interrupted";
     case ShrinkStatus::kUnconfirmed:

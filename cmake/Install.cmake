@@ -18,9 +18,15 @@ install(TARGETS interleave_seam interleave_client interleave_store interleave_ha
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS interleave RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The public headers (include/interleave/*.h, documented contracts) at include/interleave, and the
+# internal ones they include under include/interleave/detail: code of one's own includes the
+# former (<interleave/seam.h>); the latter may change between versions.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/interleave/ DESTINATION include/interleave
+        FILES_MATCHING PATTERN "*.h")
 foreach(dir harness store scenarios testing cli fuzz)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION include/interleave/${dir}
-          FILES_MATCHING PATTERN "*.h" PATTERN "*_test*" EXCLUDE PATTERN "testutil.h" EXCLUDE)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION include/interleave/detail/${dir}
+          FILES_MATCHING PATTERN "*.h" PATTERN "*_test*" EXCLUDE PATTERN "testutil.h" EXCLUDE
+          PATTERN "testdata" EXCLUDE)
 endforeach()
 install(EXPORT interleaveTargets NAMESPACE interleave::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/interleave)

@@ -30,6 +30,8 @@ enum class ShrinkStatus {
   kUnneeded,       // the schedule as found has no preemption
   kShrunk,         // a simpler schedule was found and confirmed by an exact replay
   kNoSimpler,      // every simpler schedule was searched: none fails the same way
+  kLocalMinimum,   // the bounded search ran out of budget; removing preemptions one at a time
+                   // then reached a schedule none of whose preemptions can be removed
   kBudgetReached,  // the budget ran out before a simpler schedule was found
   kInterrupted,    // a stop request (Ctrl-C) ended the search: the schedule is as found
   kUnconfirmed,    // the simpler schedule did not fail the same way when replayed alone
@@ -38,8 +40,11 @@ enum class ShrinkStatus {
 std::string_view to_string(ShrinkStatus status);
 
 struct ShrinkOptions {
-  std::vector<int> processes;     // the process of each actor (for which steps commute)
-  std::uint64_t budget = 2000;    // executions at most
+  std::vector<int> processes;   // the process of each actor (for which steps commute)
+  std::uint64_t budget = 2000;  // executions at most, for the bounded search
+  // Executions at most for removing preemptions one at a time, after the bounded search ran out
+  // of budget.
+  std::uint64_t local_budget = 1000;
   std::function<bool()> stopped;  // true once the run must stop; checked before every execution
 };
 
@@ -51,7 +56,12 @@ struct Shrunk {
 
 // Searches schedules with fewer preemptions than `failing` (bounded DFS, bound 0, 1, ...) for one
 // that fails with the same bug kind; at the fewest preemptions found, prefers the fewest steps.
-// The result is re-run from its decisions alone and returned only if it fails the same way again.
+// When that search runs out of budget before it finds one, the schedule given goes through a local
+// pass: each of its preemptions in turn is removed (the preempted
+// actor goes on, the rest of the schedule is followed where it still fits) and the schedule kept
+// whenever it still fails the same way with fewer preemptions, until no single preemption can be
+// removed (kLocalMinimum) or local_budget runs out (kBudgetReached). The result is re-run from its
+// decisions alone and returned only if it fails the same way again.
 Shrunk shrink_failure(Judged failing, const RunJudged& run, const ShrinkOptions& options);
 
 }  // namespace interleave

@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
-std::string describe(const CallRecord& r) {
+}  // namespace
+
+std::string describe_call(const CallRecord& r) {
   const std::string call = r.call.args.empty() ? r.call.op : r.call.op + " " + r.call.args;
   const std::string who = r.actor == kSetupActor      ? "the setup's"
                           : r.actor == kRecoveryActor ? "after the execution,"
@@ -21,6 +23,8 @@ std::string describe(const CallRecord& r) {
   if (r.returned_at == 0) return fmt::format("{} {} (did not return)", who, call);
   return fmt::format("{} {} -> \"{}\"", who, call, r.result);
 }
+
+namespace {
 
 class Search {
  public:
@@ -30,14 +34,22 @@ class Search {
   bool run(const Model& model) { return extend(model, 0); }
   std::uint64_t states() const { return seen_.size(); }
 
+  const std::vector<std::size_t>& best_prefix() const { return best_prefix_; }
+  std::optional<std::size_t> unexplained() const {
+    return best_miss_ ? std::optional<std::size_t>(best_miss_->call) : std::nullopt;
+  }
+  std::string expected() const { return best_miss_ ? best_miss_->expected : std::string(); }
+
   std::string explain() const {
     std::string prefix;
-    for (std::size_t i : best_prefix_) prefix += (prefix.empty() ? "" : "; ") + describe(h_[i]);
+    for (std::size_t i : best_prefix_)
+      prefix += (prefix.empty() ? "" : "; ") + describe_call(h_[i]);
     if (!best_miss_) return "no order of the calls explains the history";
     return fmt::format(
         "no order of the calls explains the history: after {}, {} but the specification gives "
         "\"{}\" there, and no other order consistent with real time explains it either",
-        prefix.empty() ? "nothing" : prefix, describe(h_[best_miss_->call]), best_miss_->expected);
+        prefix.empty() ? "nothing" : prefix, describe_call(h_[best_miss_->call]),
+        best_miss_->expected);
   }
 
  private:
@@ -108,7 +120,12 @@ ModelCheckResult check_against_model(const std::vector<CallRecord>& history, con
   ModelCheckResult result;
   result.linearizable = search.run(initial);
   result.states = search.states();
-  if (!result.linearizable) result.message = search.explain();
+  if (!result.linearizable) {
+    result.explained = search.best_prefix();
+    result.unexplained = search.unexplained();
+    result.expected = search.expected();
+    result.message = search.explain();
+  }
   return result;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,18 @@ struct CallRecord {
 struct ModelCheckResult {
   bool linearizable = true;
   std::uint64_t states = 0;  // memoized states visited
-  // When not linearizable: what the evidence shows, in one paragraph: the longest explained prefix
-  // and the first call no order explains after it, with the result it gave and the one the
-  // specification gives there.
+  // When not linearizable: the longest prefix of calls an order explains (indices into the
+  // history, in that order), and the call no order explains after it with the result the
+  // specification gives there (absent when no call could be tried at all).
+  std::vector<std::size_t> explained;
+  std::optional<std::size_t> unexplained;
+  std::string expected;
+  // The same in one paragraph.
   std::string message;
 };
+
+// "actor 1 put a 1 -> \"ok\"" (the setup's calls, and those after the execution, named so).
+std::string describe_call(const CallRecord& record);
 
 // Requires: at most 4096 calls (the search is exponential in the worst case; histories of one
 // execution are small).

@@ -79,6 +79,22 @@ bool CallScript::parse(std::string_view text, CallScript* out) {
   return true;
 }
 
+CallScript CallScript::of(std::string_view text) {
+  CallScript script;
+  if (!parse(text, &script)) {
+    throw std::invalid_argument("malformed call script: " + std::string(text));
+  }
+  return script;
+}
+
+std::vector<std::string> words(std::string_view args) {
+  std::vector<std::string> out;
+  for (std::string_view w : split(args, " ")) {
+    if (!w.empty()) out.emplace_back(w);
+  }
+  return out;
+}
+
 std::size_t CallScript::calls() const {
   std::size_t n = 0;
   for (const auto& a : actors) n += a.size();

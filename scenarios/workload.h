@@ -9,11 +9,12 @@
 // invocation, arguments and result) must then be linearizable against the model: some order of
 // the calls, consistent with real time, in which the model gives every result the store gave.
 //
-//   auto workload = interleave::scenarios::WorkloadOf<SegKv>("seg-kv")
-//       .open([](const std::filesystem::path& dir) { return SegKv::open(dir); })
-//       .op("put", gen_put_args, [](SegKv& s, std::string_view a) { return s.put(a); })
-//       .op("compact", nullptr, [](SegKv& s, std::string_view) { return s.compact(); })
+//   auto workload = interleave::WorkloadOf<SegKv>("seg-kv")
+//       .open([](const std::filesystem::path& dir) { return seg_kv::open(dir); })
+//       .op("put", put_args, [](SegKv& s, std::string_view args) { ...; return "ok"; })
+//       .op("compact", nullptr, [](SegKv& s, std::string_view) { s.compact(); return "ok"; })
 //       .model<MapModel>()
+//       .finally({{"get", "a"}, {"get", "b"}})
 //       .build();
 #pragma once
 
@@ -48,8 +49,13 @@ struct CallScript {
   std::vector<std::vector<Call>> actors;
   std::string to_string() const;
   static bool parse(std::string_view text, CallScript* out);
+  // parse(), throwing std::invalid_argument for malformed text.
+  static CallScript of(std::string_view text);
   std::size_t calls() const;
 };
+
+// The space-separated words of an operation's arguments ("a 1" -> {"a", "1"}).
+std::vector<std::string> words(std::string_view args);
 
 // The sequential specification: a state machine whose results the store's must match.
 class Model {

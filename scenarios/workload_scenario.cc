@@ -117,9 +117,23 @@ std::optional<std::size_t> lost_call(std::vector<CallRecord> calls, const Model&
   return std::nullopt;
 }
 
-std::string describe(const CallRecord& r) {
-  const std::string call = r.call.args.empty() ? r.call.op : r.call.op + " " + r.call.args;
-  return fmt::format("{} by actor {} (it returned {})", call, r.actor, summarize(r.result));
+std::string call_text(const CallRecord& r) {
+  return r.call.args.empty() ? r.call.op : r.call.op + " " + r.call.args;
+}
+
+// "the calls in an order that explains the most: a; b; c" (at most 12 named).
+std::string explained_order(const std::vector<CallRecord>& calls, const ModelCheckResult& checked) {
+  if (checked.explained.empty()) return "no call is explained first";
+  std::string out = "the calls in an order that explains the most:";
+  std::size_t shown = 0;
+  for (std::size_t i : checked.explained) {
+    if (++shown > 12) {
+      out += fmt::format(" ... ({} more)", checked.explained.size() - 12);
+      break;
+    }
+    out += (shown == 1 ? " " : "; ") + describe_call(calls[i]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -130,33 +144,52 @@ Verdict judge_workload(const Workload& workload, const History& history) {
         "the history log is full: the execution made more calls than the harness records");
   }
   const std::unique_ptr<Model> spec = workload.specification();
-  std::vector<CallRecord> all = call_records(history);
+  const std::vector<CallRecord> all = call_records(history);
   std::vector<CallRecord> during;
   for (const CallRecord& r : all) {
     if (r.actor != kRecoveryActor) during.push_back(r);
   }
   const ModelCheckResult checked = check_against_model(during, *spec);
   if (!checked.linearizable) {
+    if (!checked.unexplained) {
+      return Verdict::fail(BugKind::kNotLinearizable,
+                           "no order of the calls explains their results: " + checked.message);
+    }
+    const CallRecord& odd = during[*checked.unexplained];
     return Verdict::fail(
         BugKind::kNotLinearizable,
-        fmt::format("a result that no order of the calls explains: {}", checked.message));
+        fmt::format("a result no order of the calls explains: {} returned {}, where the "
+                    "specification gives {} after the calls before it (and no other order "
+                    "consistent with real time explains it either).\n{}",
+                    call_text(odd) + (odd.actor >= 0 ? fmt::format(" by actor {}", odd.actor) : ""),
+                    summarize(odd.result), summarize(checked.expected),
+                    explained_order(during, checked)));
   }
   if (all.size() == during.size()) return Verdict::pass();
   const ModelCheckResult after = check_against_model(all, *spec);
   if (after.linearizable) return Verdict::pass();
+  const std::string answered =
+      after.unexplained
+          ? fmt::format("{} -> {} where the specification gives {}",
+                        call_text(all[*after.unexplained]),
+                        summarize(all[*after.unexplained].result), summarize(after.expected))
+          : std::string("what it answers");
   if (const auto lost = lost_call(all, *spec)) {
+    const CallRecord& c = all[*lost];
     return Verdict::fail(
         BugKind::kLostUpdate,
-        fmt::format("an acknowledged call is lost: every result during the execution is "
-                    "explained, but what the store answers after it (opened afresh) is explained "
-                    "only if {} never took effect. {}",
-                    describe(all[*lost]), after.message));
+        fmt::format("an acknowledged call is lost: {} by actor {} returned {}, but after the "
+                    "execution the store, opened afresh, answers {}. Every result during the "
+                    "execution is explained, and every answer after it too if {} never took "
+                    "effect.\n{}",
+                    call_text(c), c.actor, summarize(c.result), answered, call_text(c),
+                    explained_order(all, after)));
   }
   return Verdict::fail(
       BugKind::kNotLinearizable,
       fmt::format("every result during the execution is explained, but not what the store answers "
-                  "after it (opened afresh): {}",
-                  after.message));
+                  "after it, opened afresh: {}, and no order of the calls explains it.\n{}",
+                  answered, explained_order(all, after)));
 }
 
 }  // namespace interleave::scenarios

@@ -15,6 +15,7 @@
 #include "cli/parse.h"
 #include "cli/report.h"
 #include "fmt/format.h"
+#include "harness/dependence.h"
 #include "harness/engine.h"
 #include "harness/environment.h"
 #include "harness/explore.h"
@@ -93,6 +94,34 @@ bool as_expected(const StoreUnderTest& store, std::string_view scenario, scenari
   return false;
 }
 
+// Follows a token's decisions while they fit this build, then goes on without preemption: a
+// build whose steps changed (a fix) still runs the schedule as far as it exists.
+class FollowWhileItFits final : public Strategy {
+ public:
+  explicit FollowWhileItFits(std::vector<int> decisions) : decisions_(std::move(decisions)) {}
+  bool begin_execution(const ExecutionStart&) override { return true; }
+  int pick(const DecisionPoint& point) override {
+    if (!diverged_at_ && followed_ < decisions_.size()) {
+      const int wanted = decisions_[followed_];
+      for (int a : point.runnable) {
+        if (a == wanted) {
+          ++followed_;
+          return wanted;
+        }
+      }
+      diverged_at_ = point.step;
+    }
+    return point.current_runnable ? point.current : point.runnable.front();
+  }
+  std::size_t followed() const { return followed_; }
+  std::optional<std::uint32_t> diverged_at() const { return diverged_at_; }
+
+ private:
+  std::vector<int> decisions_;
+  std::size_t followed_ = 0;
+  std::optional<std::uint32_t> diverged_at_;
+};
+
 SuiteResult replay_in_test(const StoreUnderTest& store, const scenarios::Catalog& catalog,
                            std::string_view scenario, scenarios::Mode mode,
                            const std::string& token) {
@@ -112,22 +141,42 @@ SuiteResult replay_in_test(const StoreUnderTest& store, const scenarios::Catalog
   }
   const std::size_t decisions = plan.schedule.decisions.size();
   Engine engine(plan.target.topology(), scenarios::scenario_instances(catalog));
-  const ExploreReport replayed =
-      replay(scenarios::factory_for(plan.target), std::move(plan.schedule.decisions), engine);
+  ExploreReport replayed =
+      replay(scenarios::factory_for(plan.target), plan.schedule.decisions, engine);
   if (replayed.environment_error) {
     return fail("error of the environment, no verdict on the store: " +
                 *replayed.environment_error);
   }
-  if (replayed.error) {
-    return fail(fmt::format(
-        "INTERLEAVE_REPLAY: the token's schedule does not fit this build of the store ({} "
-        "decisions): {}",
-        decisions, *replayed.error));
-  }
-  const cli::RunInfo info{plan.target, "replay", std::nullopt, 3, program()};
-  const std::string ran =
+  std::string ran =
       fmt::format("replayed: all {} decisions of the token ran, {} steps\n", decisions,
                   replayed.failure ? replayed.failure->result.trace.size() : replayed.stats.steps);
+  if (replayed.error) {
+    // This build's steps differ from the token's (the code changed): run the schedule as far as
+    // it fits, then on without preemption, and say how far it went.
+    FollowWhileItFits follow(plan.schedule.decisions);
+    const Judged judged = run_judged(scenarios::factory_for(plan.target), follow, 0, engine);
+    ran = fmt::format(
+        "replayed: the first {} of the token's {} decisions ran as recorded; at step {} this "
+        "build took a step the token does not have (its code changed), and the execution went "
+        "on without preemption ({} steps)\n",
+        follow.followed(), decisions, follow.diverged_at().value_or(judged.result.trace.size()),
+        judged.result.trace.size());
+    replayed = ExploreReport{};
+    replayed.verdict = judged.verdict;
+    replayed.actors = plan.target.sizes.actors;
+    replayed.stats.executions = 1;
+    replayed.stats.steps = judged.result.trace.size();
+    if (!judged.verdict.passed()) {
+      Failure f;
+      f.verdict = judged.verdict;
+      f.result = judged.result;
+      f.preemptions = f.original_preemptions = count_preemptions(judged.result.trace);
+      f.original_steps = judged.result.trace.size();
+      f.spans = judged.spans;
+      replayed.failure = std::move(f);
+    }
+  }
+  const cli::RunInfo info{plan.target, "replay", std::nullopt, 3, program()};
   if (!replayed.failure) {
     if (store.expect(scenario, mode) == scenarios::Expect::kBug) {
       return fail(ran + "the bug expected here did not show: " + cli::to_text(info, replayed));

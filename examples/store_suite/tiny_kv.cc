@@ -7,7 +7,7 @@
 #include <optional>
 #include <sstream>
 
-#include "harness/seam.h"
+#include "interleave/seam.h"
 
 namespace tiny_kv {
 namespace {

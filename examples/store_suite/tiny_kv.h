@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "store/store.h"
+#include "interleave/store.h"
 
 namespace tiny_kv {
 

@@ -1,7 +1,7 @@
 // tiny_kv against every interleave scenario, in threads mode (its lock is a thread lock).
 #include "tiny_kv.h"
 
-#include "testing/store_suite.h"
+#include "interleave/testing.h"
 
 namespace {
 

@@ -1,0 +1,131 @@
+// In-process suite checks: a store that takes a std::mutex is reported with a message naming the
+// mistake (long before the hang timeout), and declared expectations of a bug.
+#include <chrono>
+#include <mutex>
+
+#include "gtest/gtest.h"
+#include "interleave/seam.h"
+#include "interleave/store.h"
+#include "interleave/testing.h"
+
+namespace interleave::testing {
+namespace {
+
+// The safe store behind a std::mutex held across a yield point: the mistake of taking a lock the
+// scheduler does not see. The second actor to call it blocks in the std::mutex while the first
+// waits for its turn.
+class StdMutexStore final : public store::Store {
+ public:
+  explicit StdMutexStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
+  store::PutResult put(std::string_view k, std::string_view v) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    yield_point("put.locked");
+    return inner_->put(k, v);
+  }
+  store::GetResult get(std::string_view k) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    yield_point("get.locked");
+    return inner_->get(k);
+  }
+  store::Status del(std::string_view k) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return inner_->del(k);
+  }
+  store::IncrementResult increment(std::string_view k, std::int64_t d) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    yield_point("increment.locked");
+    return inner_->increment(k, d);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<store::Store> inner_;
+};
+
+StoreUnderTest std_mutex_store() {
+  return {.name = "std-mutex-kv",
+          .open =
+              [](const std::filesystem::path& dir) {
+                store::OpenResult r = store::open_store(store::Variant::kSafe, dir);
+                if (r.status.ok()) r.store = std::make_unique<StdMutexStore>(std::move(r.store));
+                return r;
+              },
+          // Far above what naming the lock takes: a report before it is not the timeout's.
+          .params = "hang-timeout-ms=30000 executions=20"};
+}
+
+TEST(UncontrolledLock, AStoreTakingStdMutexIsToldSoByName) {
+  const auto start = std::chrono::steady_clock::now();
+  const SuiteResult r = check_store(std_mutex_store(), "lost-update", scenarios::Mode::kThreads);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.kind, SuiteResult::Kind::kFail) << r.text;
+  EXPECT_NE(r.text.find("BUG hang"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("blocked in a lock the scheduler does not control"), std::string::npos)
+      << r.text;
+  EXPECT_NE(r.text.find("std::mutex"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("interleave::Mutex"), std::string::npos) << r.text;
+  // Not the 30 s hang timeout: the lock was named while the actor sat in it.
+  EXPECT_LT(seconds, 15.0);
+  std::cerr << "named the std::mutex after " << seconds << " s\n";
+}
+
+StoreUnderTest builtin_as_own(store::Variant variant, std::vector<scenarios::ExpectedBug> bugs) {
+  return {.name = "own-" + std::string(store::to_string(variant)),
+          .open = [variant](
+                      const std::filesystem::path& dir) { return store::open_store(variant, dir); },
+          .expected_bugs = std::move(bugs),
+          .executions = 300};
+}
+
+TEST(ExpectedBugs, AnExpectedBugFoundPassesAndOneMissingFails) {
+  const SuiteResult found = check_store(
+      builtin_as_own(store::Variant::kUnlocked, {{"lost-update", scenarios::Mode::kThreads, {}}}),
+      "lost-update", scenarios::Mode::kThreads);
+  EXPECT_EQ(found.kind, SuiteResult::Kind::kPass) << found.text;
+  EXPECT_NE(found.text.find("found as expected: BUG lost-update"), std::string::npos) << found.text;
+
+  const SuiteResult missing =
+      check_store(builtin_as_own(store::Variant::kSafe, {{"lost-update", std::nullopt, {}}}),
+                  "lost-update", scenarios::Mode::kThreads);
+  EXPECT_EQ(missing.kind, SuiteResult::Kind::kFail) << missing.text;
+  EXPECT_NE(missing.text.find("a bug is expected in lost-update in threads mode, and none was "
+                              "found"),
+            std::string::npos)
+      << missing.text;
+
+  const SuiteResult other_kind =
+      check_store(builtin_as_own(store::Variant::kUnlocked,
+                                 {{"lost-update", std::nullopt, BugKind::kDuplicateOffset}}),
+                  "lost-update", scenarios::Mode::kThreads);
+  EXPECT_EQ(other_kind.kind, SuiteResult::Kind::kFail) << other_kind.text;
+  EXPECT_NE(other_kind.text.find("not of the kind expected"), std::string::npos) << other_kind.text;
+
+  // Elsewhere the same store must be clean: the unlocked store's torn reads fail the test.
+  const SuiteResult elsewhere =
+      check_store(builtin_as_own(store::Variant::kUnlocked, {{"lost-update", std::nullopt, {}}}),
+                  "torn-read", scenarios::Mode::kThreads);
+  EXPECT_EQ(elsewhere.kind, SuiteResult::Kind::kFail) << elsewhere.text;
+}
+
+TEST(SuiteParams, PerScenarioParamsApplyAfterTheStoresOwn) {
+  StoreUnderTest s = builtin_as_own(store::Variant::kSafe, {});
+  s.params = "strategy=random executions=50";
+  s.scenario_params = {{"lost-update", "actors=3 ops=1 executions=40"}};
+  const SuiteResult r = check_store(s, "lost-update", scenarios::Mode::kThreads);
+  EXPECT_EQ(r.kind, SuiteResult::Kind::kPass) << r.text;
+  EXPECT_NE(r.text.find("(threads, 3 actors x 1 ops) — no bug in 40 executions (random"),
+            std::string::npos)
+      << r.text;
+}
+
+TEST(SuiteParams, AStoreThatCannotBeAddedFailsWithTheReason) {
+  StoreUnderTest s = builtin_as_own(store::Variant::kSafe, {});
+  s.name = "unlocked";  // a built-in variant's name
+  const SuiteResult r = check_store(s, "lost-update", scenarios::Mode::kThreads);
+  EXPECT_EQ(r.kind, SuiteResult::Kind::kFail);
+  EXPECT_NE(r.text.find("the name is taken"), std::string::npos) << r.text;
+}
+
+}  // namespace
+}  // namespace interleave::testing
