@@ -108,6 +108,47 @@ TEST(ExpectedBugs, AnExpectedBugFoundPassesAndOneMissingFails) {
   EXPECT_EQ(elsewhere.kind, SuiteResult::Kind::kFail) << elsewhere.text;
 }
 
+// The safe store, except that a store opened afresh has lost one record (as a compaction or a
+// recovery that drops a record would): every put had its own offset, so the verdict must not be
+// "duplicate offset".
+class DroppingStore final : public store::Store {
+ public:
+  explicit DroppingStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
+  store::PutResult put(std::string_view k, std::string_view v) override {
+    return inner_->put(k, v);
+  }
+  store::GetResult get(std::string_view k) override {
+    if (k == "k1.0") return {.status = store::Status::not_found()};
+    return inner_->get(k);
+  }
+  store::Status del(std::string_view k) override { return inner_->del(k); }
+  store::IncrementResult increment(std::string_view k, std::int64_t d) override {
+    return inner_->increment(k, d);
+  }
+
+ private:
+  std::unique_ptr<store::Store> inner_;
+};
+
+TEST(SuiteVerdicts, ARecordLostWithDistinctOffsetsIsALostUpdateNamingThePut) {
+  const StoreUnderTest s = {.name = "dropping-kv",
+                            .open =
+                                [](const std::filesystem::path& dir) {
+                                  store::OpenResult r =
+                                      store::open_store(store::Variant::kSafe, dir);
+                                  if (r.status.ok())
+                                    r.store = std::make_unique<DroppingStore>(std::move(r.store));
+                                  return r;
+                                },
+                            .params = "strategy=random executions=5"};
+  const SuiteResult r = check_store(s, "duplicate-offsets", scenarios::Mode::kThreads);
+  EXPECT_EQ(r.kind, SuiteResult::Kind::kFail) << r.text;
+  EXPECT_NE(r.text.find("BUG lost-update"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("an acknowledged put is lost: actor 1 put(k1.0"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("answers get(k1.0) = not found"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("BUG duplicate-offset"), std::string::npos) << r.text;
+}
+
 TEST(SuiteParams, PerScenarioParamsApplyAfterTheStoresOwn) {
   StoreUnderTest s = builtin_as_own(store::Variant::kSafe, {});
   s.params = "strategy=random executions=50";
