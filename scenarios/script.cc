@@ -7,6 +7,7 @@
 #include "fmt/format.h"
 #include "scenarios/history.h"
 #include "scenarios/linearizability.h"
+#include "scenarios/workload.h"
 
 namespace interleave::scenarios {
 namespace {
@@ -26,16 +27,6 @@ bool parse_op(std::string_view text, ScriptOp* op) {
   op->value.clear();
   in >> op->value;
   return true;
-}
-
-std::vector<std::string_view> split(std::string_view text, std::string_view sep) {
-  std::vector<std::string_view> parts;
-  for (std::size_t at; (at = text.find(sep)) != std::string_view::npos;) {
-    parts.push_back(text.substr(0, at));
-    text.remove_prefix(at + sep.size());
-  }
-  parts.push_back(text);
-  return parts;
 }
 
 // One process's part: its own store, running its actors' operations.

@@ -7,16 +7,6 @@
 namespace interleave::scenarios {
 namespace {
 
-std::vector<std::string_view> split(std::string_view text, std::string_view sep) {
-  std::vector<std::string_view> parts;
-  for (std::size_t at; (at = text.find(sep)) != std::string_view::npos;) {
-    parts.push_back(text.substr(0, at));
-    text.remove_prefix(at + sep.size());
-  }
-  parts.push_back(text);
-  return parts;
-}
-
 // The store itself as its own specification: the state is the calls applied so far; applying one
 // runs them all, one at a time and uncontrolled, on an instance opened on a fresh data directory,
 // and returns the last one's result.
@@ -48,6 +38,16 @@ class StoreAsModel final : public Model {
 };
 
 }  // namespace
+
+std::vector<std::string_view> split(std::string_view text, std::string_view sep) {
+  std::vector<std::string_view> parts;
+  for (std::size_t at; (at = text.find(sep)) != std::string_view::npos;) {
+    parts.push_back(text.substr(0, at));
+    text.remove_prefix(at + sep.size());
+  }
+  parts.push_back(text);
+  return parts;
+}
 
 std::string CallScript::to_string() const {
   std::string out;

@@ -54,6 +54,9 @@ struct CallScript {
   std::size_t calls() const;
 };
 
+// The parts of `text` between occurrences of `sep` (n occurrences give n + 1 parts, some empty).
+std::vector<std::string_view> split(std::string_view text, std::string_view sep);
+
 // The space-separated words of an operation's arguments ("a 1" -> {"a", "1"}).
 std::vector<std::string> words(std::string_view args);
 
