@@ -122,6 +122,17 @@ scenarios::Target resolve_target(const ExploreArgs& args) {
     t.sizes.actors = args.workers.value_or(args.actors.value_or(t.sizes.actors));
   }
   if (args.ops) t.sizes.ops = *args.ops;
+  t.crashes = args.crashes;
+  const auto model = store::parse_persistence(args.persistence);
+  if (!model) {
+    throw UsageError(
+        fmt::format("unknown persistence model '{}' (known: process, prefix, subset, torn, dirent)",
+                    printable(args.persistence)));
+  }
+  if (args.crashes == 0 && *model != store::Persistence::kProcess) {
+    throw UsageError("--persistence applies with --crashes K (K >= 1)");
+  }
+  t.persistence = *model;
   if (auto bad = scenarios::check_target(t)) {
     throw UsageError(printable(*bad, kMaxForeignMessage));
   }

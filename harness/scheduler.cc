@@ -20,6 +20,7 @@ int Scheduler::begin(Strategy& strategy) {
   strategy_ = &strategy;
   std::fill(actors_.begin(), actors_.end(), Actor{});
   holders_.clear();
+  crashes_ = 0;
   trace_.clear();
   trace_.reserve(64);
   handoffs_ = 0;
@@ -184,7 +185,7 @@ int Scheduler::decide(int current) {
     stop(Outcome::kStopped, "stopped on request");
   }
   if (aborting_) return kNoActor;
-  std::array<int, kMaxActors> runnable;
+  std::array<int, kMaxActors + 1> runnable;
   std::size_t count = 0;
   bool any_waiting = false;
   bool current_runnable = false;
@@ -211,7 +212,11 @@ int Scheduler::decide(int current) {
                      last == kNoActor ? "start" : actors_[static_cast<std::size_t>(last)].label));
     return kNoActor;
   }
-  const DecisionPoint point{step, current, current_runnable, {runnable.data(), count}};
+  // A crash is offered as one more choice, one past the last actor (DecisionPoint::crash).
+  const bool crash_offered = crashes_ < limits_.crashes && actor_count_ < kMaxActors;
+  if (crash_offered) runnable[count++] = actor_count_;
+  DecisionPoint point{step, current, current_runnable, {runnable.data(), count}};
+  if (crash_offered) point.crash = actor_count_;
   const int chosen = strategy_->pick(point);
   if (std::find(runnable.begin(), runnable.begin() + count, chosen) == runnable.begin() + count) {
     std::string list;
@@ -222,6 +227,19 @@ int Scheduler::decide(int current) {
              : fmt::format(
                    "diverged at step {}: the schedule chose actor {}, but runnable are {{{}}}",
                    step, chosen, list));
+    return kNoActor;
+  }
+  if (crash_offered && chosen == actor_count_) {
+    ++crashes_;
+    Step& s = trace_.emplace_back();
+    s.index = step;
+    s.actor = chosen;
+    s.label = "crash";
+    for (std::size_t i = 0; i < count; ++i) s.runnable |= std::uint64_t{1} << runnable[i];
+    publish_steps();
+    steps_.store(step + 1, std::memory_order_release);
+    stop(Outcome::kCrashed,
+         fmt::format("crashed at step {}: every actor stopped there, as by SIGKILL", step));
     return kNoActor;
   }
   Actor& a = actors_[static_cast<std::size_t>(chosen)];

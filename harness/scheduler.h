@@ -134,6 +134,7 @@ class Scheduler {
   Strategy* strategy_ = nullptr;
   std::vector<Actor> actors_;
   std::vector<Holder> holders_;
+  std::uint32_t crashes_ = 0;  // crash decisions taken in this execution
   std::uint64_t arrivals_ = 0;
   Trace trace_;
   std::uint64_t handoffs_ = 0;

@@ -27,7 +27,22 @@ struct DecisionPoint {
   int current = kNoActor;         // the actor that reached the yield point (kNoActor at the start)
   bool current_runnable = false;  // false when `current` just blocked or finished
   std::span<const int> runnable;  // ascending actor ids; never empty
+  // When a crash is offered (Limits::crashes): the id that chooses it, one past the last actor,
+  // and the last entry of `runnable`. kNoActor otherwise. It is not an actor: choosing it crashes
+  // the execution at this decision (every actor stops where it is).
+  int crash = kNoActor;
+
+  // The runnable actors, without the crash choice.
+  std::span<const int> actors() const {
+    return crash == kNoActor ? runnable : runnable.first(runnable.size() - 1);
+  }
 };
+
+// Strategies that sample (random, PCT) crash at one step drawn uniformly in [0, horizon) from a
+// stream of their own (so that runs without crashes draw exactly as before): a given crash point
+// at step s < horizon, reached by a schedule the strategy runs with probability q, is found with
+// probability q / horizon per execution.
+inline constexpr std::uint32_t kRandomCrashHorizon = 128;
 
 // Which execution of a run is about to start.
 struct ExecutionStart {

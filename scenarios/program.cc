@@ -182,7 +182,11 @@ class LocalLog {
 
 }  // namespace
 
-ScenarioProgram::ScenarioProgram(const Target& target) : target_(target), dir_(target.files) {
+ScenarioProgram::ScenarioProgram(const Target& target, std::shared_ptr<CrashStates> crash_states)
+    : target_(target),
+      dir_(target.crashes > 0 ? Files::kMemory : target.files),
+      crash_states_(std::move(crash_states)) {
+  if (target_.crashes > 0 && !crash_states_) crash_states_ = std::make_shared<CrashStates>();
   LocalLog local;
   HistoryLog log(local.bytes());
   if (target_.workload_scenario() != nullptr) {
@@ -230,9 +234,10 @@ Verdict ScenarioProgram::judge_workload_calls(const History& history) const {
   return judge_workload(workload, all);
 }
 
-Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
+Verdict ScenarioProgram::judge(const ExecutionResult& result, std::span<const std::byte> scratch) {
   const History history = this->history(scratch);
   if (target_.workload_scenario() != nullptr) return judge_workload_calls(history);
+  if (result.outcome == Outcome::kCrashed) return judge_crash(history);
   // An operation that failed for a reason of the machine's says nothing about the store.
   for (const Op& op : history.ops) {
     if (const int err = environment_errno(op.status, dir_.path())) {
@@ -284,8 +289,9 @@ std::vector<Span> ScenarioProgram::spans(std::span<const std::byte> scratch) con
   return out;
 }
 
-ProgramFactory factory_for(const Target& target) {
-  return [target] { return std::make_unique<ScenarioProgram>(target); };
+ProgramFactory factory_for(const Target& target, std::shared_ptr<CrashStates> crash_states) {
+  if (target.crashes > 0 && !crash_states) crash_states = std::make_shared<CrashStates>();
+  return [target, crash_states] { return std::make_unique<ScenarioProgram>(target, crash_states); };
 }
 
 InstanceFactory scenario_instances(const Catalog& catalog) {
@@ -334,12 +340,30 @@ Schedule schedule_for(const Target& target, std::vector<int> decisions) {
   if (target.mode == Mode::kMixed) {
     s.sizes.emplace_back('p', static_cast<std::uint32_t>(target.sizes.processes));
   }
+  if (target.crashes > 0) {
+    s.sizes.emplace_back('c', static_cast<std::uint32_t>(target.crashes));
+    s.sizes.emplace_back('m', static_cast<std::uint32_t>(target.persistence));
+    if (target.crash_state) s.sizes.emplace_back('w', *target.crash_state);
+  }
   s.decisions = std::move(decisions);
   return s;
 }
 
 std::optional<std::string> check_target(const Target& t) {
   if (auto bad = t.scenario->check_sizes(t.sizes)) return bad;
+  if (t.crashes < 0 || t.crashes > 1) {
+    return fmt::format(
+        "--crashes takes 0 or 1 for now, got {} (a crash of the recovery, "
+        "--crashes 2, is not built yet)",
+        t.crashes);
+  }
+  if (t.crashes > 0 && t.mode != Mode::kThreads) {
+    return fmt::format("--crashes runs threads mode for now, not {} (files in memory)",
+                       to_string(t.mode));
+  }
+  if (t.crashes > 0 && (t.user != nullptr || t.workload_scenario() != nullptr)) {
+    return "--crashes runs the built-in store variants only for now";
+  }
   return check_mode_sizes(t.mode, t.sizes);
 }
 
@@ -363,7 +387,17 @@ bool target_of(const Schedule& schedule, Target* out, std::string* error, const 
     t.sizes.actors = static_cast<int>(schedule.size('a', 0));
     t.sizes.ops = static_cast<int>(schedule.size('o', 0));
     t.sizes.processes = static_cast<int>(schedule.size('p', 1));
-    if (auto bad = check_target(t)) {
+    t.crashes = static_cast<int>(schedule.size('c', 0));
+    const std::uint32_t model = schedule.size('m', 0);
+    if (model < store::all_persistence_models().size()) {
+      t.persistence = store::all_persistence_models()[model];
+    }
+    if (schedule.size('w', ~0u) != ~0u) t.crash_state = schedule.size('w', 0);
+    if (model >= store::all_persistence_models().size()) {
+      *error = fmt::format("the schedule names an unknown persistence model {}", model);
+    } else if (t.crashes == 0 && (t.crash_state || schedule.size('m', ~0u) != ~0u)) {
+      *error = "the schedule has a crash state (m, w) but no crashes (c)";
+    } else if (auto bad = check_target(t)) {
       *error = "the schedule's sizes do not fit: " + *bad;
     } else {
       *out = t;
