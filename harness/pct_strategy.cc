@@ -51,7 +51,12 @@ class PctStrategy final : public Strategy {
     }
     if (point.crash != kNoActor) {
       if (!crash_at_) crash_at_ = crash_rng_.below(std::uint64_t{steps_} + 1);
-      if (point.step == *crash_at_) return point.crash;
+      if (point.step == *crash_at_) {
+        // The next crash (--crashes 2+: typically a crash of the recovery) soon after.
+        crash_at_ = point.step + 1 + crash_rng_.below(kNextCrashHorizon);
+        const std::span<const int> crashes = point.runnable.subspan(point.actors().size());
+        return crashes[crash_rng_.below(crashes.size())];
+      }
     }
     int best = point.runnable.front();
     for (int actor : point.actors()) {

@@ -25,7 +25,12 @@ class RandomStrategy final : public Strategy {
   int pick(const DecisionPoint& point) override {
     if (point.crash != kNoActor) {
       if (!crash_at_) crash_at_ = crash_rng_.below(kRandomCrashHorizon);
-      if (point.step == *crash_at_) return point.crash;
+      if (point.step == *crash_at_) {
+        // The next crash (--crashes 2+: typically a crash of the recovery) soon after.
+        crash_at_ = point.step + 1 + crash_rng_.below(kNextCrashHorizon);
+        const std::span<const int> crashes = point.runnable.subspan(point.actors().size());
+        return crashes[crash_rng_.below(crashes.size())];
+      }
     }
     const std::span<const int> actors = point.actors();
     return actors[rng_.below(actors.size())];

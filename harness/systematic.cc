@@ -140,9 +140,9 @@ std::size_t Search::extend(const Trace& trace) {
 // Races among the first `steps` steps of `trace`.
 void Search::add_races(const Trace& trace, std::size_t steps) {
   const std::size_t n = steps;
-  const std::size_t actors = process_.size() + 1;    // and the crash choice
-  std::vector<std::vector<std::uint32_t>> clock(n);  // per step: how many steps of each actor
-                                                     // happen before it, itself included
+  const std::size_t actors = 2 * process_.size() + 1;  // and the crash choices
+  std::vector<std::vector<std::uint32_t>> clock(n);    // per step: how many steps of each actor
+                                                       // happen before it, itself included
   std::vector<std::vector<std::uint32_t>> actor_clock(actors, std::vector<std::uint32_t>(actors));
   std::vector<std::uint32_t> position(n);  // 1-based index of a step among its actor's steps
   for (std::size_t j = 0; j < n; ++j) {

@@ -37,9 +37,17 @@ class Durability final : public Scenario {
     }
   }
 
+  std::vector<std::string> recovery_keys(const Sizes& sizes) const override {
+    return sizes.ops > 1 ? std::vector<std::string>{"k0", "k1"} : std::vector<std::string>{"k0"};
+  }
+
   void body(ActorContext& ctx, const Sizes& sizes) const override {
     for (int i = 0; i < sizes.ops; ++i) {
-      ctx.put(fmt::format("k{}", i % 2), fmt::format("a{}.{}", ctx.actor(), i));
+      // Even actors write long values (a record of three writes when written in steps, so that a
+      // crash can tear it), odd actors short ones (a record that does not cover a torn long one).
+      std::string value = fmt::format("a{}.{}", ctx.actor(), i);
+      if (ctx.actor() % 2 == 0) value.append(96, '=');
+      ctx.put(fmt::format("k{}", i % 2), value);
     }
   }
 

@@ -264,6 +264,9 @@ OpenResult open_log_store(const Policy& policy, std::unique_ptr<File> file) {
     return result;
   }
   LogStore::Index index;
+  // Recovery's steps are yield points too: a process that restarts after a crash recovers while
+  // the others go on (processes mode, --crashes), and may itself be crashed there (--crashes 2).
+  yield_point("recover.scan", data_file(Access::kRead));
   result.recovery = scan_log(*file, 0, [&index](std::uint64_t offset, const Record& record) {
     if (record.type == RecordType::kPut) {
       index.insert_or_assign(record.key, offset);
@@ -277,7 +280,9 @@ OpenResult open_log_store(const Policy& policy, std::unique_ptr<File> file) {
   }
   if (result.recovery.truncated_tail) {
     // Cut the torn record off: a shorter record written over it would leave its remains after
-    // the new record, which the next recovery would take for corruption.
+    // the new record, which the next recovery would take for corruption. (Without the file lock:
+    // a process appending meanwhile loses its record here; the flock variant does that.)
+    yield_point("recover.truncate", data_file(Access::kWrite));
     if (Status s = file->truncate(result.recovery.valid_end); !s.ok()) {
       result.status = s;
       return result;

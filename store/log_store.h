@@ -23,6 +23,9 @@
 //     get.lookup          index:key read      off = index_[key]
 //     get.read_header     file read           13 bytes at off
 //     get.read_body       file read           once per kWriteChunk bytes of key + value
+//   recovery (open_log_store), uncontrolled except in a process restarted after a crash:
+//     recover.scan        file read           scan the whole log, rebuild the index
+//     recover.truncate    file write          cut a truncated tail off (only when there is one)
 //   Mutex::lock / unlock of "store.mu" and FileLock::lock / unlock of "database.bin" are yield
 //   points of their own (recorded by the harness). Lock order: store.mu, then the file lock.
 #pragma once
