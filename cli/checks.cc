@@ -23,6 +23,7 @@ std::string names_of_stores(const scenarios::Catalog& catalog) {
   for (store::Variant v : store::all_variants()) {
     out += (out.empty() ? "" : ", ") + std::string(store::to_string(v));
   }
+  for (store::Variant v : store::crash_variants()) out += ", " + std::string(store::to_string(v));
   for (const scenarios::StoreUnderTest& s : catalog.stores()) out += ", " + s.name;
   return printable(out, kMaxForeignMessage / 2);
 }

@@ -141,6 +141,10 @@ int run_list(const Context& context) {
   for (store::Variant v : store::all_variants()) {
     std::cout << fmt::format("  {:<22} {}\n", store::to_string(v), store::summary(v));
   }
+  for (store::Variant v : store::crash_variants()) {
+    std::cout << fmt::format("  {:<22} {} [with --crashes]\n", store::to_string(v),
+                             store::summary(v));
+  }
   for (const scenarios::StoreUnderTest& s : catalog.stores()) {
     std::string ops;
     if (s.workload) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 #include "fmt/format.h"
 
@@ -254,6 +255,15 @@ int Scheduler::decide(int current) {
     s.index = step;
     s.actor = chosen;
     s.label = "crash";
+    if (!topology_.in_process()) {
+      // Which process: "crash of actor 1's process" (stable strings, as labels must be).
+      static const auto kVictimLabels = [] {
+        std::array<std::string, kMaxActors> labels;
+        for (int i = 0; i < kMaxActors; ++i) labels[i] = fmt::format("crash of actor {}", i);
+        return labels;
+      }();
+      s.label = kVictimLabels[static_cast<std::size_t>(chosen - actor_count_)].c_str();
+    }
     for (std::size_t i = 0; i < count; ++i) s.runnable |= std::uint64_t{1} << runnable[i];
     publish_steps();
     if (topology_.in_process()) {
