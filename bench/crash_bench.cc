@@ -34,24 +34,29 @@ void crash_states_per_second(benchmark::State& state, store::Variant variant, Pe
   Engine engine(target.topology(), scenarios::scenario_instances(),
                 EngineOptions{.limits = limits});
   double checked = 0;
+  double duplicates = 0;
   double executions = 0;
   double seconds = 0;
   std::uint64_t seed = 1;
   for (auto _ : state) {
     auto states = std::make_shared<scenarios::CrashStates>();
     const auto start = std::chrono::steady_clock::now();
-    const ExploreReport report = explore(
-        scenarios::factory_for(target, states),
-        {.strategy = "pct", .seed = seed++, .executions = 50, .stop_at_first_bug = false,
-         .shrink = false},
-        engine);
+    const ExploreReport report = explore(scenarios::factory_for(target, states),
+                                         {.strategy = "pct",
+                                          .seed = seed++,
+                                          .executions = 50,
+                                          .stop_at_first_bug = false,
+                                          .shrink = false},
+                                         engine);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     checked += static_cast<double>(states->checked);
+    duplicates += static_cast<double>(states->duplicates);
     executions += static_cast<double>(report.stats.executions);
   }
   state.counters["states_per_second"] = benchmark::Counter(checked / seconds);
   state.counters["states_per_execution"] = benchmark::Counter(checked / executions);
   state.counters["executions_per_second"] = benchmark::Counter(executions / seconds);
+  state.counters["skipped_identical"] = benchmark::Counter(duplicates / (checked + duplicates));
 }
 
 void BM_CrashStatesSafe(benchmark::State& state) {

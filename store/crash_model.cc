@@ -128,7 +128,10 @@ std::vector<CrashImage> crash_images(std::span<const FileState> files, Persisten
     for (std::size_t i = 0; i < files.size(); ++i) {
       const std::optional<std::string>& bytes = per_file[i][choice[i]];
       if (!bytes) continue;
-      mix(&image.hash, files[i].path);
+      // The file's name, not its directory: the same state in another data directory (another
+      // execution's) has the same hash.
+      const std::string& path = files[i].path;
+      mix(&image.hash, std::string_view(path).substr(path.rfind('/') + 1));
       mix(&image.hash, std::string_view("\0", 1));
       mix(&image.hash, *bytes);
       mix(&image.hash, std::string_view("\1", 1));

@@ -57,7 +57,7 @@ struct FileState {
 // absent from the list are gone), by path in the order of the FileStates.
 struct CrashImage {
   std::vector<std::pair<std::string, std::string>> files;
-  std::uint64_t hash = 0;  // FNV-1a over the paths and contents: equal images, equal hashes
+  std::uint64_t hash = 0;  // FNV-1a over the file names (last component) and contents
 };
 
 // Applies `w` to `bytes` (a write past the end leaves a hole of zeros).
