@@ -107,11 +107,14 @@ Verdict ScenarioProgram::judge_crash(const History& history) {
   for (std::size_t i = 0; i < images.size(); ++i) {
     if (target_.crash_state && *target_.crash_state != i) continue;
     const std::uint64_t seen_key = images[i].hash * 31 + before;
-    if (!target_.crash_state && crash_states_->clean.count(seen_key) != 0) {
-      ++crash_states_->duplicates;
-      continue;
+    {
+      std::lock_guard lock(crash_states_->mu);
+      if (!target_.crash_state && crash_states_->clean.count(seen_key) != 0) {
+        ++crash_states_->duplicates;
+        continue;
+      }
+      ++crash_states_->checked;
     }
-    ++crash_states_->checked;
     auto fail = [&](BugKind kind, std::string what) {
       Verdict v = Verdict::fail(
           kind, fmt::format("after the crash, {}: {}",
@@ -161,6 +164,7 @@ Verdict ScenarioProgram::judge_crash(const History& history) {
                               "(durable on return is its promise){}\n\n{}\n\n{}",
                               acknowledged, lin.message, lin.timeline));
     }
+    std::lock_guard lock(crash_states_->mu);
     crash_states_->clean.insert(seen_key);
   }
   if (target_.crash_state && *target_.crash_state >= images.size()) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 
@@ -45,8 +46,10 @@ struct Target {
 };
 
 // Crash states checked so far by every program of a factory, and the (state, history) pairs found
-// clean, so that an identical crash state after an identical history is checked once.
+// clean, so that an identical crash state after an identical history is checked once. Shared by
+// the engines of one run (--jobs): guarded by `mu`.
 struct CrashStates {
+  std::mutex mu;
   std::uint64_t checked = 0;     // distinct states recovered and judged
   std::uint64_t duplicates = 0;  // states skipped: seen before with the same history
   std::unordered_set<std::uint64_t> clean;
