@@ -23,6 +23,7 @@ std::string names_of_stores(const scenarios::Catalog& catalog) {
   for (store::Variant v : store::all_variants()) {
     out += (out.empty() ? "" : ", ") + std::string(store::to_string(v));
   }
+  for (store::Variant v : store::crash_variants()) out += ", " + std::string(store::to_string(v));
   for (const scenarios::StoreUnderTest& s : catalog.stores()) out += ", " + s.name;
   return printable(out, kMaxForeignMessage / 2);
 }
@@ -122,6 +123,17 @@ scenarios::Target resolve_target(const ExploreArgs& args) {
     t.sizes.actors = args.workers.value_or(args.actors.value_or(t.sizes.actors));
   }
   if (args.ops) t.sizes.ops = *args.ops;
+  t.crashes = args.crashes;
+  const auto model = store::parse_persistence(args.persistence);
+  if (!model) {
+    throw UsageError(
+        fmt::format("unknown persistence model '{}' (known: process, prefix, subset, torn, dirent)",
+                    printable(args.persistence)));
+  }
+  if (args.crashes == 0 && *model != store::Persistence::kProcess) {
+    throw UsageError("--persistence applies with --crashes K (K >= 1)");
+  }
+  t.persistence = *model;
   if (auto bad = scenarios::check_target(t)) {
     throw UsageError(printable(*bad, kMaxForeignMessage));
   }

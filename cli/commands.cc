@@ -116,10 +116,15 @@ std::atomic<bool>& stop_flag() {
   return stop;
 }
 
+Limits limits_for(const scenarios::Target& target, Limits limits) {
+  limits.crashes = static_cast<std::uint32_t>(target.crashes);
+  return limits;
+}
+
 Engine make_engine(const scenarios::Target& target, const Limits& limits,
                    const scenarios::Catalog& catalog) {
   return Engine(target.topology(), scenarios::scenario_instances(catalog),
-                EngineOptions{.limits = limits, .stop = &stop_flag()});
+                EngineOptions{.limits = limits_for(target, limits), .stop = &stop_flag()});
 }
 
 int run_list(const Context& context) {
@@ -135,6 +140,10 @@ int run_list(const Context& context) {
   std::cout << "stores:\n";
   for (store::Variant v : store::all_variants()) {
     std::cout << fmt::format("  {:<22} {}\n", store::to_string(v), store::summary(v));
+  }
+  for (store::Variant v : store::crash_variants()) {
+    std::cout << fmt::format("  {:<22} {} [with --crashes]\n", store::to_string(v),
+                             store::summary(v));
   }
   for (const scenarios::StoreUnderTest& s : catalog.stores()) {
     std::string ops;
@@ -169,7 +178,7 @@ int run_explore(const ExploreArgs& args) {
   for (int j = 0; j < args.jobs; ++j) {
     engines.push_back(std::make_unique<Engine>(
         target.topology(), scenarios::scenario_instances(*args.context.catalog),
-        EngineOptions{.limits = args.limits, .stop = &stop_flag()}));
+        EngineOptions{.limits = limits_for(target, args.limits), .stop = &stop_flag()}));
     engines.back()->start();  // fork workers from this thread, before any job thread exists
     running.push_back(engines.back().get());
   }

@@ -72,6 +72,8 @@ struct ExploreArgs {
   std::optional<int> threads;       // mixed mode: threads per process
   std::string backend = "threads";  // threads mode on real threads, or on fibers
   std::string files_in = "disk";    // where the data files live: disk, or memory
+  int crashes = 0;                  // crash decisions per execution (docs/crashes.md)
+  std::string persistence = "process";  // what the disk keeps of unsynced writes at a crash
   bool json = false;
   Limits limits;
   Context context;
@@ -105,6 +107,8 @@ std::atomic<bool>& stop_flag();
 // stores through `catalog`.
 Engine make_engine(const scenarios::Target& target, const Limits& limits,
                    const scenarios::Catalog& catalog);
+// `limits` with the target's crash decisions (Limits::crashes).
+Limits limits_for(const scenarios::Target& target, Limits limits);
 
 // The commands, given arguments as parse_command_line() (cli/parse.h) returns them: checked, so
 // that a usage error stops a command before it forks a worker.

@@ -53,7 +53,12 @@ std::string escape_xml(std::string_view text) {
 nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
   const Failure& f = *report.failure;
   const Topology topology = info.target.topology();
-  auto pid_of = [&](int actor) { return topology.in_process() ? 1 : 1 + topology.group_of(actor); };
+  // A crash step's actor is a crash choice past the last actor (docs/crashes.md): in processes mode
+  // the number of actors plus its victim, drawn in the victim's process.
+  auto pid_of = [&](int actor) {
+    if (actor >= topology.actors()) actor = (actor - topology.actors()) % topology.actors();
+    return topology.in_process() ? 1 : 1 + topology.group_of(actor);
+  };
   nlohmann::json events = nlohmann::json::array();
   std::set<int> pids;
   for (int a = 0; a < topology.actors(); ++a) {

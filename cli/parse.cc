@@ -116,6 +116,13 @@ void add_explore_flags(CLI::App* ex, ExploreArgs* a) {
   add_whole(ex, "--threads", &a->threads, 1, kMaxActors,
             "mixed mode: actor threads per process (default 2)");
   add_whole(ex, "--ops", &a->ops, 1, kIntMax, "operations per actor (default 2)");
+  add_whole(ex, "--crashes", &a->crashes, 0, kIntMax,
+            "crash decisions per execution: a strategy may crash the execution at any yield "
+            "point, then recovery is judged (docs/crashes.md; default 0)");
+  ex->add_option("--persistence", a->persistence,
+                 "with --crashes: what the disk keeps of unsynced writes: process, prefix, "
+                 "subset, torn or dirent")
+      ->capture_default_str();
   ex->add_flag("--json", a->json, "print one JSON object");
   ex->add_option("--trace-out", a->files.trace_out,
                  "write the failing execution as a Chrome trace-event timeline (Perfetto)");

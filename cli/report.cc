@@ -77,7 +77,9 @@ std::string shrink_line(const Failure& f) {
 
 std::string failure_token(const RunInfo& info, const ExploreReport& report) {
   if (!report.failure) return {};
-  return encode_token(scenarios::schedule_for(info.target, report.failure->result.decisions()));
+  scenarios::Target target = info.target;
+  if (report.failure->verdict.crash_state) target.crash_state = report.failure->verdict.crash_state;
+  return encode_token(scenarios::schedule_for(target, report.failure->result.decisions()));
 }
 
 std::string replay_line(const RunInfo& info, const ExploreReport& report) {

@@ -135,8 +135,11 @@ void ActorRuntime::park_if_poisoned() const {
 }
 
 bool ActorRuntime::submit(const Pending& pending) {
-  const bool aborted = link_.aborting() || link_.submit(me_, pending) != IL_GO_RUN;
-  return !aborted;
+  if (link_.aborting()) return false;
+  dying_ = false;
+  const int go = link_.submit(me_, pending);
+  crashed_ = go == IL_GO_CRASH;
+  return go == IL_GO_RUN;
 }
 
 std::uint64_t ActorRuntime::id_of(const Mutex& m) const {
@@ -155,6 +158,7 @@ void ActorRuntime::yield(const char* label, const Touches& touches, SourceLocati
   {
     HarnessRegion harness;
     park_if_poisoned();
+    if (dying_ && unwinding()) return;
     if (event_loop_ && !await && !link_.aborting()) {
       link_.scheduler()->touch(me_, touches.kind, touches.space, touches.name, touches.access);
       return;
@@ -167,7 +171,16 @@ void ActorRuntime::yield(const char* label, const Touches& touches, SourceLocati
     p.access = touches.access;
     go_on = submit(p);
   }
-  if (!go_on && !unwinding()) throw Aborted{};
+  if (!go_on && !unwinding()) stop_here();
+}
+
+void ActorRuntime::stop_here() {
+  if (crashed_) {
+    crashed_ = false;
+    dying_ = true;
+    throw ProcessCrashed{};
+  }
+  throw Aborted{};
 }
 
 void ActorRuntime::block_the_loop(std::string_view what, const char* name, SourceLocation where,
@@ -212,7 +225,7 @@ void ActorRuntime::acquire(Mutex& m, SourceLocation where) {
     // stopped before the lock was taken (lock() throws and no unlock follows).
     if (go_on || unwinding()) m.controlled_owner = me_;
   }
-  if (!go_on && !unwinding()) throw Aborted{};
+  if (!go_on && !unwinding()) stop_here();
   sync_acquire(&m);  // a Mutex orders its holders, for ThreadSanitizer too
 }
 
@@ -222,7 +235,7 @@ void ActorRuntime::release(Mutex& m, SourceLocation) {
   sync_release(&m);
   HarnessRegion harness;
   const std::uint64_t id = id_of(m);
-  if (!link_.aborting()) {
+  if (!link_.aborting() && !dying_) {
     if (event_loop_) {
       link_.scheduler()->give_back(id);
       link_.scheduler()->touch(me_, ObjectKind::kLock, "lock", m.name(), Access::kWrite);
@@ -265,7 +278,7 @@ void ActorRuntime::acquire(FileLock& lock, SourceLocation where) {
       go_on = submit(lock_step(Event::kBlocked, "flock", ObjectKind::kFileLock, lock.name(), id));
     }
   }
-  if (!go_on && !unwinding()) throw Aborted{};  // unwinding: go on without the lock
+  if (!go_on && !unwinding()) stop_here();  // unwinding: go on without the lock
   sync_acquire(&lock);
 }
 
@@ -273,7 +286,7 @@ void ActorRuntime::release(FileLock& lock, SourceLocation) {
   sync_release(&lock);
   HarnessRegion harness;
   const std::uint64_t id = detail::id_of(lock);
-  if (!link_.aborting()) {
+  if (!link_.aborting() && !dying_) {
     if (event_loop_) {
       link_.scheduler()->give_back(id);
       link_.scheduler()->touch(me_, ObjectKind::kFileLock, "file-lock", lock.name(),

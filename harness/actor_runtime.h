@@ -100,6 +100,12 @@ class ActorRuntime final : public Controller {
   // Submits and throws the internal unwinding exception when the execution is being stopped
   // (unless already unwinding: then it returns false).
   bool submit(const Pending& pending);
+  // After a refused submit(): ProcessCrashed when the grant was a crash, else the abort.
+  [[noreturn]] void stop_here();
+  bool crashed_ = false;  // the last refused grant was IL_GO_CRASH
+  // Unwinding after ProcessCrashed: the process is dead to the scheduler (which dropped its locks),
+  // so the releases and yields on the way out post nothing. Cleared at the next step it posts.
+  bool dying_ = false;
   void park_if_poisoned() const;
   // Stops the execution with a blocked-loop verdict; throws the unwinding exception unless the
   // caller is unwinding already.

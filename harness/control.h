@@ -31,7 +31,9 @@ extern "C" {
 #define IL_SPEC_CAPACITY 4096
 
 /* Grants, written by the scheduler into an actor's `go`. */
-enum { IL_GO_WAIT = 0, IL_GO_RUN = 1, IL_GO_ABORT = 2, IL_GO_EXIT = 3 };
+/* IL_GO_CRASH: the strategy crashed the actor's process (processes mode, --crashes): the actor
+ * stops where it is and its process restarts (interleave::ProcessCrashed). */
+enum { IL_GO_WAIT = 0, IL_GO_RUN = 1, IL_GO_ABORT = 2, IL_GO_EXIT = 3, IL_GO_CRASH = 4 };
 
 /* What an actor posts. */
 enum {

@@ -532,7 +532,7 @@ bool Engine::Impl::serve() {
         }
         const int next = scheduler_.advance(a, pending);
         if (next == kNoActor) return true;
-        grant(next, IL_GO_RUN);
+        grant(next, scheduler_.take_crash_grant() ? IL_GO_CRASH : IL_GO_RUN);
         continue;
       }
     }
@@ -633,7 +633,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
     detail::fatal_report_thread(nullptr);
     broken_ = !ok;
   } else if (first != kNoActor) {
-    grant(first, IL_GO_RUN);
+    grant(first, scheduler_.take_crash_grant() ? IL_GO_CRASH : IL_GO_RUN);
     ok = serve();
   }
   scheduler_.stop_reporting_fatal_signals();

@@ -22,6 +22,8 @@ std::string_view to_string(Outcome outcome) {
       return "lost";
     case Outcome::kBlockedLoop:
       return "blocked-loop";
+    case Outcome::kCrashed:
+      return "crashed";
   }
   return "unknown";
 }

@@ -20,6 +20,11 @@ struct Limits {
   std::uint32_t max_steps = 100'000;
   // Time one actor may run without reaching a yield point before the execution is a hang.
   std::chrono::milliseconds hang_timeout{2'000};
+  // Crash decisions offered per execution (--crashes K, docs/crashes.md): while some are left,
+  // every decision offers the strategy, beside the runnable actors, the choice to crash there. A
+  // crash stops every actor where it is, as SIGKILL would, and ends the execution
+  // (Outcome::kCrashed); the program then recovers and judges the state the disk kept.
+  std::uint32_t crashes = 0;
 };
 
 enum class Outcome {
@@ -33,6 +38,7 @@ enum class Outcome {
   kLost,         // a worker process died while it was not its turn (killed from outside: the OOM
                  // killer, a kill): the execution says nothing about the store; run it again
   kBlockedLoop,  // event-loop mode: a handler took a synchronous lock another handler holds
+  kCrashed,      // the strategy chose to crash here (Limits::crashes): judged after recovery
 };
 
 std::string_view to_string(Outcome outcome);

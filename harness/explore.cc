@@ -376,7 +376,9 @@ void explore_systematic_parallel(Runner& runner, const StrategyInfo& info,
 // operations as spans).
 Judged judge(Program& program, ExecutionResult result, Engine& engine, bool spans_wanted) {
   Verdict verdict = verdict_of_outcome(result);
-  if (result.outcome == Outcome::kCompleted) verdict = program.judge(result, engine.scratch());
+  if (result.outcome == Outcome::kCompleted || result.outcome == Outcome::kCrashed) {
+    verdict = program.judge(result, engine.scratch());
+  }
   std::vector<Span> spans;
   if (!verdict.passed() && spans_wanted) spans = program.spans(engine.scratch());
   return {std::move(verdict), std::move(result), std::move(spans)};
@@ -411,6 +413,7 @@ Judged run_judged(const ProgramFactory& factory, Strategy& strategy, std::uint64
 Verdict verdict_of_outcome(const ExecutionResult& result) {
   switch (result.outcome) {
     case Outcome::kCompleted:
+    case Outcome::kCrashed:  // judged by the program, after recovery
     case Outcome::kDiverged:
     case Outcome::kStopped:
     case Outcome::kLost:

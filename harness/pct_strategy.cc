@@ -7,8 +7,13 @@
 // Each actor gets a distinct random initial priority in [d, d+n); d-1 change points are drawn in
 // [0, k). The highest-priority runnable actor always runs; when the execution reaches the i-th
 // change point the running actor's priority drops to i (below every initial priority).
+//
+// Crashes (--crashes): one crash step drawn uniformly in [0, k] from a stream of its own, so a
+// given crash point after a depth-d bug's schedule is hit with probability at least
+// 1/(n * k^(d-1) * (k+1)) per execution.
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "fmt/format.h"
 #include "harness/execution.h"
@@ -32,6 +37,8 @@ class PctStrategy final : public Strategy {
       std::swap(priority_[i], priority_[rng.below(i + 1)]);
     }
     for (int i = 1; i < depth_; ++i) change_points_[i - 1] = rng.below(steps_);
+    crash_rng_ = Rng(start.seed ^ 0x63726173685f7074ull);
+    crash_at_.reset();
     return true;
   }
 
@@ -42,8 +49,17 @@ class PctStrategy final : public Strategy {
         if (change_points_[i] == point.step) priority_[point.current] = i + 1;
       }
     }
+    if (point.crash != kNoActor) {
+      if (!crash_at_) crash_at_ = crash_rng_.below(std::uint64_t{steps_} + 1);
+      if (point.step == *crash_at_) {
+        // The next crash (--crashes 2+: typically a crash of the recovery) soon after.
+        crash_at_ = point.step + 1 + crash_rng_.below(kNextCrashHorizon);
+        const std::span<const int> crashes = point.runnable.subspan(point.actors().size());
+        return crashes[crash_rng_.below(crashes.size())];
+      }
+    }
     int best = point.runnable.front();
-    for (int actor : point.runnable) {
+    for (int actor : point.actors()) {
       if (priority_[actor] > priority_[best]) best = actor;
     }
     return best;
@@ -54,6 +70,8 @@ class PctStrategy final : public Strategy {
   std::uint32_t steps_;
   std::array<int, kMaxActors> priority_{};
   std::array<std::uint64_t, kMaxPctDepth - 1> change_points_{};
+  Rng crash_rng_{0};
+  std::optional<std::uint64_t> crash_at_;
 };
 
 }  // namespace

@@ -69,6 +69,12 @@ struct Topology {
 
 // One process's part of one execution: built in that process before any actor runs, destroyed
 // there after its actors finished.
+// Thrown into an actor's body at the yield point where the strategy crashed its process
+// (processes mode, --crashes; docs/crashes.md): what the process held in memory is lost, the page
+// cache is not. The instance catches it, drops its store and opens it again (recovery, under
+// control, while the other processes go on). Deliberately not a std::exception.
+struct ProcessCrashed {};
+
 class ProcessInstance {
  public:
   virtual ~ProcessInstance() = default;

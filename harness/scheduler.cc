@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 #include "fmt/format.h"
 
@@ -20,6 +21,8 @@ int Scheduler::begin(Strategy& strategy) {
   strategy_ = &strategy;
   std::fill(actors_.begin(), actors_.end(), Actor{});
   holders_.clear();
+  crashes_ = 0;
+  crash_grant_ = false;
   trace_.clear();
   trace_.reserve(64);
   handoffs_ = 0;
@@ -184,7 +187,7 @@ int Scheduler::decide(int current) {
     stop(Outcome::kStopped, "stopped on request");
   }
   if (aborting_) return kNoActor;
-  std::array<int, kMaxActors> runnable;
+  std::array<int, 2 * kMaxActors + 1> runnable;
   std::size_t count = 0;
   bool any_waiting = false;
   bool current_runnable = false;
@@ -211,7 +214,29 @@ int Scheduler::decide(int current) {
                      last == kNoActor ? "start" : actors_[static_cast<std::size_t>(last)].label));
     return kNoActor;
   }
-  const DecisionPoint point{step, current, current_runnable, {runnable.data(), count}};
+  // A crash is offered as more choices past the last actor (DecisionPoint::crash): in one process
+  // (threads mode) one, actor_count_, which crashes everything; with one process per actor
+  // (processes mode) actor_count_ + a for each enabled actor a past its start, which crashes a's
+  // process alone: it is granted IL_GO_CRASH, and restarts.
+  const std::size_t actors_enabled = count;
+  bool crash_offered = false;
+  if (crashes_ < limits_.crashes && 2 * actor_count_ <= kMaxActors) {
+    if (topology_.in_process()) {
+      runnable[count++] = actor_count_;
+    } else {
+      for (std::size_t i = 0; i < actors_enabled; ++i) {
+        const Actor& c = actors_[static_cast<std::size_t>(runnable[i])];
+        // Not at its start (nothing to crash) nor at a release (release() never throws: the
+        // lock goes at the next step, where the crash is offered again).
+        if (std::string_view(c.label) != "start" && c.event != Event::kRelease) {
+          runnable[count++] = actor_count_ + runnable[i];
+        }
+      }
+    }
+    crash_offered = count > actors_enabled;
+  }
+  DecisionPoint point{step, current, current_runnable, {runnable.data(), count}};
+  if (crash_offered) point.crash = runnable[actors_enabled];
   const int chosen = strategy_->pick(point);
   if (std::find(runnable.begin(), runnable.begin() + count, chosen) == runnable.begin() + count) {
     std::string list;
@@ -223,6 +248,47 @@ int Scheduler::decide(int current) {
                    "diverged at step {}: the schedule chose actor {}, but runnable are {{{}}}",
                    step, chosen, list));
     return kNoActor;
+  }
+  if (crash_offered && chosen >= actor_count_) {
+    ++crashes_;
+    Step& s = trace_.emplace_back();
+    s.index = step;
+    s.actor = chosen;
+    s.label = "crash";
+    if (!topology_.in_process()) {
+      // Which process: "crash of actor 1's process" (stable strings, as labels must be).
+      static const auto kVictimLabels = [] {
+        std::array<std::string, kMaxActors> labels;
+        for (int i = 0; i < kMaxActors; ++i) labels[i] = fmt::format("crash of actor {}", i);
+        return labels;
+      }();
+      s.label = kVictimLabels[static_cast<std::size_t>(chosen - actor_count_)].c_str();
+    }
+    for (std::size_t i = 0; i < count; ++i) s.runnable |= std::uint64_t{1} << runnable[i];
+    publish_steps();
+    if (topology_.in_process()) {
+      steps_.store(step + 1, std::memory_order_release);
+      stop(Outcome::kCrashed,
+           fmt::format("crashed at step {}: every actor stopped there, as by SIGKILL", step));
+      return kNoActor;
+    }
+    // One process crashes: its actor is granted the crash at its pending step (no lock effect:
+    // the step does not run) and restarts; the others go on.
+    // Its locks go with it (the kernel drops its flocks; its mutexes die with its memory).
+    const int victim = chosen - actor_count_;
+    Actor& v = actors_[static_cast<std::size_t>(victim)];
+    v.event = Event::kYield;
+    std::vector<std::uint64_t> held;
+    for (const Holder& h : holders_) {
+      if (h.actor == victim) held.push_back(h.lock);
+    }
+    for (std::uint64_t lock : held) release(lock);
+    crash_grant_ = true;
+    if (current != kNoActor && victim != current) ++handoffs_;
+    running_label_.store("crash", std::memory_order_relaxed);
+    running_.store(victim, std::memory_order_relaxed);
+    steps_.store(step + 1, std::memory_order_release);
+    return victim;
   }
   Actor& a = actors_[static_cast<std::size_t>(chosen)];
   Step& s = trace_.emplace_back();

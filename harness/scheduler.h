@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/control.h"
@@ -89,6 +90,10 @@ class Scheduler {
   void mark_finished(int actor);
   bool finished(int actor) const { return actors_[actor].state == State::kFinished; }
 
+  // Processes mode with crashes: whether the actor advance() or begin() just returned is to be
+  // granted IL_GO_CRASH (its process crashed there) rather than IL_GO_RUN. Reading clears it.
+  bool take_crash_grant() { return std::exchange(crash_grant_, false); }
+
   // The result of the execution (once it ended); the trace moves out.
   ExecutionResult take_result();
 
@@ -134,6 +139,8 @@ class Scheduler {
   Strategy* strategy_ = nullptr;
   std::vector<Actor> actors_;
   std::vector<Holder> holders_;
+  std::uint32_t crashes_ = 0;  // crash decisions taken in this execution
+  bool crash_grant_ = false;   // the actor just chosen is to be granted IL_GO_CRASH
   std::uint64_t arrivals_ = 0;
   Trace trace_;
   std::uint64_t handoffs_ = 0;

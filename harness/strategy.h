@@ -27,7 +27,31 @@ struct DecisionPoint {
   int current = kNoActor;         // the actor that reached the yield point (kNoActor at the start)
   bool current_runnable = false;  // false when `current` just blocked or finished
   std::span<const int> runnable;  // ascending actor ids; never empty
+  // When a crash is offered (Limits::crashes): the first id that chooses one; the crash choices
+  // are the entries of `runnable` from it on, all past the last actor. kNoActor otherwise. They
+  // are not actors. In one process (threads mode) there is one, the number of actors: it crashes
+  // the execution here (every actor stops where it is). With a process per actor (processes
+  // mode) actors + a crashes actor a's process alone (it restarts and recovers).
+  int crash = kNoActor;
+
+  // The runnable actors, without the crash choices.
+  std::span<const int> actors() const {
+    if (crash == kNoActor) return runnable;
+    std::size_t n = 0;
+    while (n < runnable.size() && runnable[n] < crash) ++n;
+    return runnable.first(n);
+  }
 };
+
+// Strategies that sample (random, PCT) crash at one step drawn uniformly in [0, horizon) from a
+// stream of their own (so that runs without crashes draw exactly as before): a given crash point
+// at step s < horizon, reached by a schedule the strategy runs with probability q, is found with
+// probability q / horizon per execution.
+// A later crash of the same execution (--crashes 2 and more) comes at a step drawn uniformly among
+// the kNextCrashHorizon steps after the previous one (so that a restarted process's recovery, a few
+// steps long, is crashed with probability about recovery steps / 16 / processes).
+inline constexpr std::uint32_t kRandomCrashHorizon = 128;
+inline constexpr std::uint32_t kNextCrashHorizon = 16;
 
 // Which execution of a run is about to start.
 struct ExecutionStart {

@@ -47,7 +47,11 @@ class Search {
 
  private:
   int process_of(int actor) const { return process_[actor]; }
+  // The crash choice (DecisionPoint::crash) is one past the last actor.
+  bool is_crash(int actor) const { return actor >= static_cast<int>(process_.size()); }
+  // A crash depends on every step: it must be tried before and after each of them.
   bool independent(const Step& a, const Step& b) const {
+    if (is_crash(a.actor) || is_crash(b.actor)) return false;
     return !dependent(a, process_of(a.actor), b, process_of(b.actor));
   }
   std::size_t extend(const Trace& trace);
@@ -116,6 +120,8 @@ std::size_t Search::extend(const Trace& trace) {
       }
     }
     const bool redundant = (asleep(frame) & bit(frame.chosen)) != 0;
+    // DPOR: a crash is tried at every state it is offered in (no race ever reverses into it).
+    const std::uint64_t crash = frame.runnable & ~(bit(static_cast<int>(process_.size())) - 1);
     if (!options_.dpor) {
       frame.backtrack = bounded(frame, previous, frame.runnable);
     } else if (redundant) {
@@ -123,6 +129,7 @@ std::size_t Search::extend(const Trace& trace) {
       const std::uint64_t awake = frame.runnable & ~asleep(frame);
       frame.backtrack = awake & (~awake + 1);
     }
+    if (options_.dpor) frame.backtrack |= crash;
     if (!shard_depth_ && std::popcount(frame.runnable) > 1) shard_depth_ = k;
     frames_.push_back(std::move(frame));
     if (redundant) return k;
@@ -133,9 +140,9 @@ std::size_t Search::extend(const Trace& trace) {
 // Races among the first `steps` steps of `trace`.
 void Search::add_races(const Trace& trace, std::size_t steps) {
   const std::size_t n = steps;
-  const std::size_t actors = process_.size();
-  std::vector<std::vector<std::uint32_t>> clock(n);  // per step: how many steps of each actor
-                                                     // happen before it, itself included
+  const std::size_t actors = 2 * process_.size() + 1;  // and the crash choices
+  std::vector<std::vector<std::uint32_t>> clock(n);    // per step: how many steps of each actor
+                                                       // happen before it, itself included
   std::vector<std::vector<std::uint32_t>> actor_clock(actors, std::vector<std::uint32_t>(actors));
   std::vector<std::uint32_t> position(n);  // 1-based index of a step among its actor's steps
   for (std::size_t j = 0; j < n; ++j) {

@@ -6,7 +6,7 @@
 namespace interleave {
 namespace {
 
-constexpr std::array<std::pair<BugKind, std::string_view>, 11> kNames{{
+constexpr std::array<std::pair<BugKind, std::string_view>, 14> kNames{{
     {BugKind::kLostUpdate, "lost-update"},
     {BugKind::kDuplicateOffset, "duplicate-offset"},
     {BugKind::kTornRead, "torn-read"},
@@ -18,6 +18,9 @@ constexpr std::array<std::pair<BugKind, std::string_view>, 11> kNames{{
     {BugKind::kHang, "hang"},
     {BugKind::kAssertion, "assertion"},
     {BugKind::kBlockedLoop, "blocked-loop"},
+    {BugKind::kLostAcknowledgedWrite, "lost-acknowledged-write"},
+    {BugKind::kCorruptionAfterCrash, "corruption-after-crash"},
+    {BugKind::kRecoveryFailed, "recovery-failed"},
 }};
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <stdexcept>
@@ -144,6 +145,7 @@ class ScenarioInstance final : public ProcessInstance {
     store::OpenResult opened = target_.open_store(decoded.dir);
     if (!opened.status.ok()) open_failed(opened.status, decoded.dir, "a worker");
     store_ = std::move(opened.store);
+    dir_ = decoded.dir;
   }
 
   void body(int actor) override {
@@ -152,12 +154,39 @@ class ScenarioInstance final : public ProcessInstance {
       script_->body(ctx, target_.sizes);
       return;
     }
-    ActorContext ctx(log_, *store_, actor, locks_);
-    target_.scenario->body(ctx, target_.sizes);
+    try {
+      ActorContext ctx(log_, *store_, actor, locks_);
+      target_.scenario->body(ctx, target_.sizes);
+    } catch (const ProcessCrashed&) {
+      restart(actor);
+    }
   }
 
  private:
+  // The strategy crashed this process (processes mode, --crashes): what it held in memory is gone
+  // (the store object, its index, its descriptor and file lock), the page cache is not. It opens
+  // the store again (recovery, under control, while the others go on) and reads the scenario's
+  // recovery keys. A crash during that recovery restarts it again. A recovery that fails leaves
+  // the failure to the judge's own recovery of the log after the execution.
+  void restart(int actor) {
+    for (;;) {
+      try {
+        store_.reset();
+        store::OpenResult opened = target_.open_store(dir_);
+        if (!opened.status.ok()) return;
+        store_ = std::move(opened.store);
+        ActorContext ctx(log_, *store_, actor, locks_);
+        for (const std::string& key : target_.scenario->recovery_keys(target_.sizes)) {
+          ctx.get(key);
+        }
+        return;
+      } catch (const ProcessCrashed&) {
+      }
+    }
+  }
+
   Target target_;
+  std::filesystem::path dir_;
   HistoryLog log_;
   std::unique_ptr<store::Store> store_;
   std::optional<WorkloadScenario> script_;  // a workload's scenario: the calls to make
@@ -182,7 +211,11 @@ class LocalLog {
 
 }  // namespace
 
-ScenarioProgram::ScenarioProgram(const Target& target) : target_(target), dir_(target.files) {
+ScenarioProgram::ScenarioProgram(const Target& target, std::shared_ptr<CrashStates> crash_states)
+    : target_(target),
+      dir_(target.crashes > 0 && target.mode == Mode::kThreads ? Files::kMemory : target.files),
+      crash_states_(std::move(crash_states)) {
+  if (target_.crashes > 0 && !crash_states_) crash_states_ = std::make_shared<CrashStates>();
   LocalLog local;
   HistoryLog log(local.bytes());
   if (target_.workload_scenario() != nullptr) {
@@ -230,9 +263,10 @@ Verdict ScenarioProgram::judge_workload_calls(const History& history) const {
   return judge_workload(workload, all);
 }
 
-Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte> scratch) {
+Verdict ScenarioProgram::judge(const ExecutionResult& result, std::span<const std::byte> scratch) {
   const History history = this->history(scratch);
   if (target_.workload_scenario() != nullptr) return judge_workload_calls(history);
+  if (result.outcome == Outcome::kCrashed) return judge_crash(history);
   // An operation that failed for a reason of the machine's says nothing about the store.
   for (const Op& op : history.ops) {
     if (const int err = environment_errno(op.status, dir_.path())) {
@@ -250,15 +284,37 @@ Verdict ScenarioProgram::judge(const ExecutionResult&, std::span<const std::byte
   }
   const CheckInput input{history,         recovered.store.get(), dir_.path(),
                          target_.variant, target_.mode,          target_.sizes};
-  Verdict verdict = target_.scenario->check(input);
-  if (!verdict.passed()) return verdict;
+  // Processes mode with --crashes: a process that crashed restarted and read back after its
+  // recovery; the scenario's own check assumes every operation finished, so it is left out, and
+  // the generic checks below name what the crash broke.
+  const bool crashed = std::any_of(result.trace.begin(), result.trace.end(),
+                                   [&](const Step& s) { return s.actor >= target_.sizes.actors; });
+  if (!crashed) {
+    Verdict verdict = target_.scenario->check(input);
+    if (!verdict.passed()) return verdict;
+  }
   // Whatever the scenario checks, what the operations returned must be explainable by some order
   // of them that respects real time (linearizability against a map).
   if (const LinearizabilityResult lin = check_linearizable(history); !lin.linearizable) {
+    if (crashed) {
+      const bool corrupt = std::any_of(lin.ops.begin(), lin.ops.end(),
+                                       [](const Op* op) { return op->status.is_corruption(); });
+      return Verdict::fail(
+          corrupt ? BugKind::kCorruptionAfterCrash : BugKind::kLostAcknowledgedWrite,
+          fmt::format("after a process crashed and recovered: {}\n\n{}", lin.message,
+                      lin.timeline));
+    }
     return Verdict::fail(lin.stale_read ? BugKind::kStaleRead : BugKind::kNotLinearizable,
                          fmt::format("{}\n\n{}", lin.message, lin.timeline));
   }
   // Whatever the scenario checks, the log the actors left must recover cleanly.
+  if (!recovered.status.ok() && crashed) {
+    return Verdict::fail(
+        recovered.status.is_corruption() ? BugKind::kCorruptionAfterCrash
+                                         : BugKind::kRecoveryFailed,
+        fmt::format("recovery of {} after the execution, in which a process crashed, failed: {}",
+                    store::kDataFileName, recovered.status.to_string()));
+  }
   if (!recovered.status.ok()) {
     return Verdict::fail(BugKind::kCorruption,
                          fmt::format("recovery of {} after the execution failed: {}",
@@ -284,8 +340,9 @@ std::vector<Span> ScenarioProgram::spans(std::span<const std::byte> scratch) con
   return out;
 }
 
-ProgramFactory factory_for(const Target& target) {
-  return [target] { return std::make_unique<ScenarioProgram>(target); };
+ProgramFactory factory_for(const Target& target, std::shared_ptr<CrashStates> crash_states) {
+  if (target.crashes > 0 && !crash_states) crash_states = std::make_shared<CrashStates>();
+  return [target, crash_states] { return std::make_unique<ScenarioProgram>(target, crash_states); };
 }
 
 InstanceFactory scenario_instances(const Catalog& catalog) {
@@ -334,12 +391,37 @@ Schedule schedule_for(const Target& target, std::vector<int> decisions) {
   if (target.mode == Mode::kMixed) {
     s.sizes.emplace_back('p', static_cast<std::uint32_t>(target.sizes.processes));
   }
+  if (target.crashes > 0) {
+    s.sizes.emplace_back('c', static_cast<std::uint32_t>(target.crashes));
+    s.sizes.emplace_back('m', static_cast<std::uint32_t>(target.persistence));
+    if (target.crash_state) s.sizes.emplace_back('w', *target.crash_state);
+  }
   s.decisions = std::move(decisions);
   return s;
 }
 
 std::optional<std::string> check_target(const Target& t) {
   if (auto bad = t.scenario->check_sizes(t.sizes)) return bad;
+  if (t.crashes < 0 || t.crashes > 4) {
+    return fmt::format("--crashes takes 0 to 4, got {}", t.crashes);
+  }
+  if (t.crashes > 1 && t.mode != Mode::kProcesses) {
+    return "--crashes 2 and more crash a recovery, which runs under control in processes mode "
+           "only for now (in threads mode a crash ends the execution)";
+  }
+  if (t.crashes > 0 && t.mode != Mode::kThreads && t.mode != Mode::kProcesses) {
+    return fmt::format("--crashes runs threads and processes mode for now, not {}",
+                       to_string(t.mode));
+  }
+  if (t.crashes > 0 && t.mode == Mode::kProcesses &&
+      t.persistence != store::Persistence::kProcess) {
+    return "--crashes in processes mode crashes one worker process (the page cache survives): "
+           "--persistence process only for now (the power-loss models need files in memory, "
+           "threads mode)";
+  }
+  if (t.crashes > 0 && (t.user != nullptr || t.workload_scenario() != nullptr)) {
+    return "--crashes runs the built-in store variants only for now";
+  }
   return check_mode_sizes(t.mode, t.sizes);
 }
 
@@ -363,7 +445,17 @@ bool target_of(const Schedule& schedule, Target* out, std::string* error, const 
     t.sizes.actors = static_cast<int>(schedule.size('a', 0));
     t.sizes.ops = static_cast<int>(schedule.size('o', 0));
     t.sizes.processes = static_cast<int>(schedule.size('p', 1));
-    if (auto bad = check_target(t)) {
+    t.crashes = static_cast<int>(schedule.size('c', 0));
+    const std::uint32_t model = schedule.size('m', 0);
+    if (model < store::all_persistence_models().size()) {
+      t.persistence = store::all_persistence_models()[model];
+    }
+    if (schedule.size('w', ~0u) != ~0u) t.crash_state = schedule.size('w', 0);
+    if (model >= store::all_persistence_models().size()) {
+      *error = fmt::format("the schedule names an unknown persistence model {}", model);
+    } else if (t.crashes == 0 && (t.crash_state || schedule.size('m', ~0u) != ~0u)) {
+      *error = "the schedule has a crash state (m, w) but no crashes (c)";
+    } else if (auto bad = check_target(t)) {
       *error = "the schedule's sizes do not fit: " + *bad;
     } else {
       *out = t;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "harness/explore.h"
 #include "harness/schedule.h"
@@ -12,6 +14,7 @@
 #include "scenarios/data_dir.h"
 #include "scenarios/scenario.h"
 #include "scenarios/workload_scenario.h"
+#include "store/crash_model.h"
 
 namespace interleave::scenarios {
 
@@ -26,6 +29,12 @@ struct Target {
   const StoreUnderTest* user = nullptr;
   Backend backend = Backend::kThreads;
   Files files = Files::kDisk;
+  // Crashes (docs/crashes.md): crash decisions allowed per execution (--crashes), what the disk
+  // keeps of unsynced writes (--persistence), and, when replaying a failure, the one crash state
+  // to check (else every state the model allows is checked). Files are then kept in memory.
+  int crashes = 0;
+  store::Persistence persistence = store::Persistence::kProcess;
+  std::optional<std::uint32_t> crash_state;
 
   std::string store() const;  // the store's name
   Topology topology() const { return topology_of(mode, sizes, backend); }
@@ -36,6 +45,16 @@ struct Target {
   store::OpenResult open_store(const std::filesystem::path& dir) const;
 };
 
+// Crash states checked so far by every program of a factory, and the (state, history) pairs found
+// clean, so that an identical crash state after an identical history is checked once. Shared by
+// the engines of one run (--jobs): guarded by `mu`.
+struct CrashStates {
+  std::mutex mu;
+  std::uint64_t checked = 0;     // distinct states recovered and judged
+  std::uint64_t duplicates = 0;  // states skipped: seen before with the same history
+  std::unordered_set<std::uint64_t> clean;
+};
+
 // One execution of a target, harness side: a fresh data directory with the scenario's setup done
 // (through a store opened and closed here). judge() reads the history the actors recorded, reopens
 // the log (recovery) for the scenario's check, and reports corruption if recovery fails. A
@@ -44,7 +63,8 @@ struct Target {
 class ScenarioProgram final : public Program {
  public:
   // Throws std::runtime_error when the data directory or the store cannot be set up.
-  explicit ScenarioProgram(const Target& target);
+  explicit ScenarioProgram(const Target& target,
+                           std::shared_ptr<CrashStates> crash_states = nullptr);
   Topology topology() const override { return target_.topology(); }
   std::string spec() const override;
   void begin(std::span<std::byte> scratch) override;
@@ -57,13 +77,18 @@ class ScenarioProgram final : public Program {
 
  private:
   Verdict judge_workload_calls(const History& history) const;
+  // After a crash decision: every state the persistence model allows, recovered and judged.
+  Verdict judge_crash(const History& history);
 
   Target target_;
   DataDir dir_;
   History setup_;  // what the scenario's setup did
+  std::shared_ptr<CrashStates> crash_states_;
 };
 
-ProgramFactory factory_for(const Target& target);
+// Programs of `target`; with crashes, they share `crash_states` (made here when null).
+ProgramFactory factory_for(const Target& target,
+                           std::shared_ptr<CrashStates> crash_states = nullptr);
 
 // The factory every engine running scenario programs is built with: parses a ScenarioProgram's
 // spec and opens that process's own store on the data directory (a store of one's own through

@@ -10,6 +10,7 @@ std::span<const Scenario* const> all_scenarios() {
                                      &torn_read_scenario(), &stale_read_scenario(),
                                      &lock_order_inversion_scenario()};
     for (const Scenario* s : fault_scenarios()) out.push_back(s);
+    out.push_back(&durability_scenario());
     return out;
   }();
   return all;

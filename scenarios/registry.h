@@ -13,6 +13,8 @@ const Scenario& duplicate_offsets_scenario();
 const Scenario& torn_read_scenario();
 const Scenario& stale_read_scenario();
 const Scenario& lock_order_inversion_scenario();
+// durability (test only): acknowledged puts must survive a crash (docs/crashes.md).
+const Scenario& durability_scenario();
 // crash-segv, crash-abort, crash-throw, hang-spin (test only).
 std::span<const Scenario* const> fault_scenarios();
 

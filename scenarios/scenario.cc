@@ -86,6 +86,9 @@ store::Variant threads_twin(store::Variant variant) {
     case store::Variant::kAsyncLock:
     case store::Variant::kAsyncMutex:
       return store::Variant::kMutex;
+    case store::Variant::kAckBeforeSync:
+    case store::Variant::kNoDirSync:
+      return store::Variant::kSafe;
     default:
       return variant;
   }

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/program.h"
 #include "harness/verdict.h"
@@ -102,6 +104,9 @@ class Scenario {
   virtual void setup(ActorContext& ctx, const Sizes& sizes) const {}
   // One actor's work; runs under control.
   virtual void body(ActorContext& ctx, const Sizes& sizes) const = 0;
+  // Processes mode with --crashes: the keys an actor whose process crashed reads once it has
+  // restarted and recovered its store (its body does not resume). Default: none.
+  virtual std::vector<std::string> recovery_keys(const Sizes& sizes) const { return {}; }
   // The oracle's scenario-specific part; runs uncontrolled after every actor finished. The generic
   // part runs after it, in ScenarioProgram::judge: the history must be linearizable, and recovery
   // of the log must succeed.

@@ -132,6 +132,20 @@ class PosixFileSystem final : public FileSystem {
     return Status::ok_status();
   }
 
+  Status sync_directory(const std::filesystem::path& dir) override {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno_status("open", dir.string(), errno);
+    while (::fsync(fd) != 0) {
+      if (errno != EINTR) {
+        const int err = errno;
+        ::close(fd);
+        return errno_status("fsync", dir.string(), err);
+      }
+    }
+    ::close(fd);
+    return Status::ok_status();
+  }
+
   Status create_directories(const std::filesystem::path& dir) override {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

@@ -9,8 +9,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/seam.h"
+#include "store/crash_model.h"
 #include "store/status.h"
 
 namespace interleave::store {
@@ -91,6 +93,16 @@ class FileSystem {
                       std::unique_ptr<File>* out) = 0;
   // Creates `dir` and its missing parents.
   virtual Status create_directories(const std::filesystem::path& dir) = 0;
+  // Makes the entries of `dir` (the files created in it) durable: fsync(2) of the directory.
+  virtual Status sync_directory(const std::filesystem::path& dir) = 0;
+
+  // Crashes (store/crash_model.h), for file systems that keep unsynced writes apart (the one in
+  // memory): every file with its durable bytes and the writes not yet synced, in path order.
+  // Returns false for a file system that cannot say (the POSIX one: the kernel holds them).
+  virtual bool crash_state(std::vector<FileState>* out) { return false; }
+  // Replaces every file by the image's (files absent from it are removed), all of it durable, as
+  // the disk is when the machine comes back. Requires: crash_state() returned true.
+  virtual void restore(const CrashImage& image) {}
 };
 
 // The real file system: descriptors with O_CLOEXEC, pread/pwrite retried on EINTR and partial

@@ -12,6 +12,9 @@
 //                                             header if publish_before_write, else after the body
 //     put.write_header    file write          the 13 header bytes at off
 //     put.write_body      file write          once per kWriteChunk bytes of key + value
+//     put.sync            file write          fdatasync: after the record under sync_before_ack,
+//                                             before it (the previous record's) under
+//                                             sync_before_next
 //   put / del with o_append (del.* labels for a delete):
 //     put.append          file write          the whole record in one append(2); off = the file
 //                                             size right after it minus the record size
@@ -20,6 +23,9 @@
 //     get.lookup          index:key read      off = index_[key]
 //     get.read_header     file read           13 bytes at off
 //     get.read_body       file read           once per kWriteChunk bytes of key + value
+//   recovery (open_log_store), uncontrolled except in a process restarted after a crash:
+//     recover.scan        file read           scan the whole log, rebuild the index
+//     recover.truncate    file write          cut a truncated tail off (only when there is one)
 //   Mutex::lock / unlock of "store.mu" and FileLock::lock / unlock of "database.bin" are yield
 //   points of their own (recorded by the harness). Lock order: store.mu, then the file lock.
 #pragma once
@@ -64,6 +70,22 @@ struct Policy {
   // With use_mutex: the lock is an AsyncMutex (asyncio.Lock), which suspends the handler instead
   // of blocking the event loop.
   bool async_mutex = false;
+
+  // Durability (docs/crashes.md). Every store promises that what it acknowledged is durable on
+  // return; these flags say how (or whether) it keeps the promise.
+  // Write each record with one positional write after its last write step (the steps and their
+  // yield points stay), so that an unsynced record is one write the disk keeps or loses whole (a
+  // torn one is cut short, which recovery takes for a truncated tail). Requires the locks to
+  // exclude every other writer and reader of the record while it is buffered.
+  bool one_write = false;
+  // Sync the file (fdatasync) after each record, before publishing it and returning.
+  bool sync_before_ack = false;
+  // Sync the file before writing each record: the previous record is synced, but only after it
+  // was acknowledged (the ack-before-sync bug).
+  bool sync_before_next = false;
+  // Sync the data directory after opening (creating) database.bin, so that its directory entry
+  // survives a power loss.
+  bool sync_directory = false;
 };
 
 // The policy of a variant (variants.cc).
@@ -100,6 +122,7 @@ class LogStore final : public Store {
     const char* write_header;
     const char* write_body;
     const char* append;
+    const char* sync;
   };
   struct ReadLabels {
     const char* lookup;

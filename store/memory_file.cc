@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "store/file.h"
 
@@ -14,8 +15,13 @@ namespace {
 struct Node {
   std::mutex mu;
   std::condition_variable released;
-  std::string bytes;
+  std::string bytes;            // the page cache: what reads see
   const void* owner = nullptr;  // the description holding the lock, or null
+  // For crashes (store/crash_model.h): what the last sync made durable, the writes since, and
+  // whether the directory was synced since the file was created.
+  std::string durable;
+  std::vector<UnsyncedWrite> unsynced;
+  bool entry_durable = false;
 };
 
 class MemoryFile final : public File {
@@ -42,6 +48,7 @@ class MemoryFile final : public File {
     std::string& b = node_->bytes;
     if (b.size() < off + data.size()) b.resize(off + data.size(), '\0');
     b.replace(off, data.size(), data);
+    node_->unsynced.push_back(UnsyncedWrite{false, off, std::string(data)});
     return Status::ok_status();
   }
 
@@ -51,6 +58,7 @@ class MemoryFile final : public File {
                                       ", which was not opened with O_APPEND");
     }
     std::lock_guard lock(node_->mu);
+    node_->unsynced.push_back(UnsyncedWrite{false, node_->bytes.size(), std::string(data)});
     node_->bytes.append(data);
     return Status::ok_status();
   }
@@ -64,10 +72,16 @@ class MemoryFile final : public File {
   Status truncate(std::uint64_t size) override {
     std::lock_guard lock(node_->mu);
     node_->bytes.resize(size, '\0');
+    node_->unsynced.push_back(UnsyncedWrite{true, size, {}});
     return Status::ok_status();
   }
 
-  Status sync() override { return Status::ok_status(); }
+  Status sync() override {
+    std::lock_guard lock(node_->mu);
+    node_->durable = node_->bytes;
+    node_->unsynced.clear();
+    return Status::ok_status();
+  }
   int fd() const override { return -1; }
 
   bool try_lock() override {
@@ -115,6 +129,44 @@ class MemoryFileSystem final : public FileSystem {
     if (!node) node = std::make_shared<Node>();
     *out = std::make_unique<MemoryFile>(node, path.string(), o_append);
     return Status::ok_status();
+  }
+
+  Status sync_directory(const std::filesystem::path& dir) override {
+    std::string name = dir.native();
+    while (name.size() > 1 && name.back() == '/') name.pop_back();
+    name += '/';
+    std::lock_guard lock(mu_);
+    for (auto& [path, node] : files_) {
+      if (path.compare(0, name.size(), name) != 0 ||
+          path.find('/', name.size()) != std::string::npos)
+        continue;
+      std::lock_guard node_lock(node->mu);
+      node->entry_durable = true;
+    }
+    return Status::ok_status();
+  }
+
+  bool crash_state(std::vector<FileState>* out) override {
+    std::lock_guard lock(mu_);
+    out->clear();
+    for (const auto& [path, node] : files_) {
+      std::lock_guard node_lock(node->mu);
+      out->push_back(
+          FileState{path, node->durable, node->unsynced, node->bytes, node->entry_durable});
+    }
+    return true;
+  }
+
+  void restore(const CrashImage& image) override {
+    std::lock_guard lock(mu_);
+    files_.clear();
+    for (const auto& [path, bytes] : image.files) {
+      auto node = std::make_shared<Node>();
+      node->bytes = bytes;
+      node->durable = bytes;
+      node->entry_durable = true;
+      files_[path] = std::move(node);
+    }
   }
 
   Status create_directories(const std::filesystem::path& dir) override {

@@ -23,14 +23,30 @@ namespace interleave::store {
 
 // The store variants (variants.cc says what each does and which scenario breaks it in which
 // deployment mode).
-enum class Variant { kUnlocked, kMutex, kOAppend, kFlock, kSafe, kAsync, kAsyncLock, kAsyncMutex };
+enum class Variant {
+  kUnlocked,
+  kMutex,
+  kOAppend,
+  kFlock,
+  kSafe,
+  kAsync,
+  kAsyncLock,
+  kAsyncMutex,
+  // Crash variants (docs/crashes.md): safe's locking with a durability mistake each.
+  kAckBeforeSync,
+  kNoDirSync,
+};
 
-// "unlocked", "mutex", "o-append", "flock", "safe", "async", "async-lock", "async-mutex".
+// "unlocked", "mutex", "o-append", "flock", "safe", "async", "async-lock", "async-mutex",
+// "ack-before-sync", "no-dir-sync".
 std::string_view to_string(Variant v);
 // Inverse of to_string(); nullopt for an unknown name.
 std::optional<Variant> parse_variant(std::string_view name);
-// Every variant, in declaration order.
+// Every variant of the concurrency matrix, in declaration order (the crash variants are not in it:
+// they lock as safe does and differ only under --crashes).
 std::span<const Variant> all_variants();
+// The crash variants: ack-before-sync, no-dir-sync.
+std::span<const Variant> crash_variants();
 // One line saying what the variant does ("no lock; index published before the record is
 // written"), for `interleave list`.
 std::string_view summary(Variant v);

@@ -271,6 +271,7 @@ TEST(YieldPoints, SafeTakesTheMutexThenTheFileLockAndReleasesInReverse) {
                                        "put.reserve_offset end-offset w",
                                        "put.write_header file:database.bin w",
                                        "put.write_body file:database.bin w",
+                                       "put.sync file:database.bin w",
                                        "put.publish_index index:n w",
                                        "funlock:database.bin",
                                        "unlock:store.mu",

@@ -102,11 +102,19 @@ constexpr std::array kVariants = {
     // under both. The mutex excludes the threads of one Store, the flock the other Stores
     // (processes), and the catch-up keeps each index and end pointer current: clean for
     // lost-update, duplicate-offsets and torn-read in threads, processes and mixed mode.
-    VariantInfo{
-        Variant::kSafe, "safe",
-        "in-process mutex, then flock, around each operation; index catch-up under both",
-        Policy{
-            .use_mutex = true, .publish_before_write = false, .file_lock = true, .catch_up = true}},
+    // Durable: each record is one write, synced before it is published and acknowledged, and the
+    // directory is synced after database.bin is opened (created): clean under --crashes with every
+    // persistence model.
+    VariantInfo{Variant::kSafe, "safe",
+                "in-process mutex, then flock, around each operation; index catch-up under both; "
+                "syncs before acknowledging",
+                Policy{.use_mutex = true,
+                       .publish_before_write = false,
+                       .file_lock = true,
+                       .catch_up = true,
+                       .one_write = true,
+                       .sync_before_ack = true,
+                       .sync_directory = true}},
     // The async variants: the store as async def handlers on one event loop would be written
     // (DESIGN.md's FastAPI service): every file read and write is awaited. In event-loop mode the
     // handlers switch only there; code between two awaits runs atomically, so the variants above,
@@ -136,15 +144,47 @@ constexpr std::array kVariants = {
     VariantInfo{Variant::kAsyncMutex, "async-mutex",
                 "async with a thread lock held across its awaits (blocks the event loop)",
                 Policy{.use_mutex = true, .publish_before_write = false, .await_io = true}},
+    // The crash variants: safe's locking (so safe's expectations in every concurrency scenario),
+    // one durability mistake each, found only under --crashes (docs/crashes.md).
+    //
+    // ack-before-sync: syncs a record only before writing the next one, so the last acknowledged
+    // record is unsynced until then: lost-acknowledged-write under every power-loss model (the
+    // record is lost when the crash comes before the next write), clean under process (the page
+    // cache survives).
+    VariantInfo{Variant::kAckBeforeSync, "ack-before-sync",
+                "safe, but a record is synced only before the next one is written (after its "
+                "acknowledgement)",
+                Policy{.use_mutex = true,
+                       .publish_before_write = false,
+                       .file_lock = true,
+                       .catch_up = true,
+                       .one_write = true,
+                       .sync_before_next = true,
+                       .sync_directory = true}},
+    // no-dir-sync: syncs every record but never its directory, so database.bin's directory entry
+    // is never durable: under dirent the whole file (every acknowledged write) is gone after a
+    // power loss; every other model keeps directory entries: clean there.
+    VariantInfo{Variant::kNoDirSync, "no-dir-sync",
+                "safe, but the directory is never synced after database.bin is created",
+                Policy{.use_mutex = true,
+                       .publish_before_write = false,
+                       .file_lock = true,
+                       .catch_up = true,
+                       .one_write = true,
+                       .sync_before_ack = true}},
 };
 
-constexpr std::array<Variant, kVariants.size()> all_variant_values() {
-  std::array<Variant, kVariants.size()> out{};
-  for (std::size_t i = 0; i < kVariants.size(); ++i) out[i] = kVariants[i].variant;
+constexpr std::size_t kCrashVariants = 2;
+constexpr std::size_t kMatrixVariants = kVariants.size() - kCrashVariants;
+
+constexpr std::array<Variant, kMatrixVariants> all_variant_values() {
+  std::array<Variant, kMatrixVariants> out{};
+  for (std::size_t i = 0; i < kMatrixVariants; ++i) out[i] = kVariants[i].variant;
   return out;
 }
 
 constexpr std::array kAllVariants = all_variant_values();
+constexpr std::array kCrashVariantList = {Variant::kAckBeforeSync, Variant::kNoDirSync};
 
 const VariantInfo& info_of(Variant variant) {
   for (const VariantInfo& info : kVariants) {
@@ -167,6 +207,8 @@ std::optional<Variant> parse_variant(std::string_view name) {
 }
 
 std::span<const Variant> all_variants() { return kAllVariants; }
+
+std::span<const Variant> crash_variants() { return kCrashVariantList; }
 
 std::string_view summary(Variant variant) { return info_of(variant).summary; }
 
