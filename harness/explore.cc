@@ -376,7 +376,11 @@ void explore_systematic_parallel(Runner& runner, const StrategyInfo& info,
 // operations as spans).
 Judged judge(Program& program, ExecutionResult result, Engine& engine, bool spans_wanted) {
   Verdict verdict = verdict_of_outcome(result);
-  if (result.outcome == Outcome::kCompleted) verdict = program.judge(result, engine.scratch());
+  if (result.outcome == Outcome::kCompleted) {
+    verdict = program.judge(result, engine.scratch());
+  } else if (!verdict.passed()) {
+    verdict = program.judge_incomplete(result, std::move(verdict));
+  }
   std::vector<Span> spans;
   if (!verdict.passed() && spans_wanted) spans = program.spans(engine.scratch());
   return {std::move(verdict), std::move(result), std::move(spans)};
