@@ -292,6 +292,25 @@ std::vector<int> decisions_of_token(const std::string& token, const RunSpec& spe
   return s.decisions;
 }
 
+// Where two replays of one token part: the first step that differs, or the verdicts.
+std::string difference(const ExploreReport& a, const ExploreReport& b) {
+  if (a.verdict.bug != b.verdict.bug) {
+    return fmt::format("verdict {} then {} ({})", a.verdict.name(), b.verdict.name(),
+                       printable(b.verdict.message.substr(0, 200)));
+  }
+  if (!a.failure || !b.failure) return "one replay failed, the other did not";
+  const Trace& x = a.failure->result.trace;
+  const Trace& y = b.failure->result.trace;
+  for (std::size_t i = 0; i < std::max(x.size(), y.size()); ++i) {
+    if (i >= x.size() || i >= y.size() || !(x[i] == y[i])) {
+      return fmt::format("at step {}: {} vs {}", i,
+                         i < x.size() ? std::string(x[i].label) : "(end)",
+                         i < y.size() ? std::string(y[i].label) : "(end)");
+    }
+  }
+  return "the same steps";
+}
+
 nlohmann::json trace_events(const ExecutionResult& result) {
   nlohmann::json events = nlohmann::json::array();
   for (const Step& step : result.trace) {
@@ -398,7 +417,9 @@ int run_programs(const std::vector<std::string>& args) {
             again.verdict.bug == first.verdict.bug &&
             (!first.failure || again.failure->result.trace == first.failure->result.trace);
         same += equal ? 1 : 0;
-        if (!equal && !first_diff) first_diff = fmt::format("replay {} differs", i + 1);
+        if (!equal && !first_diff) {
+          first_diff = fmt::format("replay {} differs: {}", i + 1, difference(first, again));
+        }
       }
       note = fmt::format("replayed {} times: identical trace and verdict {} of {}{}", a.repeat,
                          same, a.repeat, first_diff ? " (" + *first_diff + ")" : "");
