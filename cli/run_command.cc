@@ -199,8 +199,12 @@ RunArgs parse_run(std::vector<std::string> args) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--max-steps", a.limits.max_steps, "decisions per execution before a livelock")
       ->check(CLI::PositiveNumber);
-  int hang_ms = static_cast<int>(a.limits.hang_timeout.count());
-  app.add_option("--hang-timeout-ms", hang_ms, "time without a yield point before a hang")
+  // Longer than explore's: a worker's first step includes its interpreter's start-up, which a
+  // loaded machine can stretch past 2 s.
+  int hang_ms = 10'000;
+  app.add_option("--hang-timeout-ms", hang_ms,
+                 "time without a yield point before a hang (default 10000: a worker's first "
+                 "step includes its start-up)")
       ->check(CLI::PositiveNumber);
   std::reverse(args.begin(), args.end());
   try {
@@ -339,7 +343,10 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
   if (code == kExitPass && r.stats.executions == 0) code = kExitUsage;
   if (a.trace_out && r.failure) write_file(*a.trace_out, trace_events(r.failure->result).dump(1));
   if (a.json) {
-    nlohmann::json j = {{"verdict", r.error ? "error" : std::string(r.verdict.name())},
+    const std::string verdict = r.error                          ? "error"
+                                : !r.failure && !escaped.empty() ? "not-controlled"
+                                                                 : std::string(r.verdict.name());
+    nlohmann::json j = {{"verdict", verdict},
                         {"message", r.verdict.message},
                         {"workers", spec.workers.size()},
                         {"strategy", a.schedule ? "replay" : a.strategy},
@@ -357,7 +364,10 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
     if (repeat_note) j["repeat"] = *repeat_note;
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << fmt::format("verdict: {}\n", r.error ? "error" : std::string(r.verdict.name()));
+    std::cout << fmt::format("verdict: {}\n", r.error ? "error"
+                                              : !r.failure && !escaped.empty()
+                                                  ? "none: not every call was controlled"
+                                                  : std::string(r.verdict.name()));
     if (r.failure) {
       std::cout << r.verdict.message << "\n\n"
                 << render_swimlanes(r.failure->result.trace, r.actors) << "\n";

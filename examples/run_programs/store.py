@@ -31,12 +31,11 @@ class Store:
         self.catch_up()
 
     def read_record(self, offset):
-        self.f.seek(offset)
-        header = self.f.read(HEADER.size)
+        header = os.pread(self.f.fileno(), HEADER.size, offset)
         if len(header) < HEADER.size:
             return None
         klen, vlen = HEADER.unpack(header)
-        body = self.f.read(klen + vlen)
+        body = os.pread(self.f.fileno(), klen + vlen, offset + HEADER.size)
         if len(body) < klen + vlen:
             return None
         return body[:klen].decode(), body[klen:].decode(), HEADER.size + klen + vlen
