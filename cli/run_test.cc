@@ -9,9 +9,11 @@
 #include <memory>
 #include <string>
 
+#include "cli/run_command.h"
 #include "cli/run_program.h"
 #include "gtest/gtest.h"
 #include "harness/explore.h"
+#include "harness/schedule.h"
 
 namespace interleave::cli {
 namespace {
@@ -140,6 +142,32 @@ TEST(RunPrograms, AWritableSharedMappingOfADataFileIsReported) {
   ASSERT_EQ(escapes.size(), 1u);
   EXPECT_NE(escapes[0].find("MAP_SHARED"), std::string::npos) << escapes[0];
   EXPECT_NE(escapes[0].find("database.bin"), std::string::npos) << escapes[0];
+}
+
+TEST(RunPrograms, ATokenForAnotherProgramOrAnotherWorkerCountIsRefusedBeforeAnythingRuns) {
+  ::setenv("INTERLEAVE_SHIM", INTERLEAVE_SHIM, 1);
+  Schedule other{"run", "p00000000", "programs", {{'a', 2}}, {0, 1}};
+  const std::string token = encode_token(other);
+  EXPECT_THROW(run_programs({"--workers", "2", "--schedule", token, "--", INTERLEAVE_RUN_WORKER,
+                             "busy-wait"}),
+               UsageError);
+  EXPECT_THROW(run_programs({"--workers", "3", "--schedule", token, "--", INTERLEAVE_RUN_WORKER,
+                             "busy-wait"}),
+               UsageError);
+  Schedule explore_token{"lost-update", "unlocked", "threads", {{'a', 2}}, {0, 1}};
+  EXPECT_THROW(run_programs({"--schedule", encode_token(explore_token), "--", INTERLEAVE_RUN_WORKER,
+                             "busy-wait"}),
+               UsageError);
+}
+
+TEST(RunPrograms, BadInputIsAUsageError) {
+  ::setenv("INTERLEAVE_SHIM", INTERLEAVE_SHIM, 1);
+  EXPECT_THROW(run_programs({}), UsageError);                              // no program
+  EXPECT_THROW(run_programs({"--", "/nonexistent/program"}), UsageError);  // not found
+  EXPECT_THROW(run_programs({"--workers", "0", "--", INTERLEAVE_RUN_WORKER}), UsageError);
+  EXPECT_THROW(run_programs({"--strategy", "bogus", "--", INTERLEAVE_RUN_WORKER}), UsageError);
+  EXPECT_THROW(run_programs({"--workers", "2", "--worker-cmd", INTERLEAVE_RUN_WORKER}),
+               UsageError);  // two workers, one command
 }
 
 TEST(RunPrograms, HistoryLinesAreOrderedByTheirStampedSteps) {
