@@ -88,7 +88,11 @@ static void note(unsigned bit, const char* what, const char* name) {
 }
 
 /* Whether the call comes from the thread the scheduler controls. */
-static int on_main_thread(void) { return (pid_t)syscall(SYS_gettid) == main_pid; }
+static __thread int thread_is_main = -1; /* -1 until the thread's first intercepted call */
+static int on_main_thread(void) {
+  if (thread_is_main < 0) thread_is_main = (pid_t)syscall(SYS_gettid) == main_pid;
+  return thread_is_main;
+}
 
 static void stop_now(void) {
   controlled = 0;
@@ -286,7 +290,11 @@ static void finish_body(int status, void* arg) {
   il_finish(&client, message);
 }
 
-static void after_fork_in_child(void) { controlled = 0; } /* a child of a worker is no worker */
+/* A child of a worker is no worker. */
+static void after_fork_in_child(void) {
+  controlled = 0;
+  thread_is_main = -1;
+}
 
 /* Maps the control block without closing its descriptor: an image the worker execs (a wrapper
  * script that execs the interpreter) attaches through it again. */
