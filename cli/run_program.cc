@@ -290,6 +290,10 @@ Verdict RunProgram::judge(const ExecutionResult& result, std::span<const std::by
     const std::string out = run_dir_ + "/check.out";
     const int status =
         run_shell(spec_.check, data_dir_, out, {fmt::format("INTERLEAVE_WORKERS={}", n)});
+    if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127)) {
+      throw std::runtime_error(fmt::format("--check '{}' could not run ({}): {}", spec_.check,
+                                           describe(status), tail_of(out, 3)));
+    }
     if (status != 0) {
       std::string text = tail_of(out);
       // "lost-update: ..." names the bug kind; anything else is an assertion.
