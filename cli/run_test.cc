@@ -47,13 +47,12 @@ struct Workers {
   }
 };
 
-// The run directories of this process's executions that are left behind.
-int run_dirs_left() {
+// The entries of `dir` (run directories left behind, when `dir` is a test's own TMPDIR).
+int entries_of(const std::string& dir) {
   int n = 0;
-  const char* tmp = std::getenv("TMPDIR");
-  DIR* d = ::opendir(tmp && *tmp ? tmp : "/tmp");
-  if (d == nullptr) return 0;
-  while (dirent* e = ::readdir(d)) n += std::string(e->d_name).starts_with("interleave-run-");
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return -1;
+  while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
   ::closedir(d);
   return n;
 }
@@ -77,7 +76,12 @@ TEST(RunPrograms, AWorkerKilledByASignalIsACrashWithItsStandardError) {
 }
 
 TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
-  const int dirs_before = run_dirs_left();
+  // A TMPDIR of its own: other tests' executions run beside this one under ctest -j.
+  char tmp[] = "/tmp/interleave-run-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmp), nullptr);
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp ? old_tmp : "";
+  ::setenv("TMPDIR", tmp, 1);
   Workers run{spec_of("hang", 2)};
   Limits limits;
   limits.hang_timeout = std::chrono::milliseconds(200);
@@ -92,7 +96,13 @@ TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
     EXPECT_EQ(report.verdict.bug, BugKind::kHang) << report.verdict.message;
     EXPECT_TRUE(engine.worker_pids().empty());
   }
-  EXPECT_EQ(run_dirs_left(), dirs_before);
+  EXPECT_EQ(entries_of(tmp), 0) << "a run directory was left in " << tmp;
+  if (old_tmp) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ::rmdir(tmp);
 }
 
 TEST(RunPrograms, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
