@@ -437,9 +437,18 @@ void Engine::Impl::spawn_programs(const Program& program) {
     std::vector<std::string> env_strings = {
         fmt::format("INTERLEAVE_CONTROL_FD={}", control_map_.fd()),
         fmt::format("INTERLEAVE_ACTOR={}", actor)};
+    const std::vector<std::string> extra = program.environment(actor);
+    for (const std::string& e : extra) env_strings.push_back(e);
+    const auto replaced = [&](const char* e) {
+      for (const std::string& x : extra) {
+        const std::size_t eq = x.find('=');
+        if (std::strncmp(e, x.data(), eq + 1) == 0) return true;
+      }
+      return false;
+    };
     for (char** e = environ; *e != nullptr; ++e) {
       if (std::strncmp(*e, "INTERLEAVE_CONTROL_FD=", 22) != 0 &&
-          std::strncmp(*e, "INTERLEAVE_ACTOR=", 17) != 0) {
+          std::strncmp(*e, "INTERLEAVE_ACTOR=", 17) != 0 && !replaced(*e)) {
         env_strings.emplace_back(*e);
       }
     }
@@ -451,6 +460,7 @@ void Engine::Impl::spawn_programs(const Program& program) {
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     const std::string cwd = program.working_directory();
+    const std::string output = program.output_path(actor);
     const int control_fd = control_map_.fd();
     reset_slots(static_cast<int>(g));
     const pid_t pid = ::fork();
@@ -459,6 +469,12 @@ void Engine::Impl::spawn_programs(const Program& program) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::fcntl(control_fd, F_SETFD, 0);  // inherited across exec
       if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+      if (!output.empty()) {
+        const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (out < 0) ::_exit(126);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
+      }
       ::execve(argv[0], argv.data(), envp.data());
       ::_exit(127);
     }

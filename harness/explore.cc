@@ -378,6 +378,8 @@ Judged judge(Program& program, ExecutionResult result, Engine& engine, bool span
   Verdict verdict = verdict_of_outcome(result);
   if (result.outcome == Outcome::kCompleted || result.outcome == Outcome::kCrashed) {
     verdict = program.judge(result, engine.scratch());
+  } else if (!verdict.passed()) {
+    verdict = program.judge_incomplete(result, std::move(verdict));
   }
   std::vector<Span> spans;
   if (!verdict.passed() && spans_wanted) spans = program.spans(engine.scratch());

@@ -101,6 +101,12 @@ class Program {
   // The working directory of the programs a kProgram group execs (the data directory); "" keeps
   // the harness's.
   virtual std::string working_directory() const { return {}; }
+  // Variables ("NAME=value") added to the environment of the program a kProgram group execs for
+  // `actor` (they replace variables of the same name); none by default.
+  virtual std::vector<std::string> environment(int actor) const { return {}; }
+  // The file that program's standard output and error go to (created or truncated); "" keeps the
+  // harness's.
+  virtual std::string output_path(int actor) const { return {}; }
   // The schedule token's prefix for this program ("I1:<scenario>:<store>:<mode>:<sizes>:"), so a
   // fatal signal in threads mode can still print a replay line; empty if it has none.
   virtual std::string token_prefix() const { return {}; }
@@ -109,6 +115,12 @@ class Program {
   virtual std::vector<Span> spans(std::span<const std::byte> scratch) const { return {}; }
   // The oracle, for an execution whose actors all finished. Runs on the harness side afterwards.
   virtual Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) = 0;
+  // The verdict of an execution that did not complete (a crash, a hang, a deadlock), given the
+  // engine's: a program can add what it knows (a crashed program's standard error). Unchanged by
+  // default.
+  virtual Verdict judge_incomplete(const ExecutionResult& result, Verdict verdict) {
+    return verdict;
+  }
 };
 
 using ProgramFactory = std::function<std::unique_ptr<Program>()>;

@@ -1,0 +1,197 @@
+// `interleave run`'s executions (cli/run_program.h) with the shim preloaded into workers of
+// cli/testdata/run_worker.c: locks as scheduler resources, crashes, hangs and escapes. Every test
+// is deterministic: the schedules come from seeds or exhaustive search, and the hang is the
+// engine's own hang timeout, set small.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <memory>
+#include <string>
+
+#include "cli/run_command.h"
+#include "cli/run_program.h"
+#include "gtest/gtest.h"
+#include "harness/explore.h"
+#include "harness/schedule.h"
+
+namespace interleave::cli {
+namespace {
+
+RunSpec spec_of(const std::string& mode, int workers) {
+  RunSpec spec;
+  for (int w = 0; w < workers; ++w) spec.workers.push_back({INTERLEAVE_RUN_WORKER, mode});
+  spec.shim = INTERLEAVE_SHIM;
+  return spec;
+}
+
+struct Workers {
+  RunSpec spec;
+  std::shared_ptr<Escapes> escapes = std::make_shared<Escapes>();
+  Topology topology() const {
+    Topology t;
+    for (const auto& argv : spec.workers) t.groups.push_back({ActorKind::kProgram, 1, argv});
+    return t;
+  }
+  ProgramFactory factory() const {
+    return [this] { return std::make_unique<RunProgram>(spec, escapes); };
+  }
+  ExploreReport explore(const std::string& strategy, std::uint64_t executions,
+                        Limits limits = {}) const {
+    Engine engine(topology(), nullptr, EngineOptions{.limits = limits});
+    ExploreOptions options;
+    options.strategy = strategy;
+    options.executions = executions;
+    options.shrink = false;
+    return interleave::explore(factory(), options, engine);
+  }
+};
+
+// The entries of `dir` (run directories left behind, when `dir` is a test's own TMPDIR).
+int entries_of(const std::string& dir) {
+  int n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return -1;
+  while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+  ::closedir(d);
+  return n;
+}
+
+TEST(RunPrograms, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
+  Workers run{spec_of("busy-wait", 2)};
+  const ExploreReport report = run.explore("random", 30);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(report.stats.executions, 30u);
+  EXPECT_TRUE(run.escapes->list().empty());
+}
+
+TEST(RunPrograms, AWorkerKilledByASignalIsACrashWithItsStandardError) {
+  Workers run{spec_of("crash", 2)};
+  const ExploreReport report = run.explore("random", 5);
+  ASSERT_TRUE(report.failure);
+  EXPECT_EQ(report.verdict.bug, BugKind::kCrash);
+  EXPECT_NE(report.verdict.message.find("SIGSEGV"), std::string::npos) << report.verdict.message;
+  EXPECT_NE(report.verdict.message.find("about to crash"), std::string::npos)
+      << report.verdict.message;
+}
+
+TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
+  // A TMPDIR of its own: other tests' executions run beside this one under ctest -j.
+  char tmp[] = "/tmp/interleave-run-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmp), nullptr);
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp ? old_tmp : "";
+  ::setenv("TMPDIR", tmp, 1);
+  Workers run{spec_of("hang", 2)};
+  Limits limits;
+  limits.hang_timeout = std::chrono::milliseconds(200);
+  Topology topology = run.topology();
+  {
+    Engine engine(topology, nullptr, EngineOptions{.limits = limits});
+    ExploreOptions options;
+    options.executions = 1;
+    options.shrink = false;
+    const ExploreReport report = explore(run.factory(), options, engine);
+    ASSERT_TRUE(report.failure);
+    EXPECT_EQ(report.verdict.bug, BugKind::kHang) << report.verdict.message;
+    EXPECT_TRUE(engine.worker_pids().empty());
+  }
+  EXPECT_EQ(entries_of(tmp), 0) << "a run directory was left in " << tmp;
+  if (old_tmp) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ::rmdir(tmp);
+}
+
+TEST(RunPrograms, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
+  // Worker 0 holds the lock until worker 1 was refused; worker 1 exits 1 unless its LOCK_NB
+  // attempt failed with EWOULDBLOCK.
+  Workers run{spec_of("nonblocking", 2)};
+  int refused = 0;
+  const auto factory = [&] {
+    struct Probe : RunProgram {
+      using RunProgram::RunProgram;
+      int* refused = nullptr;
+      Verdict judge(const ExecutionResult& r, std::span<const std::byte> s) override {
+        struct stat st;
+        *refused += ::stat((working_directory() + "/refused").c_str(), &st) == 0;
+        return RunProgram::judge(r, s);
+      }
+    };
+    auto p = std::make_unique<Probe>(run.spec, run.escapes);
+    p->refused = &refused;
+    return p;
+  };
+  Engine engine(run.topology(), nullptr);
+  ExploreOptions options;
+  options.executions = 20;
+  options.shrink = false;
+  const ExploreReport report = explore(factory, options, engine);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(refused, 20);
+}
+
+TEST(RunPrograms, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
+  // Worker 0 waits (at yield points) for worker 1 to take the lock it dropped by closing another
+  // descriptor: were the lock still held for the scheduler, worker 1 could never run.
+  Workers run{spec_of("close-drops", 2)};
+  Limits limits;
+  limits.max_steps = 2000;
+  const ExploreReport report = run.explore("random", 20, limits);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(report.stats.executions, 20u);
+}
+
+TEST(RunPrograms, AWritableSharedMappingOfADataFileIsReported) {
+  Workers run{spec_of("map-shared", 1)};
+  const ExploreReport report = run.explore("random", 1);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  const std::vector<std::string> escapes = run.escapes->list();
+  ASSERT_EQ(escapes.size(), 1u);
+  EXPECT_NE(escapes[0].find("MAP_SHARED"), std::string::npos) << escapes[0];
+  EXPECT_NE(escapes[0].find("database.bin"), std::string::npos) << escapes[0];
+}
+
+TEST(RunPrograms, ATokenForAnotherProgramOrAnotherWorkerCountIsRefusedBeforeAnythingRuns) {
+  ::setenv("INTERLEAVE_SHIM", INTERLEAVE_SHIM, 1);
+  Schedule other{"run", "p00000000", "programs", {{'a', 2}}, {0, 1}};
+  const std::string token = encode_token(other);
+  EXPECT_THROW(run_programs({"--workers", "2", "--schedule", token, "--", INTERLEAVE_RUN_WORKER,
+                             "busy-wait"}),
+               UsageError);
+  EXPECT_THROW(run_programs({"--workers", "3", "--schedule", token, "--", INTERLEAVE_RUN_WORKER,
+                             "busy-wait"}),
+               UsageError);
+  Schedule explore_token{"lost-update", "unlocked", "threads", {{'a', 2}}, {0, 1}};
+  EXPECT_THROW(run_programs({"--schedule", encode_token(explore_token), "--", INTERLEAVE_RUN_WORKER,
+                             "busy-wait"}),
+               UsageError);
+}
+
+TEST(RunPrograms, BadInputIsAUsageError) {
+  ::setenv("INTERLEAVE_SHIM", INTERLEAVE_SHIM, 1);
+  EXPECT_THROW(run_programs({}), UsageError);                              // no program
+  EXPECT_THROW(run_programs({"--", "/nonexistent/program"}), UsageError);  // not found
+  EXPECT_THROW(run_programs({"--workers", "0", "--", INTERLEAVE_RUN_WORKER}), UsageError);
+  EXPECT_THROW(run_programs({"--strategy", "bogus", "--", INTERLEAVE_RUN_WORKER}), UsageError);
+  EXPECT_THROW(run_programs({"--workers", "2", "--worker-cmd", INTERLEAVE_RUN_WORKER}),
+               UsageError);  // two workers, one command
+}
+
+TEST(RunPrograms, HistoryLinesAreOrderedByTheirStampedSteps) {
+  scenarios::History h;
+  ASSERT_EQ(parse_history("3 invoke increment counter 1\n9 ok 1\n", 0, &h), "");
+  ASSERT_EQ(parse_history("5 invoke increment counter 1\n7 ok 1\n", 1, &h), "");
+  order_history(&h);
+  ASSERT_EQ(h.ops.size(), 2u);
+  EXPECT_LT(h.ops[0].invoked_at, h.ops[1].invoked_at);
+  EXPECT_LT(h.ops[1].returned_at, h.ops[0].returned_at);
+  scenarios::History bad;
+  EXPECT_NE(parse_history("1 invoke frobnicate k\n", 0, &bad), "");
+  EXPECT_NE(parse_history("1 ok\n", 0, &bad), "");
+}
+
+}  // namespace
+}  // namespace interleave::cli
