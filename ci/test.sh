@@ -15,6 +15,9 @@ ctest --preset default -j "$jobs"
 # must count that as a bug found, not die of it.
 build/bench/stress_bench
 
+echo "== interleave run: the DESIGN.md store as plain C and Python programs =="
+bash ci/run_programs.sh
+
 echo "== examples/store_suite against an installed interleave =="
 bash ci/example.sh
 

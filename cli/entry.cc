@@ -13,7 +13,6 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/parse.h"
-#include "cli/run_command.h"
 #include "harness/cleanup.h"
 #include "harness/environment.h"
 #include "harness/fatal_signal.h"
@@ -52,9 +51,6 @@ void hold_closed_standard_descriptors() {
 
 int run(const std::vector<std::string>& args, const interleave::cli::Context& context) {
   using namespace interleave::cli;
-  if (!args.empty() && args[0] == "run") {
-    return run_programs(std::vector<std::string>(args.begin() + 1, args.end()));
-  }
   const CommandEnv env = CommandEnv::of_process();
   if (const auto echo = params_echo(args, env)) std::cerr << *echo << "\n";
   return run_command(parse_command_line(args, env, context));

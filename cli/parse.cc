@@ -10,8 +10,10 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/checks.h"
+#include "cli/flag_values.h"
 #include "cli/number.h"
 #include "cli/outputs.h"
+#include "cli/run_command.h"
 #include "fmt/format.h"
 #include "harness/printable.h"
 #include "harness/strategy.h"
@@ -20,30 +22,12 @@ namespace interleave::cli {
 namespace {
 
 constexpr const char* kParamsVariable = "INTERLEAVE_PARAMS";
-constexpr const char* kCommands = "list, explore, replay, matrix";
+constexpr const char* kCommands = "list, explore, replay, matrix, run";
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint32_t kU32Max = std::numeric_limits<std::uint32_t>::max();
 constexpr int kIntMax = std::numeric_limits<int>::max();
 // The most unexpected arguments one message lists.
 constexpr std::size_t kListedExtras = 3;
-
-// A flag with a value that `set` parses and stores, throwing UsageError when it is bad. CLI11 runs
-// a flag's validators on every occurrence in order before it keeps the last one, so every value is
-// checked (an INTERLEAVE_PARAMS item overridden on the command line too) and the last one stays.
-CLI::Option* add_value(CLI::App* cmd, const std::string& flag, const std::string& type,
-                       std::function<void(const std::string&)> set, const std::string& help) {
-  return cmd->add_option(flag, help)->type_name(type)->each(std::move(set));
-}
-
-// A whole-number flag in [min, max] (cli/number.h) stored in *target (a T or an optional<T>).
-template <std::integral T, class Target>
-CLI::Option* add_whole(CLI::App* cmd, const std::string& flag, Target* target, T min, T max,
-                       const std::string& help) {
-  return add_value(
-      cmd, flag, "N",
-      [=](const std::string& text) { *target = parse_whole_number<T>(flag, text, min, max); },
-      help);
-}
 
 void add_limits(CLI::App* cmd, Limits* limits) {
   add_whole<std::uint32_t>(cmd, "--max-steps", &limits->max_steps, 1, kU32Max,
@@ -195,11 +179,17 @@ struct CommandLine {
     matrix_cmd = app.add_subcommand(
         "matrix", "run every scenario x store x mode; exit 0 only if every cell matches");
     add_matrix_flags(matrix_cmd, &matrix);
+    // Listed for --help only: parse_command_line() hands run's arguments to run_programs(), which
+    // has flags of its own (interleave run --help).
+    app.add_subcommand("run",
+                       "run an unmodified program as N worker processes, controlled at its file "
+                       "system calls (interleave run --help; docs/run.md)");
   }
 };
 
 bool is_known_command(std::string_view name) {
-  return name == "list" || name == "explore" || name == "replay" || name == "matrix";
+  return name == "list" || name == "explore" || name == "replay" || name == "matrix" ||
+         name == "run";
 }
 
 bool params_apply(const std::vector<std::string>& args, const CommandEnv& env) {
@@ -313,6 +303,7 @@ ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv
     throw UsageError(
         fmt::format("unknown command '{}' (known: {})", printable(args[0]), kCommands));
   }
+  if (args[0] == "run") return RunProgramsArgs{{args.begin() + 1, args.end()}};
   if (params_apply(args, env)) {
     const CLI::App& cmd = args[0] == "explore" ? *cli->explore_cmd : *cli->matrix_cmd;
     const std::vector<std::string> extra = params_arguments(cmd, env.params);
@@ -356,6 +347,7 @@ int run_command(const ParsedCommand& command) {
     int operator()(const ExploreArgs& args) const { return run_explore(args); }
     int operator()(const ReplayArgs& args) const { return run_replay(args); }
     int operator()(const MatrixArgs& args) const { return run_matrix(args); }
+    int operator()(const RunProgramsArgs& args) const { return run_programs(args.args); }
   };
   return std::visit(Run{}, command);
 }

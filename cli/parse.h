@@ -25,7 +25,13 @@ struct ListArgs {
   Context context;
 };
 
-using ParsedCommand = std::variant<HelpRequest, ListArgs, ExploreArgs, ReplayArgs, MatrixArgs>;
+// `interleave run`: its arguments, parsed when it runs (cli/run_command.h).
+struct RunProgramsArgs {
+  std::vector<std::string> args;  // after "run"
+};
+
+using ParsedCommand =
+    std::variant<HelpRequest, ListArgs, ExploreArgs, ReplayArgs, MatrixArgs, RunProgramsArgs>;
 
 // What the command line reads from the environment, passed in so that parsing depends on nothing
 // else. A null pointer is an unset variable.

@@ -133,7 +133,7 @@ TEST(Parse, UnexpectedArgumentsAreReportedInTheOrderGiven) {
             "unexpected arguments: '--bogus' '1' 'x' and 2 more");
   EXPECT_EQ(rejection({"list", "extra"}), "unexpected argument: 'extra'");
   EXPECT_EQ(rejection({}),
-            "no command given (known: list, explore, replay, matrix; see interleave --help)");
+            "no command given (known: list, explore, replay, matrix, run; see interleave --help)");
 }
 
 TEST(Parse, ControlAndEscapeBytesFromInputAreEscaped) {
@@ -142,7 +142,7 @@ TEST(Parse, ControlAndEscapeBytesFromInputAreEscaped) {
             0u);
   EXPECT_EQ(rejection(with(kExplore, {"\x07\n"})), "unexpected argument: '\\x07\\x0a'");
   EXPECT_EQ(rejection({"frob\x9b"}),
-            "unknown command 'frob\\x9b' (known: list, explore, replay, matrix)");
+            "unknown command 'frob\\x9b' (known: list, explore, replay, matrix, run)");
 }
 
 TEST(Parse, AHugeArgumentIsCappedAndItsLengthGiven) {

@@ -12,11 +12,13 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "cli/flag_values.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/run_program.h"
@@ -29,6 +31,9 @@
 
 namespace interleave::cli {
 namespace {
+
+constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
+constexpr int kIntMax = std::numeric_limits<int>::max();
 
 constexpr const char* kScenario = "run";
 constexpr const char* kMode = "programs";
@@ -169,8 +174,7 @@ RunArgs parse_run(std::vector<std::string> args) {
       "system calls"};
   app.name("interleave run");
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.add_option("--workers", a.workers, "number of workers (default 2)")
-      ->check(CLI::Range(1, kMaxActors));
+  add_whole(&app, "--workers", &a.workers, 1, kMaxActors, "number of workers (default 2)");
   app.add_option("--worker-cmd", a.worker_cmds,
                  "the command of one worker (words split at spaces), once per worker; "
                  "instead of -- PROGRAM")
@@ -181,31 +185,28 @@ RunArgs parse_run(std::vector<std::string> args) {
                  "is a bug (output 'KIND: message' names its kind)");
   app.add_option("--shim", a.shim, "path of libinterleave_shim.so");
   app.add_option("--strategy", a.strategy, "random, pct, dfs, dpor")->capture_default_str();
-  app.add_option("--seed", a.seed, "run seed")->capture_default_str();
-  app.add_option("--executions", a.executions, "budget (random, pct) or cap (dfs, dpor)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--depth", a.depth, "PCT bug depth (default 3)")->check(CLI::Range(1, 8));
-  app.add_option("--preemption-bound", a.preemption_bound, "dfs: at most K preemptions")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--time-limit", a.time_limit, "stop exploring after this many seconds")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--jobs", a.jobs, "engines exploring at once")->check(CLI::Range(1, kMaxJobs));
+  add_whole(&app, "--seed", &a.seed, std::uint64_t{0}, kU64Max, "run seed (default 1)");
+  add_whole(&app, "--executions", &a.executions, std::uint64_t{1}, kU64Max,
+            "budget (random, pct) or cap (dfs, dpor)");
+  add_whole(&app, "--depth", &a.depth, 1, 8, "PCT bug depth (default 3)");
+  add_whole(&app, "--preemption-bound", &a.preemption_bound, 0, kIntMax,
+            "dfs: at most K preemptions");
+  add_seconds(&app, "--time-limit", &a.time_limit, "stop exploring after this many seconds");
+  add_whole(&app, "--jobs", &a.jobs, 1, kMaxJobs, "engines exploring at once (default 1)");
   app.add_flag("--no-shrink", a.no_shrink, "report the failing schedule unshrunk");
   app.add_flag("--json", a.json, "print one JSON object");
   app.add_option("--trace-out", a.trace_out, "write the failing execution as trace-event JSON");
   app.add_option("--schedule", a.schedule, "replay this token (printed by a failing run)");
-  app.add_option("--repeat", a.repeat,
-                 "with --schedule: replay this many times and check every trace is identical")
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--max-steps", a.limits.max_steps, "decisions per execution before a livelock")
-      ->check(CLI::PositiveNumber);
+  add_whole(&app, "--repeat", &a.repeat, 1, 100000,
+            "with --schedule: replay this many times and check every trace is identical");
+  add_whole(&app, "--max-steps", &a.limits.max_steps, std::uint32_t{1},
+            std::numeric_limits<std::uint32_t>::max(), "decisions per execution before a livelock");
   // Longer than explore's: a worker's first step includes its interpreter's start-up, which a
   // loaded machine can stretch past 2 s.
   int hang_ms = 10'000;
-  app.add_option("--hang-timeout-ms", hang_ms,
-                 "time without a yield point before a hang (default 10000: a worker's first "
-                 "step includes its start-up)")
-      ->check(CLI::PositiveNumber);
+  add_whole(&app, "--hang-timeout-ms", &hang_ms, 1, kIntMax,
+            "time without a yield point before a hang (default 10000: a worker's first "
+            "step includes its start-up)");
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);
