@@ -66,7 +66,7 @@ Flags help_flags(const std::string& command) {
 
 TEST(Docs, EveryFlagInHelpIsInTheReadmeCommandsBlockAndBack) {
   const std::map<std::string, Flags> readme = readme_flags();
-  for (const std::string command : {"", "list", "explore", "replay", "matrix"}) {
+  for (const std::string command : {"", "list", "explore", "replay", "matrix", "run"}) {
     const std::string name = command.empty() ? "interleave" : "interleave " + command;
     Flags help = help_flags(command);
     ASSERT_TRUE(help.count("--help")) << name << " --help does not list --help";

@@ -188,7 +188,7 @@ RunArgs parse_run(std::vector<std::string> args) {
   add_whole(&app, "--seed", &a.seed, std::uint64_t{0}, kU64Max, "run seed (default 1)");
   add_whole(&app, "--executions", &a.executions, std::uint64_t{1}, kU64Max,
             "budget (random, pct) or cap (dfs, dpor)");
-  add_whole(&app, "--depth", &a.depth, 1, 8, "PCT bug depth (default 3)");
+  add_whole(&app, "--depth", &a.depth, 1, kMaxPctDepth, "PCT bug depth (default 3)");
   add_whole(&app, "--preemption-bound", &a.preemption_bound, 0, kIntMax,
             "dfs: at most K preemptions");
   add_seconds(&app, "--time-limit", &a.time_limit, "stop exploring after this many seconds");
