@@ -342,7 +342,16 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
                                    : kExitPass;
   if (code == kExitPass && !escaped.empty()) code = kExitUsage;
   if (code == kExitPass && r.stats.executions == 0) code = kExitUsage;
-  if (a.trace_out && r.failure) write_file(*a.trace_out, trace_events(r.failure->result).dump(1));
+  // A timeline that cannot be written costs neither the report nor the replay line.
+  std::optional<std::string> unwritten;
+  if (a.trace_out && r.failure) {
+    try {
+      write_file(*a.trace_out, trace_events(r.failure->result).dump(1));
+    } catch (const std::exception& e) {
+      unwritten = e.what();
+      if (code == kExitPass) code = kExitEnvironment;
+    }
+  }
   if (a.json) {
     const std::string verdict = r.error                          ? "error"
                                 : !r.failure && !escaped.empty() ? "not-controlled"
@@ -381,6 +390,13 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
     if (r.failure) std::cout << "replay: " << replay_line(a, token) << "\n";
   }
   if (r.error) std::cerr << "interleave: error: " << printable(*r.error, 400) << "\n";
+  if (unwritten) {
+    std::cerr << "interleave: error: " << *unwritten << " (the report is complete)\n";
+  }
+  if (a.trace_out && !r.failure) {
+    std::cerr << "interleave: no failing execution, so no timeline written to " << *a.trace_out
+              << "\n";
+  }
   if (r.environment_error) {
     std::cerr << "interleave: error of the environment: " << *r.environment_error << "\n";
   }
@@ -405,6 +421,7 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
 
 int run_programs(const std::vector<std::string>& args) {
   const RunArgs a = parse_run(args);
+  if (a.trace_out) check_writable(*a.trace_out);  // before exploring, not after
   const RunSpec spec = spec_of(a);
   auto escapes = std::make_shared<Escapes>();
   const ProgramFactory factory = [&spec, escapes] {
