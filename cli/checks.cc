@@ -155,19 +155,22 @@ ExplorePlan plan_explore(const ExploreArgs& args) {
   if (auto bad = plan.strategy->check(asked)) throw UsageError(*bad);
   plan.executions = args.executions.value_or(plan.strategy->systematic ? 0 : 1000);
   plan.shard = args.shard;
-  const Shard& s = plan.shard;
+  check_shard(plan.shard, *plan.strategy, plan.executions);
+  return plan;
+}
+
+void check_shard(const Shard& s, const StrategyInfo& strategy, std::uint64_t executions) {
   if (s.count == 0 || s.index >= s.count) {
     throw UsageError(
         fmt::format("shard {}/{}: the index must be below the count", s.index, s.count));
   }
   // Random and PCT deal execution i to shard i mod N: a shard at or past the budget gets none.
-  if (!plan.strategy->systematic && s.index >= plan.executions) {
+  if (!strategy.systematic && s.index >= executions) {
     throw UsageError(fmt::format(
         "shard {}/{} gets no execution of a budget of {}: shards deal executions by index mod {}, "
         "so --executions must be above {}",
-        s.index, s.count, plan.executions, s.count, s.index));
+        s.index, s.count, executions, s.count, s.index));
   }
-  return plan;
 }
 
 ExploreOptions explore_options(const ExplorePlan& plan, const ExploreArgs& args) {

@@ -32,6 +32,10 @@ struct ExplorePlan {
 // execution of a random or PCT budget.
 ExplorePlan plan_explore(const ExploreArgs& args);
 
+// Throws UsageError for a shard whose index is not below its count, or one that gets no execution
+// of a random or PCT budget of `executions` (shards deal executions by index mod count).
+void check_shard(const Shard& shard, const StrategyInfo& strategy, std::uint64_t executions);
+
 // The options explore() runs `plan` with (without progress or test hooks).
 ExploreOptions explore_options(const ExplorePlan& plan, const ExploreArgs& args);
 

@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/number.h"
+#include "harness/explore.h"
 
 namespace interleave::cli {
 
@@ -38,5 +39,8 @@ CLI::Option* add_seconds(CLI::App* cmd, const std::string& flag, Target* target,
       cmd, flag, "SECONDS", [=](const std::string& text) { *target = parse_seconds(flag, text); },
       help);
 }
+
+// "I/N" (a --shard value) as a Shard; the index is checked against the count by check_shard().
+Shard parse_shard(const std::string& flag, std::string_view text);
 
 }  // namespace interleave::cli

@@ -43,16 +43,6 @@ void add_limits(CLI::App* cmd, Limits* limits) {
       ->default_str(std::to_string(limits->hang_timeout.count()));
 }
 
-// "I/N" as a Shard; the index is checked against the count by plan_explore().
-Shard parse_shard(const std::string& flag, std::string_view text) {
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    throw UsageError(fmt::format("{}: '{}' is not I/N (for example 0/2)", flag, printable(text)));
-  }
-  return Shard{parse_whole_number<std::uint32_t>(flag, text.substr(0, slash), 0, kU32Max),
-               parse_whole_number<std::uint32_t>(flag, text.substr(slash + 1), 1, kU32Max)};
-}
-
 void add_explore_flags(CLI::App* ex, ExploreArgs* a) {
   ex->add_option("--scenario", a->scenario, "scenario name (see `interleave list`)")->required();
   ex->add_option("--store", a->store, "store variant (see `interleave list`)")->required();
@@ -284,6 +274,15 @@ std::optional<std::string> params_echo(const std::vector<std::string>& args,
                                        const CommandEnv& env) {
   if (!params_apply(args, env)) return std::nullopt;
   return fmt::format("interleave: {}=\"{}\"", kParamsVariable, printable(env.params));
+}
+
+Shard parse_shard(const std::string& flag, std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    throw UsageError(fmt::format("{}: '{}' is not I/N (for example 0/2)", flag, printable(text)));
+  }
+  return Shard{parse_whole_number<std::uint32_t>(flag, text.substr(0, slash), 0, kU32Max),
+               parse_whole_number<std::uint32_t>(flag, text.substr(slash + 1), 1, kU32Max)};
 }
 
 std::vector<std::string> explore_params_arguments(const std::string& params,

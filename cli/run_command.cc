@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/flag_values.h"
 #include "cli/outputs.h"
@@ -50,7 +51,8 @@ struct RunArgs {
   std::optional<double> time_limit;
   int jobs = 1;
   bool no_shrink = false, json = false;
-  std::optional<std::string> trace_out, schedule;
+  std::optional<std::string> trace_out, junit, schedule;
+  Shard shard;
   int repeat = 1;
   Limits limits;
 };
@@ -196,6 +198,11 @@ RunArgs parse_run(std::vector<std::string> args) {
   app.add_flag("--no-shrink", a.no_shrink, "report the failing schedule unshrunk");
   app.add_flag("--json", a.json, "print one JSON object");
   app.add_option("--trace-out", a.trace_out, "write the failing execution as trace-event JSON");
+  app.add_option("--junit", a.junit, "write the result as JUnit XML");
+  add_value(
+      &app, "--shard", "I/N",
+      [&a](const std::string& text) { a.shard = parse_shard("--shard", text); },
+      "run part I of N disjoint parts of the search (random/pct: executions i with i mod N = I)");
   app.add_option("--schedule", a.schedule, "replay this token (printed by a failing run)");
   add_whole(&app, "--repeat", &a.repeat, 1, 100000,
             "with --schedule: replay this many times and check every trace is identical");
@@ -232,10 +239,14 @@ RunArgs parse_run(std::vector<std::string> args) {
     }
     a.workers = static_cast<int>(a.worker_cmds.size());
   }
-  if (find_strategy(a.strategy) == nullptr) {
+  const StrategyInfo* strategy = find_strategy(a.strategy);
+  if (strategy == nullptr) {
     throw UsageError(
         fmt::format("unknown strategy '{}' (random, pct, dfs, dpor)", printable(a.strategy)));
   }
+  const StrategyOptions asked{.depth = a.depth, .preemption_bound = a.preemption_bound};
+  if (auto bad = strategy->check(asked)) throw UsageError(*bad);
+  check_shard(a.shard, *strategy, a.executions.value_or(strategy->systematic ? 0 : 1000));
   if (a.repeat > 1 && !a.schedule) throw UsageError("--repeat needs --schedule");
   return a;
 }
@@ -352,6 +363,21 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
       if (code == kExitPass) code = kExitEnvironment;
     }
   }
+  if (a.junit) {
+    JunitCase c{kScenario, fmt::format("{}-workers", spec.workers.size()), r.stats.elapsed_s};
+    if (r.failure) {
+      c.failed = true;
+      c.failure_type = r.verdict.name();
+      c.failure_message = r.verdict.message.substr(0, r.verdict.message.find('\n'));
+      c.failure_text = replay_line(a, token) + "\n\n" + r.verdict.message;
+    }
+    try {
+      write_file(*a.junit, junit_xml({c}));
+    } catch (const std::exception& e) {
+      unwritten = unwritten ? *unwritten + "; " + e.what() : std::string(e.what());
+      if (code == kExitPass) code = kExitEnvironment;
+    }
+  }
   if (a.json) {
     const std::string verdict = r.error                          ? "error"
                                 : !r.failure && !escaped.empty() ? "not-controlled"
@@ -421,7 +447,9 @@ int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escape
 
 int run_programs(const std::vector<std::string>& args) {
   const RunArgs a = parse_run(args);
-  if (a.trace_out) check_writable(*a.trace_out);  // before exploring, not after
+  for (const auto& path : {a.trace_out, a.junit}) {
+    if (path) check_writable(*path);  // before exploring, not after
+  }
   const RunSpec spec = spec_of(a);
   auto escapes = std::make_shared<Escapes>();
   const ProgramFactory factory = [&spec, escapes] {
@@ -469,6 +497,7 @@ int run_programs(const std::vector<std::string>& args) {
   options.depth = a.depth;
   options.preemption_bound = a.preemption_bound;
   options.shrink = !a.no_shrink;
+  options.shard = a.shard;
   if (a.time_limit) options.time_limit = std::chrono::duration<double>(*a.time_limit);
   ProgressLine progress(!a.json);
   options.on_progress = [&](const RunStats& stats) { progress.update(stats); };

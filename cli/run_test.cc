@@ -179,8 +179,9 @@ TEST(RunPrograms, BadInputIsAUsageError) {
   EXPECT_THROW(run_programs({"--workers", "2", "--worker-cmd", INTERLEAVE_RUN_WORKER}),
                UsageError);  // two workers, one command
   // Numbers take the strict parsers of every other command.
-  for (const char* bad : {"--seed=-1", "--seed=123456789012345678901234", "--time-limit=nan",
-                          "--executions=0", "--depth=17", "--jobs=65"}) {
+  for (const char* bad :
+       {"--seed=-1", "--seed=123456789012345678901234", "--time-limit=nan", "--executions=0",
+        "--depth=17", "--jobs=65", "--shard=2/2", "--preemption-bound=1"}) {
     EXPECT_THROW(run_programs({bad, "--", INTERLEAVE_RUN_WORKER}), UsageError) << bad;
   }
   // An output that cannot be written is found before anything runs, not after.
