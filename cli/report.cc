@@ -3,10 +3,18 @@
 #include "fmt/format.h"
 #include "harness/printable.h"
 #include "harness/schedule.h"
+#include "harness/strategy.h"
 #include "harness/trace.h"
 
 namespace interleave::cli {
 namespace {
+
+// DFS, DPOR and any other strategy that enumerates schedules (harness/strategy.h): its runs do
+// not depend on the seed and can be exhausted.
+bool is_systematic(std::string_view strategy) {
+  const StrategyInfo* info = find_strategy(strategy);
+  return info != nullptr && info->systematic;
+}
 
 // The longest error text error_line() writes, in characters.
 constexpr std::size_t kMaxErrorLine = 300;
@@ -118,7 +126,7 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
       {"executions", report.stats.executions},
       {"bug", nullptr},
   };
-  const bool sampled = info.strategy == "random" || info.strategy == "pct";
+  const bool sampled = !is_systematic(info.strategy);
   if (info.strategy == "pct") {
     out["depth"] = info.depth;
     out["pct_steps"] = report.pct_steps;
@@ -167,7 +175,7 @@ std::string error_line(const ExploreReport& report) {
 
 std::string to_text(const RunInfo& info, const ExploreReport& report) {
   std::string out;
-  const bool sampled = info.strategy == "random" || info.strategy == "pct";
+  const bool sampled = !is_systematic(info.strategy);
   const std::string how = info.seed && sampled
                               ? fmt::format("{}, seed {}", info.strategy, *info.seed)
                               : info.strategy;  // dfs and dpor do not depend on the seed
@@ -176,7 +184,7 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
       out += fmt::format("pass: {} — no bug in {} executions ({}), {:.0f} executions/s\n",
                          describe_target(info.target), report.stats.executions, how,
                          report.stats.executions_per_second());
-      if (info.strategy == "dfs" || info.strategy == "dpor") {
+      if (is_systematic(info.strategy)) {
         out += report.exhausted
                    ? fmt::format(
                          "exhausted: every schedule in scope was run, up to the order of "

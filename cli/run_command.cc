@@ -186,10 +186,10 @@ RunArgs parse_run(std::vector<std::string> args) {
                  "shell command run in the data directory after each execution; non-zero exit "
                  "is a bug (output 'KIND: message' names its kind)");
   app.add_option("--shim", a.shim, "path of libinterleave_shim.so");
-  app.add_option("--strategy", a.strategy, "random, pct, dfs, dpor")->capture_default_str();
+  app.add_option("--strategy", a.strategy, strategy_names())->capture_default_str();
   add_whole(&app, "--seed", &a.seed, std::uint64_t{0}, kU64Max, "run seed (default 1)");
   add_whole(&app, "--executions", &a.executions, std::uint64_t{1}, kU64Max,
-            "budget (random, pct) or cap (dfs, dpor)");
+            "budget (sampling strategies) or cap (systematic ones)");
   add_whole(&app, "--depth", &a.depth, 1, kMaxPctDepth, "PCT bug depth (default 3)");
   add_whole(&app, "--preemption-bound", &a.preemption_bound, 0, kIntMax,
             "dfs: at most K preemptions");
@@ -242,7 +242,7 @@ RunArgs parse_run(std::vector<std::string> args) {
   const StrategyInfo* strategy = find_strategy(a.strategy);
   if (strategy == nullptr) {
     throw UsageError(
-        fmt::format("unknown strategy '{}' (random, pct, dfs, dpor)", printable(a.strategy)));
+        fmt::format("unknown strategy '{}' (known: {})", printable(a.strategy), strategy_names()));
   }
   const StrategyOptions asked{.depth = a.depth, .preemption_bound = a.preemption_bound};
   if (auto bad = strategy->check(asked)) throw UsageError(*bad);
@@ -492,7 +492,7 @@ int run_programs(const std::vector<std::string>& args) {
   ExploreOptions options;
   options.strategy = a.strategy;
   options.seed = a.seed;
-  const bool systematic = a.strategy == "dfs" || a.strategy == "dpor";
+  const bool systematic = find_strategy(a.strategy)->systematic;  // checked by parse_run()
   options.executions = a.executions.value_or(systematic ? 0 : 1000);
   options.depth = a.depth;
   options.preemption_bound = a.preemption_bound;
