@@ -87,6 +87,13 @@ bool parse_op(std::string_view name, scenarios::OpKind* kind) {
   return true;
 }
 
+// Removes a run directory and forgets it for the cleanup at exit.
+void remove_run_dir(const std::string& dir) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  unregister_cleanup_dir(dir);
+}
+
 }  // namespace
 
 std::uint32_t RunSpec::hash() const {
@@ -217,26 +224,27 @@ RunProgram::RunProgram(const RunSpec& spec, std::shared_ptr<Escapes> escapes)
   }
   run_dir_ = templ;
   register_cleanup_dir(run_dir_);
-  data_dir_ = run_dir_ + "/data";
-  if (::mkdir(data_dir_.c_str(), 0700) != 0) {
-    throw EnvironmentError(fmt::format("cannot create {}", data_dir_), errno);
-  }
-  if (!spec_.setup.empty()) {
-    const std::string out = run_dir_ + "/setup.out";
-    const int status = run_shell(spec_.setup, data_dir_, out,
-                                 {fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size())});
-    if (status != 0) {
-      throw std::runtime_error(fmt::format("--setup '{}' failed ({}): {}", spec_.setup,
-                                           describe(status), tail_of(out, 4)));
+  try {
+    data_dir_ = run_dir_ + "/data";
+    if (::mkdir(data_dir_.c_str(), 0700) != 0) {
+      throw EnvironmentError(fmt::format("cannot create {}", data_dir_), errno);
     }
+    if (!spec_.setup.empty()) {
+      const std::string out = run_dir_ + "/setup.out";
+      const int status = run_shell(spec_.setup, data_dir_, out,
+                                   {fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size())});
+      if (status != 0) {
+        throw std::runtime_error(fmt::format("--setup '{}' failed ({}): {}", spec_.setup,
+                                             describe(status), tail_of(out, 4)));
+      }
+    }
+  } catch (...) {
+    remove_run_dir(run_dir_);  // the destructor does not run for a constructor that throws
+    throw;
   }
 }
 
-RunProgram::~RunProgram() {
-  std::error_code ignored;
-  std::filesystem::remove_all(run_dir_, ignored);
-  unregister_cleanup_dir(run_dir_);
-}
+RunProgram::~RunProgram() { remove_run_dir(run_dir_); }
 
 Topology RunProgram::topology() const {
   Topology t;

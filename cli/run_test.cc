@@ -105,6 +105,24 @@ TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
   ::rmdir(tmp);
 }
 
+TEST(RunPrograms, ASetupThatFailsLeavesNoRunDirectory) {
+  char tmp[] = "/tmp/interleave-run-test-XXXXXX";  // a TMPDIR of its own, as above
+  ASSERT_NE(::mkdtemp(tmp), nullptr);
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp ? old_tmp : "";
+  ::setenv("TMPDIR", tmp, 1);
+  RunSpec spec = spec_of("busy-wait", 2);
+  spec.setup = "exit 3";
+  EXPECT_THROW(RunProgram(spec, std::make_shared<Escapes>()), std::runtime_error);
+  EXPECT_EQ(entries_of(tmp), 0) << "a run directory was left in " << tmp;
+  if (old_tmp) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ::rmdir(tmp);
+}
+
 TEST(RunPrograms, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
   // Worker 0 holds the lock until worker 1 was refused; worker 1 exits 1 unless its LOCK_NB
   // attempt failed with EWOULDBLOCK.
