@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "cli/run_command.h"
@@ -57,6 +59,30 @@ int entries_of(const std::string& dir) {
   return n;
 }
 
+// A TMPDIR of the test's own while it lives (other tests' executions run beside it under
+// ctest -j), so that what a run leaves behind can be counted; restores the old TMPDIR after.
+class OwnTmpdir {
+ public:
+  OwnTmpdir() {
+    if (::mkdtemp(path_) == nullptr) throw std::runtime_error("mkdtemp failed");
+    if (const char* old = std::getenv("TMPDIR")) saved_ = old;
+    ::setenv("TMPDIR", path_, 1);
+  }
+  ~OwnTmpdir() {
+    if (saved_) {
+      ::setenv("TMPDIR", saved_->c_str(), 1);
+    } else {
+      ::unsetenv("TMPDIR");
+    }
+    ::rmdir(path_);
+  }
+  const char* path() const { return path_; }
+
+ private:
+  char path_[32] = "/tmp/interleave-run-test-XXXXXX";
+  std::optional<std::string> saved_;
+};
+
 TEST(RunPrograms, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
   Workers run{spec_of("busy-wait", 2)};
   const ExploreReport report = run.explore("random", 30);
@@ -76,12 +102,7 @@ TEST(RunPrograms, AWorkerKilledByASignalIsACrashWithItsStandardError) {
 }
 
 TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
-  // A TMPDIR of its own: other tests' executions run beside this one under ctest -j.
-  char tmp[] = "/tmp/interleave-run-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmp), nullptr);
-  const char* old_tmp = std::getenv("TMPDIR");
-  const std::string saved = old_tmp ? old_tmp : "";
-  ::setenv("TMPDIR", tmp, 1);
+  const OwnTmpdir tmp;
   Workers run{spec_of("hang", 2)};
   Limits limits;
   limits.hang_timeout = std::chrono::milliseconds(200);
@@ -96,31 +117,15 @@ TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
     EXPECT_EQ(report.verdict.bug, BugKind::kHang) << report.verdict.message;
     EXPECT_TRUE(engine.worker_pids().empty());
   }
-  EXPECT_EQ(entries_of(tmp), 0) << "a run directory was left in " << tmp;
-  if (old_tmp) {
-    ::setenv("TMPDIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("TMPDIR");
-  }
-  ::rmdir(tmp);
+  EXPECT_EQ(entries_of(tmp.path()), 0) << "a run directory was left in " << tmp.path();
 }
 
 TEST(RunPrograms, ASetupThatFailsLeavesNoRunDirectory) {
-  char tmp[] = "/tmp/interleave-run-test-XXXXXX";  // a TMPDIR of its own, as above
-  ASSERT_NE(::mkdtemp(tmp), nullptr);
-  const char* old_tmp = std::getenv("TMPDIR");
-  const std::string saved = old_tmp ? old_tmp : "";
-  ::setenv("TMPDIR", tmp, 1);
+  const OwnTmpdir tmp;
   RunSpec spec = spec_of("busy-wait", 2);
   spec.setup = "exit 3";
   EXPECT_THROW(RunProgram(spec, std::make_shared<Escapes>()), std::runtime_error);
-  EXPECT_EQ(entries_of(tmp), 0) << "a run directory was left in " << tmp;
-  if (old_tmp) {
-    ::setenv("TMPDIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("TMPDIR");
-  }
-  ::rmdir(tmp);
+  EXPECT_EQ(entries_of(tmp.path()), 0) << "a run directory was left in " << tmp.path();
 }
 
 TEST(RunPrograms, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
