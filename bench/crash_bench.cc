@@ -23,16 +23,17 @@ using store::Persistence;
 // calibrated execution, so the crash lands anywhere in the 100 operations, unlike random's first
 // 128 steps). Counts the crash states recovered and judged (identical ones after an identical
 // history are skipped, and not counted); the time includes running the executions.
-void crash_states_per_second(benchmark::State& state, store::Variant variant, Persistence model) {
-  scenarios::Target target{&scenarios::durability_scenario(), variant, scenarios::Mode::kThreads,
+// In processes mode (`mode`), a power loss instead: two worker processes on disk, their changes
+// journaled, every crash state restored to disk before it is recovered.
+void crash_states_per_second(benchmark::State& state, store::Variant variant, Persistence model,
+                             scenarios::Mode mode = scenarios::Mode::kThreads) {
+  scenarios::Target target{&scenarios::durability_scenario(), variant, mode,
                            scenarios::Sizes{2, 50, 1}};
-  target.backend = scenarios::Backend::kFibers;
+  if (mode == scenarios::Mode::kThreads) target.backend = scenarios::Backend::kFibers;
   target.crashes = 1;
   target.persistence = model;
-  Limits limits;
-  limits.crashes = 1;
   Engine engine(target.topology(), scenarios::scenario_instances(),
-                EngineOptions{.limits = limits});
+                EngineOptions{.limits = target.limits()});
   double checked = 0;
   double duplicates = 0;
   double executions = 0;
@@ -69,6 +70,12 @@ void BM_CrashStatesAckBeforeSync(benchmark::State& state) {
                           store::all_persistence_models()[state.range(0)]);
   state.SetLabel(std::string(store::to_string(store::all_persistence_models()[state.range(0)])));
 }
+void BM_CrashStatesSafeProcessesPowerLoss(benchmark::State& state) {
+  crash_states_per_second(state, store::Variant::kSafe,
+                          store::all_persistence_models()[state.range(0)],
+                          scenarios::Mode::kProcesses);
+  state.SetLabel(std::string(store::to_string(store::all_persistence_models()[state.range(0)])));
+}
 
 // One file with `n` unsynced appends of `bytes` bytes each (records that never were synced): the
 // distinct crash images each model allows.
@@ -96,6 +103,10 @@ void BM_CrashStateGrowth(benchmark::State& state) {
 BENCHMARK(BM_CrashStatesSafe)->DenseRange(0, 4)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CrashStatesAckBeforeSync)
     ->DenseRange(0, 4)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_CrashStatesSafeProcessesPowerLoss)
+    ->DenseRange(1, 4)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_CrashStateGrowth)

@@ -116,15 +116,10 @@ std::atomic<bool>& stop_flag() {
   return stop;
 }
 
-Limits limits_for(const scenarios::Target& target, Limits limits) {
-  limits.crashes = static_cast<std::uint32_t>(target.crashes);
-  return limits;
-}
-
 Engine make_engine(const scenarios::Target& target, const Limits& limits,
                    const scenarios::Catalog& catalog) {
   return Engine(target.topology(), scenarios::scenario_instances(catalog),
-                EngineOptions{.limits = limits_for(target, limits), .stop = &stop_flag()});
+                EngineOptions{.limits = target.limits(limits), .stop = &stop_flag()});
 }
 
 int run_list(const Context& context) {
@@ -178,7 +173,7 @@ int run_explore(const ExploreArgs& args) {
   for (int j = 0; j < args.jobs; ++j) {
     engines.push_back(std::make_unique<Engine>(
         target.topology(), scenarios::scenario_instances(*args.context.catalog),
-        EngineOptions{.limits = limits_for(target, args.limits), .stop = &stop_flag()}));
+        EngineOptions{.limits = target.limits(args.limits), .stop = &stop_flag()}));
     engines.back()->start();  // fork workers from this thread, before any job thread exists
     running.push_back(engines.back().get());
   }

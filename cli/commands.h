@@ -107,8 +107,6 @@ std::atomic<bool>& stop_flag();
 // stores through `catalog`.
 Engine make_engine(const scenarios::Target& target, const Limits& limits,
                    const scenarios::Catalog& catalog);
-// `limits` with the target's crash decisions (Limits::crashes).
-Limits limits_for(const scenarios::Target& target, Limits limits);
 
 // The commands, given arguments as parse_command_line() (cli/parse.h) returns them: checked, so
 // that a usage error stops a command before it forks a worker.

@@ -25,6 +25,10 @@ struct Limits {
   // crash stops every actor where it is, as SIGKILL would, and ends the execution
   // (Outcome::kCrashed); the program then recovers and judges the state the disk kept.
   std::uint32_t crashes = 0;
+  // With one process per actor (processes mode), whether a crash stops every process at once and
+  // ends the execution (a power loss: the machine goes down) rather than one process, which
+  // restarts and recovers while the others go on. In one process a crash always stops everything.
+  bool crash_stops_every_process = false;
 };
 
 enum class Outcome {

@@ -215,13 +215,14 @@ int Scheduler::decide(int current) {
     return kNoActor;
   }
   // A crash is offered as more choices past the last actor (DecisionPoint::crash): in one process
-  // (threads mode) one, actor_count_, which crashes everything; with one process per actor
-  // (processes mode) actor_count_ + a for each enabled actor a past its start, which crashes a's
-  // process alone: it is granted IL_GO_CRASH, and restarts.
+  // (threads mode), or when a crash is a power loss, one, actor_count_, which crashes everything;
+  // else, with one process per actor (processes mode), actor_count_ + a for each enabled actor a
+  // past its start, which crashes a's process alone: it is granted IL_GO_CRASH, and restarts.
+  const bool crash_everything = topology_.in_process() || limits_.crash_stops_every_process;
   const std::size_t actors_enabled = count;
   bool crash_offered = false;
   if (crashes_ < limits_.crashes && 2 * actor_count_ <= kMaxActors) {
-    if (topology_.in_process()) {
+    if (crash_everything) {
       runnable[count++] = actor_count_;
     } else {
       for (std::size_t i = 0; i < actors_enabled; ++i) {
@@ -255,7 +256,7 @@ int Scheduler::decide(int current) {
     s.index = step;
     s.actor = chosen;
     s.label = "crash";
-    if (!topology_.in_process()) {
+    if (!crash_everything) {
       // Which process: "crash of actor 1's process" (stable strings, as labels must be).
       static const auto kVictimLabels = [] {
         std::array<std::string, kMaxActors> labels;
@@ -266,10 +267,13 @@ int Scheduler::decide(int current) {
     }
     for (std::size_t i = 0; i < count; ++i) s.runnable |= std::uint64_t{1} << runnable[i];
     publish_steps();
-    if (topology_.in_process()) {
+    if (crash_everything) {
       steps_.store(step + 1, std::memory_order_release);
       stop(Outcome::kCrashed,
-           fmt::format("crashed at step {}: every actor stopped there, as by SIGKILL", step));
+           topology_.in_process()
+               ? fmt::format("crashed at step {}: every actor stopped there, as by SIGKILL", step)
+               : fmt::format("crashed at step {}: the power went, every process stopped there",
+                             step));
       return kNoActor;
     }
     // One process crashes: its actor is granted the crash at its pending step (no lock effect:

@@ -29,9 +29,10 @@ struct DecisionPoint {
   std::span<const int> runnable;  // ascending actor ids; never empty
   // When a crash is offered (Limits::crashes): the first id that chooses one; the crash choices
   // are the entries of `runnable` from it on, all past the last actor. kNoActor otherwise. They
-  // are not actors. In one process (threads mode) there is one, the number of actors: it crashes
-  // the execution here (every actor stops where it is). With a process per actor (processes
-  // mode) actors + a crashes actor a's process alone (it restarts and recovers).
+  // are not actors. In one process (threads mode), or when a crash is a power loss
+  // (Limits::crash_stops_every_process), there is one, the number of actors: it crashes the
+  // execution here (every actor stops where it is). Else, with a process per actor (processes
+  // mode), actors + a crashes actor a's process alone (it restarts and recovers).
   int crash = kNoActor;
 
   // The runnable actors, without the crash choices.

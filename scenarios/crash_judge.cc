@@ -4,8 +4,8 @@
 // that promise: safe keeps it, the crash variants break it). For every state the persistence model
 // lets the disk be in after the crash (store/crash_model.h), in its fixed order, the judge
 //   1. puts the in-memory volume in that state (everything in it durable, as after a reboot),
-//   2. recovers: opens the store afresh, as the restarted process does (threads mode: the whole
-//      process restarts, so recovery runs alone),
+//   2. recovers: opens the store afresh, as the restarted machine does (threads mode, or a power
+//      loss in processes mode: every process restarted, so recovery runs alone),
 //   3. reads every key the history touched, appended to the history after everything before it,
 //   4. checks: recovery must not fail (recovery-failed) nor find a corrupt record in the middle of
 //      the log (corruption-after-crash), no read after it may return corruption, and the whole
@@ -73,9 +73,9 @@ std::string describe_state(const std::vector<store::FileState>& before,
       out += fmt::format(" {} is gone (its directory entry was never synced);", name);
       continue;
     }
-    out +=
-        fmt::format(" {} holds {} bytes (synced {}, in the page cache {}, {} unsynced writes);",
-                    name, it->second.size(), f.durable.size(), f.current.size(), f.unsynced.size());
+    out += fmt::format(" {} holds {} bytes (synced {}, in the page cache {}, {} unsynced write{});",
+                       name, it->second.size(), f.durable.size(), f.current.size(),
+                       f.unsynced.size(), f.unsynced.size() == 1 ? "" : "s");
   }
   out.pop_back();
   return out;
@@ -89,7 +89,9 @@ Verdict ScenarioProgram::judge_crash(const History& history) {
   std::vector<store::FileState> files;
   if (fs == nullptr || !fs->crash_state(&files)) {
     throw std::runtime_error(fmt::format(
-        "crash states need the files in memory; {} keeps no unsynced writes apart", dir.string()));
+        "crash states need files that keep unsynced writes apart (in memory, or journaled); {} "
+        "keeps none",
+        dir.string()));
   }
   constexpr std::size_t kMaxStates = 1u << 16;
   const std::vector<store::CrashImage> images =

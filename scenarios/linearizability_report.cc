@@ -148,7 +148,13 @@ std::string draw(const std::vector<const Op*>& ops, std::size_t lo, std::size_t 
     row[to] = op.returned_at != 0 ? ']' : '>';
   }
   std::string out;
-  for (const auto& [actor, row] : rows) out += fmt::format("actor {:<3} {}\n", actor, row);
+  for (const auto& [actor, row] : rows) {
+    // The setup's and the final reads' rows by name (their ids are negative).
+    const std::string who = actor == kSetupActor      ? "setup"
+                            : actor == kRecoveryActor ? "after"
+                                                      : fmt::format("actor {}", actor);
+    out += fmt::format("{:<9} {}\n", who, row);
+  }
   return out;
 }
 

@@ -16,13 +16,25 @@
 namespace interleave::scenarios {
 namespace {
 
-// Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <data directory>", and for a
-// workload's scenario a second line with its script (a worker runs the script it is given, so
-// that a scenario made on the fly, a generated program, needs no registration).
+// The journal of a data directory's changes (power loss in processes mode), inside it: the store
+// opens only its own files, and crash states hold only the files made through the journal.
+constexpr std::string_view kJournalName = ".interleave-journal";
+
+bool journaled(const Target& t) { return t.power_loss() && t.mode == Mode::kProcesses; }
+
+// Mounts the journaling file system on `dir` in this process, for as long as `*mount` holds it.
+void mount_journal(std::optional<store::Mount>* mount, const std::filesystem::path& dir) {
+  mount->emplace(dir.string(), store::make_journaling_file_system(dir / kJournalName));
+}
+
+// Spec: "<scenario> <store> <mode> <actors> <ops> <processes> <files> <data directory>", <files>
+// being "disk" or "journal" (power loss in processes mode: every process journals its changes),
+// and for a workload's scenario a second line with its script (a worker runs the script it is
+// given, so that a scenario made on the fly, a generated program, needs no registration).
 std::string encode_spec(const Target& t, const std::filesystem::path& dir) {
-  std::string spec =
-      fmt::format("{} {} {} {} {} {} {}", t.scenario->name(), t.store(), to_string(t.mode),
-                  t.sizes.actors, t.sizes.ops, t.sizes.processes, dir.string());
+  std::string spec = fmt::format("{} {} {} {} {} {} {} {}", t.scenario->name(), t.store(),
+                                 to_string(t.mode), t.sizes.actors, t.sizes.ops, t.sizes.processes,
+                                 journaled(t) ? "journal" : "disk", dir.string());
   if (const WorkloadScenario* w = t.workload_scenario()) spec += "\n" + w->script().to_string();
   return spec;
 }
@@ -41,6 +53,7 @@ struct Decoded {
   std::filesystem::path dir;
   std::string scenario;              // its name
   std::optional<CallScript> script;  // a workload's scenario
+  bool journaled = false;            // the changes to the data directory go into its journal
 };
 
 Decoded decode_spec(std::string_view spec, const Catalog& catalog) {
@@ -54,7 +67,7 @@ Decoded decode_spec(std::string_view spec, const Catalog& catalog) {
     out.script = std::move(script);
     spec = spec.substr(0, newline);
   }
-  std::array<std::string_view, 7> fields;
+  std::array<std::string_view, 8> fields;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const std::size_t space = i + 1 < fields.size() ? spec.find(' ') : spec.size();
     if (space == std::string_view::npos) throw std::runtime_error("truncated program spec");
@@ -68,13 +81,15 @@ Decoded decode_spec(std::string_view spec, const Catalog& catalog) {
   t.user = catalog.find_store(fields[1]);
   const auto mode = parse_mode(fields[2]);
   if ((t.scenario == nullptr && !out.script) || (!variant && t.user == nullptr) || !mode ||
-      (out.script && (t.user == nullptr || !t.user->workload))) {
+      (out.script && (t.user == nullptr || !t.user->workload)) ||
+      (fields[6] != "disk" && fields[6] != "journal")) {
     throw std::runtime_error("bad program spec");
   }
+  out.journaled = fields[6] == "journal";
   if (variant) t.variant = *variant;
   t.mode = *mode;
   t.sizes = Sizes{parse_int(fields[3]), parse_int(fields[4]), parse_int(fields[5])};
-  out.dir = std::filesystem::path(fields[6]);
+  out.dir = std::filesystem::path(fields[7]);
   return out;
 }
 
@@ -142,6 +157,7 @@ class ScenarioInstance final : public ProcessInstance {
       subject_ = open_subject(workload, decoded.dir, "a worker");
       return;
     }
+    if (decoded.journaled) mount_journal(&journal_, decoded.dir);
     store::OpenResult opened = target_.open_store(decoded.dir);
     if (!opened.status.ok()) open_failed(opened.status, decoded.dir, "a worker");
     store_ = std::move(opened.store);
@@ -188,6 +204,7 @@ class ScenarioInstance final : public ProcessInstance {
   Target target_;
   std::filesystem::path dir_;
   HistoryLog log_;
+  std::optional<store::Mount> journal_;  // power loss: this process's changes, journaled
   std::unique_ptr<store::Store> store_;
   std::optional<WorkloadScenario> script_;  // a workload's scenario: the calls to make
   std::unique_ptr<Subject> subject_;        // ... on this process's instance of its store
@@ -216,6 +233,7 @@ ScenarioProgram::ScenarioProgram(const Target& target, std::shared_ptr<CrashStat
       dir_(target.crashes > 0 && target.mode == Mode::kThreads ? Files::kMemory : target.files),
       crash_states_(std::move(crash_states)) {
   if (target_.crashes > 0 && !crash_states_) crash_states_ = std::make_shared<CrashStates>();
+  if (journaled(target_)) mount_journal(&journal_, dir_.path());
   LocalLog local;
   HistoryLog log(local.bytes());
   if (target_.workload_scenario() != nullptr) {
@@ -351,6 +369,12 @@ InstanceFactory scenario_instances(const Catalog& catalog) {
   };
 }
 
+Limits Target::limits(Limits base) const {
+  base.crashes = static_cast<std::uint32_t>(crashes);
+  base.crash_stops_every_process = power_loss();
+  return base;
+}
+
 std::string Target::store() const {
   return user != nullptr ? user->name : std::string(store::to_string(variant));
 }
@@ -405,19 +429,14 @@ std::optional<std::string> check_target(const Target& t) {
   if (t.crashes < 0 || t.crashes > 4) {
     return fmt::format("--crashes takes 0 to 4, got {}", t.crashes);
   }
-  if (t.crashes > 1 && t.mode != Mode::kProcesses) {
+  if (t.crashes > 1 && (t.mode != Mode::kProcesses || t.power_loss())) {
     return "--crashes 2 and more crash a recovery, which runs under control in processes mode "
-           "only for now (in threads mode a crash ends the execution)";
+           "with --persistence process only for now (in threads mode, and at a power loss, a "
+           "crash ends the execution)";
   }
   if (t.crashes > 0 && t.mode != Mode::kThreads && t.mode != Mode::kProcesses) {
     return fmt::format("--crashes runs threads and processes mode for now, not {}",
                        to_string(t.mode));
-  }
-  if (t.crashes > 0 && t.mode == Mode::kProcesses &&
-      t.persistence != store::Persistence::kProcess) {
-    return "--crashes in processes mode crashes one worker process (the page cache survives): "
-           "--persistence process only for now (the power-loss models need files in memory, "
-           "threads mode)";
   }
   if (t.crashes > 0 && (t.user != nullptr || t.workload_scenario() != nullptr)) {
     return "--crashes runs the built-in store variants only for now";

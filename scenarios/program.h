@@ -31,10 +31,17 @@ struct Target {
   Files files = Files::kDisk;
   // Crashes (docs/crashes.md): crash decisions allowed per execution (--crashes), what the disk
   // keeps of unsynced writes (--persistence), and, when replaying a failure, the one crash state
-  // to check (else every state the model allows is checked). Files are then kept in memory.
+  // to check (else every state the model allows is checked). In threads mode the files are then
+  // kept in memory; in processes mode, on disk with a journal of the changes made to them.
   int crashes = 0;
   store::Persistence persistence = store::Persistence::kProcess;
   std::optional<std::uint32_t> crash_state;
+
+  // A crash is a power loss (a model other than process): every process stops at once, and the
+  // execution ends. Else a crash in processes mode stops one process, which restarts.
+  bool power_loss() const { return crashes > 0 && persistence != store::Persistence::kProcess; }
+  // The engine's limits for this target: `base` with its crash decisions.
+  Limits limits(Limits base = {}) const;
 
   std::string store() const;  // the store's name
   Topology topology() const { return topology_of(mode, sizes, backend); }
@@ -82,6 +89,8 @@ class ScenarioProgram final : public Program {
 
   Target target_;
   DataDir dir_;
+  // Power loss in processes mode: the data directory's changes, journaled by every process.
+  std::optional<store::Mount> journal_;
   History setup_;  // what the scenario's setup did
   std::shared_ptr<CrashStates> crash_states_;
 };

@@ -126,24 +126,53 @@ std::unique_ptr<FileSystem> make_memory_file_system();
 // example. Paths of a volume are its name followed by "/" and the file's name.
 inline constexpr std::string_view kMemoryPrefix = "mem:";
 
-// Registers a volume under `name` ("mem:/<one component>") until the handle is destroyed;
-// file_system_for() then finds it for every path below the name.
-class MemoryVolume {
+// Mounts a file system at a directory until the handle is destroyed: file_system_for() then
+// returns it for the directory and every path below it (of nested mounts, the deepest wins). Per
+// process: another process sees its own mounts only.
+class Mount {
  public:
-  explicit MemoryVolume(std::string name);
-  ~MemoryVolume();
-  MemoryVolume(const MemoryVolume&) = delete;
-  MemoryVolume& operator=(const MemoryVolume&) = delete;
-  const std::string& name() const { return name_; }
+  Mount(std::string dir, std::unique_ptr<FileSystem> files);
+  ~Mount();
+  Mount(const Mount&) = delete;
+  Mount& operator=(const Mount&) = delete;
+  const std::string& dir() const { return dir_; }
+  FileSystem& files() { return *files_; }
 
  private:
-  std::string name_;
+  std::string dir_;
   std::unique_ptr<FileSystem> files_;
 };
 
-// The file system `path` lives on: the registered memory volume its "mem:" name names, or the
-// POSIX one. Returns nullptr for a "mem:" path whose volume is not registered in this process (an
-// in-memory data directory seen from another process).
+// A volume of files in memory mounted under `name` ("mem:/<one component>") until the handle is
+// destroyed.
+class MemoryVolume {
+ public:
+  explicit MemoryVolume(std::string name) : mount_(std::move(name), make_memory_file_system()) {}
+  const std::string& name() const { return mount_.dir(); }
+
+ private:
+  Mount mount_;
+};
+
+// The file system `path` lives on: the deepest mount holding it, else the POSIX one for a path
+// outside "mem:". Returns nullptr for a "mem:" path whose volume is not mounted in this process
+// (an in-memory data directory seen from another process).
 FileSystem* file_system_for(const std::filesystem::path& path);
+
+// --- a journal of changes on disk, for power loss across processes (store/journal_file.cc) ----
+
+// The POSIX file system, recording in the journal file `journal` every change made through it,
+// after it succeeded: opens (which may create a file), writes, appends, truncations, syncs of a
+// file and of a directory, in the order they were made. Several processes may each make one on
+// the same journal: each record is one append, and under the scheduler one actor runs at a time,
+// so the journal holds the changes of all of them in the order they happened. Changes made
+// otherwise (by another file system) are not seen. A failure to journal is the call's failure.
+//
+// crash_state() replays the journal as the file system in memory would have held the files
+// (durable bytes, unsynced writes, directory entries): the files made through this journal since
+// it began, or since the last restore(). restore() writes the image's files on disk, removes those
+// of the journal's files the image lacks, and starts the journal afresh from the image (all of it
+// durable). Throws std::runtime_error for a journal that is not one (cut short, altered).
+std::unique_ptr<FileSystem> make_journaling_file_system(std::filesystem::path journal);
 
 }  // namespace interleave::store

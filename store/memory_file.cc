@@ -188,43 +188,10 @@ class MemoryFileSystem final : public FileSystem {
   std::map<std::string, bool> dirs_;
 };
 
-// The registered volumes of this process, by name ("mem:/<name>", one component).
-struct Volumes {
-  std::mutex mu;
-  std::map<std::string, FileSystem*, std::less<>> by_name;
-};
-
-Volumes& volumes() {
-  static Volumes v;
-  return v;
-}
-
 }  // namespace
 
 std::unique_ptr<FileSystem> make_memory_file_system() {
   return std::make_unique<MemoryFileSystem>();
-}
-
-MemoryVolume::MemoryVolume(std::string name)
-    : name_(std::move(name)), files_(make_memory_file_system()) {
-  std::lock_guard lock(volumes().mu);
-  volumes().by_name[name_] = files_.get();
-}
-
-MemoryVolume::~MemoryVolume() {
-  std::lock_guard lock(volumes().mu);
-  volumes().by_name.erase(name_);
-}
-
-FileSystem* file_system_for(const std::filesystem::path& path) {
-  const std::string_view text = path.native();
-  if (text.substr(0, kMemoryPrefix.size()) != kMemoryPrefix) return &posix_file_system();
-  // A volume's name is "mem:/<name>": its first component after the prefix.
-  const std::size_t end = text.find('/', kMemoryPrefix.size() + 1);
-  const std::string_view volume = text.substr(0, end);
-  std::lock_guard lock(volumes().mu);
-  const auto it = volumes().by_name.find(volume);
-  return it != volumes().by_name.end() ? it->second : nullptr;
 }
 
 }  // namespace interleave::store
