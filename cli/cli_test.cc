@@ -174,7 +174,9 @@ TEST(Cli, MatrixCoversEveryModeAndMatchesEveryExpectation) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const auto j = r.json();
   EXPECT_TRUE(j["all_match"].get<bool>());
-  EXPECT_EQ(j["cells"].size(), 4u * 8u * 4u);
+  // Scenarios x stores x modes, then the crash cells: safe and its two crash twins x 5
+  // persistence models x threads and processes.
+  EXPECT_EQ(j["cells"].size(), 4u * 8u * 4u + 3u * 5u * 2u);
   for (const auto& cell : j["cells"]) {
     EXPECT_EQ(cell["expected"], cell["found"]) << cell.dump();
     EXPECT_EQ(cell.contains("replay"), cell["found"] == "bug") << cell.dump();
@@ -194,6 +196,19 @@ TEST(Cli, MatrixCoversEveryModeAndMatchesEveryExpectation) {
           << scenario << mode;
     }
   }
+  // The crash cells: safe survives every model; its twins lose a write where their mistake shows.
+  int crash_cells = 0;
+  for (const auto& cell : j["cells"]) {
+    if (!cell.contains("persistence")) continue;
+    ++crash_cells;
+    const std::string store = cell["store"];
+    const std::string model = cell["persistence"];
+    const bool bug = (store == "ack-before-sync" && model != "process") ||
+                     (store == "no-dir-sync" && model == "dirent");
+    EXPECT_EQ(cell["found"], bug ? "bug" : "clean") << cell.dump();
+    if (bug) EXPECT_EQ(cell["verdict"], "lost-acknowledged-write") << cell.dump();
+  }
+  EXPECT_EQ(crash_cells, 30);
   // Every process-mode and mixed-mode failure replays to the same verdict and trace, twice.
   for (const auto& cell : j["cells"]) {
     if (cell["found"] != "bug" || cell["mode"] == "threads") continue;
@@ -446,8 +461,9 @@ TEST(Cli, JunitOutputIsWellFormedWithTheRightCounts) {
   ASSERT_EQ(interleave("matrix --executions 50 --junit " + path).code, 0);
   xml = slurp(path);
   EXPECT_TRUE(well_formed_xml(path)) << xml;
-  EXPECT_EQ(count(xml, "<testcase "), 4u * 8u * 4u);
-  EXPECT_NE(xml.find("tests=\"128\" failures=\"0\""), std::string::npos) << xml.substr(0, 300);
+  EXPECT_EQ(count(xml, "<testcase "), 4u * 8u * 4u + 3u * 5u * 2u);
+  EXPECT_NE(xml.find("tests=\"158\" failures=\"0\""), std::string::npos) << xml.substr(0, 300);
+  EXPECT_NE(xml.find("name=\"no-dir-sync.processes.crash-dirent\""), std::string::npos);
   std::remove(path.c_str());
 }
 

@@ -306,16 +306,23 @@ TEST(Faults, AFullDiskIsAnErrorOfTheEnvironmentNotABug) {
     EXPECT_NE(r.err.find("ENOSPC"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(tmp.path().string()), std::string::npos) << r.err;
   }
-  const Result m = run({"matrix", "--executions", "3", "--json"}, {}, tmp);
+  // 10 executions per strategy: enough for the crash cells of threads mode (files in memory, so
+  // the full disk does not touch them) to find their bugs with the default seed (random in 7, PCT
+  // in 4), so that every cell matches or is an error.
+  const Result m = run({"matrix", "--executions", "10", "--json"}, {}, tmp);
   EXPECT_EQ(m.code, 3) << m.err;
   const nlohmann::json cells = nlohmann::json::parse(m.out)["cells"];
   int errors = 0;
   for (const nlohmann::json& cell : cells) {
     errors += cell["found"] == "error";
-    // The only bugs a full disk leaves to find are those no write takes part in: a handler that
-    // blocks the event loop on a thread lock does so before it writes anything.
-    if (cell["found"] == "bug") {
+    // The only bugs a full disk leaves to find are those no write to it takes part in: a handler
+    // that blocks the event loop on a thread lock does so before it writes anything, and the crash
+    // cells of threads mode keep their files in memory.
+    if (cell["found"] == "bug" && !(cell.contains("persistence") && cell["mode"] == "threads")) {
       EXPECT_EQ(cell["verdict"], "blocked-loop") << cell.dump();
+    }
+    if (cell.contains("persistence") && cell["mode"] == "processes") {
+      EXPECT_EQ(cell["found"], "error") << cell.dump();
     }
   }
   EXPECT_GT(errors, 100) << m.out.substr(0, 500);

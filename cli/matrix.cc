@@ -26,9 +26,11 @@ struct Cell {
 
 // Runs random, then PCT if random found nothing: a cell is clean only if both come out clean.
 Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, Engine& engine) {
-  const scenarios::Expect expected = target.user != nullptr
-                                         ? target.user->expect(target.scenario->name(), target.mode)
-                                         : target.scenario->expect(target.variant, target.mode);
+  const scenarios::Expect expected =
+      target.user != nullptr ? target.user->expect(target.scenario->name(), target.mode)
+      : target.crashes > 0
+          ? scenarios::durability_expectation(target.variant, target.mode, target.persistence)
+          : target.scenario->expect(target.variant, target.mode);
   Cell cell{target, expected, {}, {}, 0};
   for (const char* kind : {"random", "pct"}) {
     cell.strategy = std::string(kind);
@@ -39,6 +41,11 @@ Cell run_cell(const scenarios::Target& target, const MatrixArgs& args, Engine& e
     if (cell.report.failure || cell.report.stopped || cell.error()) break;
   }
   return cell;
+}
+
+// "prefix" for a crash cell, "-" for the others.
+std::string_view crash_column(const scenarios::Target& target) {
+  return target.crashes > 0 ? store::to_string(target.persistence) : "-";
 }
 
 }  // namespace
@@ -57,6 +64,28 @@ int run_matrix(const MatrixArgs& args) {
       if (s->test_only()) continue;
       for (store::Variant v : store::all_variants()) {
         cells.push_back(run_cell({s, v, m, sizes}, args, engine));
+        if (cells.back().report.stopped) {
+          std::cerr << "interleave: interrupted\n";
+          return kExitInterrupted;
+        }
+      }
+    }
+  }
+  // The crash cells: durability with --crashes 1 on safe and its crash twins, under every
+  // persistence model, in the modes crashes run in; one engine per mode and model (a power loss
+  // stops every worker, a crash under `process` one).
+  for (scenarios::Mode m : {scenarios::Mode::kThreads, scenarios::Mode::kProcesses}) {
+    for (store::Persistence p : store::all_persistence_models()) {
+      scenarios::Target target{&scenarios::durability_scenario(), store::Variant::kSafe, m,
+                               scenarios::default_sizes(m)};
+      target.crashes = 1;
+      target.persistence = p;
+      Engine engine = make_engine(target, args.limits, catalog);
+      std::vector<store::Variant> variants{store::Variant::kSafe};
+      for (store::Variant v : store::crash_variants()) variants.push_back(v);
+      for (store::Variant v : variants) {
+        target.variant = v;
+        cells.push_back(run_cell(target, args, engine));
         if (cells.back().report.stopped) {
           std::cerr << "interleave: interrupted\n";
           return kExitInterrupted;
@@ -95,8 +124,10 @@ int run_matrix(const MatrixArgs& args) {
     std::vector<JunitCase> cases;
     for (const Cell& c : cells) {
       const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
-      JunitCase jc{fmt::format("interleave.matrix.{}", c.target.scenario->name()),
-                   fmt::format("{}.{}", c.target.store(), scenarios::to_string(c.target.mode)),
+      std::string name =
+          fmt::format("{}.{}", c.target.store(), scenarios::to_string(c.target.mode));
+      if (c.target.crashes > 0) name += fmt::format(".crash-{}", crash_column(c.target));
+      JunitCase jc{fmt::format("interleave.matrix.{}", c.target.scenario->name()), std::move(name),
                    c.report.stats.elapsed_s};
       if (!c.matches()) {
         jc.failed = true;
@@ -134,30 +165,36 @@ int run_matrix(const MatrixArgs& args) {
           {"executions", c.executions},
           {"match", c.matches()},
       };
+      if (c.target.crashes > 0) {
+        cell["crashes"] = c.target.crashes;
+        cell["persistence"] = store::to_string(c.target.persistence);
+      }
       if (c.report.failure) cell["replay"] = replay_line(info, c.report);
       if (c.error()) cell["error"] = *c.report.environment_error;
       out["cells"].push_back(std::move(cell));
     }
     std::cout << out.dump(2) << '\n';
   } else {
-    std::cout << fmt::format("{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", "scenario",
-                             "store", "mode", "expected", "found", "verdict", "executions", "");
+    // The crash column: the persistence model of a crash cell (--crashes 1), "-" elsewhere.
+    constexpr std::string_view kRow = "{:<18} {:<15} {:<10} {:<7} {:<8} {:<6} {:<23} {:>10}  {}\n";
+    std::cout << fmt::format(kRow, "scenario", "store", "mode", "crash", "expected", "found",
+                             "verdict", "executions", "");
     for (const Cell& c : cells) {
-      std::cout << fmt::format(
-          "{:<18} {:<11} {:<10} {:<8} {:<6} {:<17} {:>10}  {}\n", c.target.scenario->name(),
-          c.target.store(), scenarios::to_string(c.target.mode), scenarios::to_string(c.expected),
-          c.found(), c.error() ? "error" : c.report.verdict.name(), c.executions,
-          c.error()     ? "ERROR"
-          : c.matches() ? "ok"
-                        : "MISMATCH");
+      std::cout << fmt::format(kRow, c.target.scenario->name(), c.target.store(),
+                               scenarios::to_string(c.target.mode), crash_column(c.target),
+                               scenarios::to_string(c.expected), c.found(),
+                               c.error() ? "error" : c.report.verdict.name(), c.executions,
+                               c.error()     ? "ERROR"
+                               : c.matches() ? "ok"
+                                             : "MISMATCH");
     }
     std::cout << "\nreplay lines:\n";
     for (const Cell& c : cells) {
       if (!c.report.failure) continue;
       const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
-      std::cout << fmt::format("  {:<18} {:<11} {:<10} {}\n", c.target.scenario->name(),
+      std::cout << fmt::format("  {:<18} {:<15} {:<10} {:<7} {}\n", c.target.scenario->name(),
                                c.target.store(), scenarios::to_string(c.target.mode),
-                               replay_line(info, c.report));
+                               crash_column(c.target), replay_line(info, c.report));
     }
     for (const Cell& c : cells) {
       if (!c.error()) continue;

@@ -5,8 +5,8 @@
 // With --crashes 1 it is judged by durable linearizability (crash_judge.cc): safe is clean under
 // every persistence model; ack-before-sync loses its last acknowledged put under the power-loss
 // models (prefix, subset, torn, dirent) and is clean under process; no-dir-sync loses the whole
-// file under dirent only. Test-only: it is not a cell of the concurrency matrix, the crash
-// expectations are asserted by scenarios/crash_test.cc.
+// file under dirent only. Not a cell of the concurrency matrix: it is the matrix's crash cells
+// (durability_expectation()), and scenarios/crash_test.cc asserts them exhaustively.
 #include "fmt/format.h"
 #include "scenarios/registry.h"
 
@@ -57,6 +57,17 @@ class Durability final : public Scenario {
 };
 
 }  // namespace
+
+Expect durability_expectation(store::Variant variant, Mode, store::Persistence model) {
+  switch (variant) {
+    case store::Variant::kAckBeforeSync:
+      return model == store::Persistence::kProcess ? Expect::kClean : Expect::kBug;
+    case store::Variant::kNoDirSync:
+      return model == store::Persistence::kDirEntries ? Expect::kBug : Expect::kClean;
+    default:
+      return Expect::kClean;
+  }
+}
 
 const Scenario& durability_scenario() {
   static const Durability scenario;

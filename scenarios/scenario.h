@@ -83,7 +83,8 @@ class Scenario {
   virtual ~Scenario() = default;
   virtual std::string_view name() const = 0;
   virtual std::string_view summary() const = 0;
-  // Test-only scenarios (faults, deadlocks) are listed apart and left out of the matrix.
+  // Test-only scenarios (faults, deadlocks) are listed apart and left out of the concurrency
+  // cells of the matrix; so is durability, which the matrix runs in its crash cells instead.
   virtual bool test_only() const { return false; }
   // The bug this scenario is built to find.
   virtual BugKind finds() const = 0;
