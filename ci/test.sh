@@ -26,7 +26,10 @@ cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$jobs"
 # clang 14's TSan cannot map its shadow memory under the high ASLR entropy of newer kernels;
 # running without address randomization avoids that and changes nothing else.
-# (TSAN_OPTIONS come from the test preset: crash tests need fatal signals left to the kernel.)
+# (TSAN_OPTIONS come from the test preset: crash tests need fatal signals left to the kernel.
+# The preset also leaves out crash_test's sweeps of every persistence model in processes and mixed
+# mode, minutes under TSan: the default preset runs them, and ProcessCrashes.* runs the power-loss
+# and process-crash paths under TSan.)
 setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs"
 
 echo "== fuzzing: the ClusterFuzzLite-style build, then short smoke campaigns =="
