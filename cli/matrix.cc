@@ -56,6 +56,13 @@ int run_matrix(const MatrixArgs& args) {
   // One engine per mode, destroyed before the next is made (worker processes are forked from a
   // harness with no actor threads alive).
   const scenarios::Catalog& catalog = *args.context.catalog;
+  // Runs one cell into `cells`; false when the run was interrupted (the matrix then stops).
+  auto run = [&](const scenarios::Target& target, Engine& engine) {
+    cells.push_back(run_cell(target, args, engine));
+    if (!cells.back().report.stopped) return true;
+    std::cerr << "interleave: interrupted\n";
+    return false;
+  };
   for (scenarios::Mode m : scenarios::all_modes()) {
     const scenarios::Sizes sizes = scenarios::default_sizes(m);
     Engine engine =
@@ -63,11 +70,7 @@ int run_matrix(const MatrixArgs& args) {
     for (const scenarios::Scenario* s : scenarios::all_scenarios()) {
       if (s->test_only()) continue;
       for (store::Variant v : store::all_variants()) {
-        cells.push_back(run_cell({s, v, m, sizes}, args, engine));
-        if (cells.back().report.stopped) {
-          std::cerr << "interleave: interrupted\n";
-          return kExitInterrupted;
-        }
+        if (!run({s, v, m, sizes}, engine)) return kExitInterrupted;
       }
     }
   }
@@ -85,11 +88,7 @@ int run_matrix(const MatrixArgs& args) {
       for (store::Variant v : store::crash_variants()) variants.push_back(v);
       for (store::Variant v : variants) {
         target.variant = v;
-        cells.push_back(run_cell(target, args, engine));
-        if (cells.back().report.stopped) {
-          std::cerr << "interleave: interrupted\n";
-          return kExitInterrupted;
-        }
+        if (!run(target, engine)) return kExitInterrupted;
       }
     }
   }
@@ -102,11 +101,7 @@ int run_matrix(const MatrixArgs& args) {
         target.user = &store;
         if (scenarios::check_target(target)) continue;  // sizes this mode cannot run
         Engine engine = make_engine(target, args.limits, catalog);
-        cells.push_back(run_cell(target, args, engine));
-        if (cells.back().report.stopped) {
-          std::cerr << "interleave: interrupted\n";
-          return kExitInterrupted;
-        }
+        if (!run(target, engine)) return kExitInterrupted;
       }
     }
   }

@@ -280,17 +280,25 @@ bool recovery_crashed_and_recovered(const Trace& trace, int actors) {
   return false;
 }
 
-TEST(ProcessCrashes, TwoCrashesCrashARecoveryAndTheRecoveryOfTheRecoveryIsChecked) {
-  const Target t = process_target(Variant::kSafe, 2, 2, 2);
+// Runs `executions` random executions of `t` from `seed`, expects them clean, and returns every
+// trace they ran.
+std::vector<Trace> clean_random_traces(const Target& t, std::uint64_t executions,
+                                       std::uint64_t seed) {
   std::vector<Trace> traces;
   Engine engine = crash_engine(t);
   ExploreOptions options;
   options.strategy = "random";
-  options.executions = 2000;
-  options.seed = 3;
+  options.executions = executions;
+  options.seed = seed;
   const ExploreReport report =
       explore([&] { return std::make_unique<Traces>(t, &traces); }, options, engine);
   EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
+  return traces;
+}
+
+TEST(ProcessCrashes, TwoCrashesCrashARecoveryAndTheRecoveryOfTheRecoveryIsChecked) {
+  const std::vector<Trace> traces =
+      clean_random_traces(process_target(Variant::kSafe, 2, 2, 2), 2000, 3);
   const auto found = std::count_if(traces.begin(), traces.end(), [](const Trace& trace) {
     return recovery_crashed_and_recovered(trace, 2);
   });
@@ -302,15 +310,7 @@ TEST(ProcessCrashes, TwoCrashesCrashARecoveryAndTheRecoveryOfTheRecoveryIsChecke
 TEST(ProcessCrashes, APowerLossStopsEveryProcessAtOnce) {
   Target t = process_target(Variant::kSafe, 2, 2);
   t.persistence = Persistence::kTorn;
-  std::vector<Trace> traces;
-  Engine engine = crash_engine(t);
-  ExploreOptions options;
-  options.strategy = "random";
-  options.executions = 200;
-  options.seed = 5;
-  const ExploreReport report =
-      explore([&] { return std::make_unique<Traces>(t, &traces); }, options, engine);
-  EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
+  const std::vector<Trace> traces = clean_random_traces(t, 200, 5);
   int crashed = 0;
   for (const Trace& trace : traces) {
     for (std::size_t i = 0; i < trace.size(); ++i) {
