@@ -280,25 +280,32 @@ bool recovery_crashed_and_recovered(const Trace& trace, int actors) {
   return false;
 }
 
+// The traces of a run, with the engine that ran them: labels of steps from worker processes are
+// interned by that engine and die with it.
+struct RunTraces {
+  std::unique_ptr<Engine> engine;
+  std::vector<Trace> traces;
+};
+
 // Runs `executions` random executions of `t` from `seed`, expects them clean, and returns every
 // trace they ran.
-std::vector<Trace> clean_random_traces(const Target& t, std::uint64_t executions,
-                                       std::uint64_t seed) {
-  std::vector<Trace> traces;
-  Engine engine = crash_engine(t);
+RunTraces clean_random_traces(const Target& t, std::uint64_t executions, std::uint64_t seed) {
+  RunTraces run{std::make_unique<Engine>(t.topology(), scenario_instances(),
+                                         EngineOptions{.limits = t.limits()}),
+                {}};
   ExploreOptions options;
   options.strategy = "random";
   options.executions = executions;
   options.seed = seed;
   const ExploreReport report =
-      explore([&] { return std::make_unique<Traces>(t, &traces); }, options, engine);
+      explore([&] { return std::make_unique<Traces>(t, &run.traces); }, options, *run.engine);
   EXPECT_TRUE(report.verdict.passed()) << report.verdict.message;
-  return traces;
+  return run;
 }
 
 TEST(ProcessCrashes, TwoCrashesCrashARecoveryAndTheRecoveryOfTheRecoveryIsChecked) {
-  const std::vector<Trace> traces =
-      clean_random_traces(process_target(Variant::kSafe, 2, 2, 2), 2000, 3);
+  const RunTraces run = clean_random_traces(process_target(Variant::kSafe, 2, 2, 2), 2000, 3);
+  const std::vector<Trace>& traces = run.traces;
   const auto found = std::count_if(traces.begin(), traces.end(), [](const Trace& trace) {
     return recovery_crashed_and_recovered(trace, 2);
   });
@@ -310,7 +317,8 @@ TEST(ProcessCrashes, TwoCrashesCrashARecoveryAndTheRecoveryOfTheRecoveryIsChecke
 TEST(ProcessCrashes, APowerLossStopsEveryProcessAtOnce) {
   Target t = process_target(Variant::kSafe, 2, 2);
   t.persistence = Persistence::kTorn;
-  const std::vector<Trace> traces = clean_random_traces(t, 200, 5);
+  const RunTraces run = clean_random_traces(t, 200, 5);
+  const std::vector<Trace>& traces = run.traces;
   int crashed = 0;
   for (const Trace& trace : traces) {
     for (std::size_t i = 0; i < trace.size(); ++i) {
