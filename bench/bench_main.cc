@@ -20,11 +20,11 @@
 
 #include "benchmark/benchmark.h"
 #include "fmt/format.h"
-#include "harness/engine.h"
-#include "harness/explore.h"
-#include "harness/futex.h"
+#include "harness/backends/engine.h"
+#include "harness/backends/futex.h"
+#include "harness/explore/explore.h"
 #include "harness/seam.h"
-#include "harness/strategy.h"
+#include "harness/strategies/strategy.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"
 

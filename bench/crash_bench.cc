@@ -7,8 +7,8 @@
 
 #include <chrono>
 
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"
 #include "store/crash_model.h"

@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "harness/schedule.h"
 #include "scenarios/program.h"
 
@@ -18,7 +18,7 @@ namespace interleave::cli {
 // An explore command, checked.
 struct ExplorePlan {
   scenarios::Target target;
-  const StrategyInfo* strategy = nullptr;  // from the registry (harness/strategies.def)
+  const StrategyInfo* strategy = nullptr;  // from the registry (harness/strategies/strategies.def)
   std::uint64_t executions = 0;  // the budget: --executions, else 1000 (random, PCT) or 0 (none)
   Shard shard;
 };

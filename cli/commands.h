@@ -10,9 +10,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/engine.h"
+#include "harness/backends/engine.h"
 #include "harness/execution.h"
-#include "harness/systematic.h"
+#include "harness/strategies/systematic.h"
 #include "scenarios/program.h"
 
 namespace interleave::cli {

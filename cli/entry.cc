@@ -15,8 +15,8 @@
 #include "cli/parse.h"
 #include "harness/cleanup.h"
 #include "harness/environment.h"
-#include "harness/fatal_signal.h"
 #include "harness/printable.h"
+#include "harness/scheduler/fatal_signal.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/number.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 
 namespace interleave::cli {
 

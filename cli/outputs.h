@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/report.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 
 namespace interleave::cli {
 

@@ -16,7 +16,7 @@
 #include "cli/run_command.h"
 #include "fmt/format.h"
 #include "harness/printable.h"
-#include "harness/strategy.h"
+#include "harness/strategies/strategy.h"
 
 namespace interleave::cli {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 
 namespace interleave::cli {
 

@@ -3,14 +3,14 @@
 #include "fmt/format.h"
 #include "harness/printable.h"
 #include "harness/schedule.h"
-#include "harness/strategy.h"
+#include "harness/strategies/strategy.h"
 #include "harness/trace.h"
 
 namespace interleave::cli {
 namespace {
 
-// DFS, DPOR and any other strategy that enumerates schedules (harness/strategy.h): its runs do
-// not depend on the seed and can be exhausted.
+// DFS, DPOR and any other strategy that enumerates schedules (harness/strategies/strategy.h): its
+// runs do not depend on the seed and can be exhausted.
 bool is_systematic(std::string_view strategy) {
   const StrategyInfo* info = find_strategy(strategy);
   return info != nullptr && info->systematic;

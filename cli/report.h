@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "nlohmann/json.hpp"
 #include "scenarios/program.h"
 

@@ -27,7 +27,7 @@
 #include "harness/environment.h"
 #include "harness/printable.h"
 #include "harness/schedule.h"
-#include "harness/strategy.h"
+#include "harness/strategies/strategy.h"
 #include "nlohmann/json.hpp"
 
 namespace interleave::cli {

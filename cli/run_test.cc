@@ -14,7 +14,7 @@
 #include "cli/run_command.h"
 #include "cli/run_program.h"
 #include "gtest/gtest.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "harness/schedule.h"
 
 namespace interleave::cli {

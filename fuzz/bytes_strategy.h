@@ -18,7 +18,7 @@
 #include <cstring>
 #include <span>
 
-#include "harness/strategy.h"
+#include "harness/strategies/strategy.h"
 
 namespace interleave::fuzz {
 

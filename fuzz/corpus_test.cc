@@ -15,7 +15,7 @@
 #include "fuzz/bytes_strategy.h"
 #include "fuzz/interleaving_coverage.h"
 #include "fuzz/runner.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "scenarios/registry.h"
 
 namespace interleave::scenarios {

@@ -8,7 +8,7 @@
 
 #include "fmt/format.h"
 #include "fuzz/bytes_strategy.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "harness/schedule.h"
 #include "scenarios/registry.h"
 

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/engine.h"
+#include "harness/backends/engine.h"
 #include "harness/execution.h"
 #include "harness/verdict.h"
 #include "scenarios/program.h"

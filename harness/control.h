@@ -1,6 +1,6 @@
 /* The control block: what the scheduler and the actors of an engine share. A C header, so that an
  * actor in any program (forked from the harness, or exec'd from another binary, through the C
- * client in harness/client.h) can take part.
+ * client in harness/backends/client.h) can take part.
  *
  * It holds no pointers: labels and object names are copied strings. Every word below that two
  * processes touch is accessed with the __atomic builtins; everything else in a slot is written only

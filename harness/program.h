@@ -22,7 +22,7 @@ enum class ActorKind : std::uint8_t {
   kThread,   // a thread of the harness process (the thread-pool deployment)
   kFiber,    // a fiber on the harness's own thread (an event loop, or fast threads-mode semantics)
   kProcess,  // a thread of a worker process forked from the harness (--workers N)
-  kProgram,  // an exec'd program, which takes part through the C client (harness/client.h)
+  kProgram,  // an exec'd program, which takes part through the C client (harness/backends/client.h)
 };
 std::string_view to_string(ActorKind kind);
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <utility>
 
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
 #include "harness/program.h"
 
 namespace interleave::testing {

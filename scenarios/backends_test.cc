@@ -4,8 +4,8 @@
 #include <set>
 
 #include "gtest/gtest.h"
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
 #include "harness/schedule.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"

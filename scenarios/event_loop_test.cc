@@ -1,7 +1,7 @@
 // The event-loop deployment: handlers switch only at await points.
 #include "gtest/gtest.h"
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"
 

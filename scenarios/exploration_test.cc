@@ -5,9 +5,9 @@
 
 #include "fmt/format.h"
 #include "gtest/gtest.h"
-#include "harness/dependence.h"
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
+#include "harness/strategies/dependence.h"
 #include "scenarios/linearizability.h"
 #include "scenarios/program.h"
 #include "scenarios/registry.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "harness/schedule.h"
 #include "scenarios/catalog.h"
 #include "scenarios/data_dir.h"

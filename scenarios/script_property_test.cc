@@ -5,8 +5,8 @@
 #include <map>
 
 #include "fmt/format.h"
-#include "harness/engine.h"
-#include "harness/explore.h"
+#include "harness/backends/engine.h"
+#include "harness/explore/explore.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
 #include "scenarios/script.h"

@@ -6,7 +6,7 @@
 
 #include "cli/report.h"
 #include "fmt/format.h"
-#include "harness/engine.h"
+#include "harness/backends/engine.h"
 #include "rapidcheck.h"
 #include "scenarios/program.h"
 #include "scenarios/workload_scenario.h"

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "scenarios/catalog.h"
 
 namespace interleave::testing {

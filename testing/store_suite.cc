@@ -15,11 +15,11 @@
 #include "cli/parse.h"
 #include "cli/report.h"
 #include "fmt/format.h"
-#include "harness/dependence.h"
-#include "harness/engine.h"
+#include "harness/backends/engine.h"
 #include "harness/environment.h"
-#include "harness/explore.h"
+#include "harness/explore/explore.h"
 #include "harness/schedule.h"
+#include "harness/strategies/dependence.h"
 
 namespace interleave::testing {
 namespace {

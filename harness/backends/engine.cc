@@ -1,0 +1,686 @@
+#include "harness/backends/engine.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "fmt/format.h"
+#include "harness/backends/actor_runtime.h"
+#include "harness/backends/blocked_in.h"
+#include "harness/backends/fibers.h"
+#include "harness/backends/futex.h"
+#include "harness/backends/wait.h"
+#include "harness/cleanup.h"
+#include "harness/environment.h"
+#include "harness/scheduler/fatal_signal.h"
+#include "harness/scheduler/scheduler.h"
+#include "harness/tsan.h"
+
+extern char** environ;
+
+namespace interleave {
+namespace detail {
+
+int default_spins() {
+  if (const char* env = std::getenv("INTERLEAVE_SPINS")) return std::atoi(env);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  return CPU_COUNT(&set) > 1 ? 4000 : 0;
+}
+
+}  // namespace detail
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::Scheduler;
+
+// A stop request ends a step that makes no progress for this long: an actor in uncontrolled code
+// (a hang) is not waited for until the hang timeout.
+constexpr auto kStopGrace = std::chrono::milliseconds(100);
+// Attempts at preparing an execution while worker processes keep dying (killed from outside).
+constexpr int kPrepareAttempts = 3;
+// How often the engine's thread wakes to watch for deaths, hangs and stop requests.
+constexpr timespec kTick{0, 20'000'000};
+// An actor that makes no progress for this long is looked at: blocked in a lock the scheduler does
+// not see (a std::mutex), on kUncontrolledSightings ticks in a row, it ends the execution as a hang
+// named for that lock, long before the hang timeout.
+constexpr auto kUncontrolledLockDelay = std::chrono::milliseconds(200);
+constexpr int kUncontrolledSightings = 3;
+
+// A MAP_SHARED mapping, shared with every process forked afterwards. With `named`, it is a memfd
+// whose descriptor an exec'd program can inherit and map.
+class SharedMapping {
+ public:
+  SharedMapping(std::size_t bytes, bool named) : bytes_(bytes) {
+    if (named) {
+      fd_ = ::memfd_create("interleave-control", MFD_CLOEXEC);
+      if (fd_ < 0 || ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
+        throw EnvironmentError("cannot create the control block's memory file", errno);
+      }
+    }
+    data_ = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | (named ? 0 : MAP_ANONYMOUS),
+                   fd_, 0);
+    if (data_ == MAP_FAILED) {
+      throw EnvironmentError(fmt::format("cannot map {} bytes of shared memory", bytes), errno);
+    }
+  }
+  ~SharedMapping() {
+    ::munmap(data_, bytes_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SharedMapping(const SharedMapping&) = delete;
+  SharedMapping& operator=(const SharedMapping&) = delete;
+  std::span<std::byte> bytes() const { return {static_cast<std::byte*>(data_), bytes_}; }
+  int fd() const { return fd_; }
+
+ private:
+  std::size_t bytes_;
+  int fd_ = -1;
+  void* data_;
+};
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = sigabbrev_np(sig);
+    return fmt::format("was killed by SIG{} ({})", abbrev ? abbrev : "?", strsignal(sig));
+  }
+  return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+std::uint32_t load(const std::uint32_t& word) { return __atomic_load_n(&word, __ATOMIC_ACQUIRE); }
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  Impl(const Topology& topology, InstanceFactory factory, EngineOptions options);
+  ~Impl();
+
+  ExecutionResult run(Program& program, Strategy& strategy);
+  void start() { start_groups(); }
+  bool broken() const { return broken_; }
+  bool stop_requested() const {
+    return options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed);
+  }
+  std::vector<pid_t> worker_pids() const;
+  std::span<std::byte> scratch() const { return scratch_.bytes(); }
+  std::uint64_t workers_replaced() const { return replaced_; }
+
+ private:
+  struct Deaths {
+    std::optional<std::string> holder;  // the baton holder's process died: a crash, with why
+    std::optional<std::string> other;   // a process died outside its turn, with why
+  };
+
+  ActorKind kind_of_actor(int actor) const {
+    return topology_.groups[static_cast<std::size_t>(topology_.group_of(actor))].kind;
+  }
+  bool remote(int actor) const {
+    const ActorKind k = kind_of_actor(actor);
+    return k == ActorKind::kProcess || k == ActorKind::kProgram;
+  }
+  bool has_workers() const { return !pids_.empty(); }
+
+  void start_groups();
+  void reset_slots(int group);
+  void fork_worker(int group);
+  void stop_worker(int group);
+  void mark_group_finished(int group);
+  void command_all(std::uint32_t command);
+  bool prepare(Program& program);
+  void spawn_programs(const Program& program);
+  void cleanup();
+  void return_to_engine();
+  void grant(int actor, std::uint32_t go);
+  detail::Pending read_pending(int actor);
+  // Serves the steps of actors in other processes until the execution hands control back to the
+  // engine (it ended, or an aborted actor is done), watching for dead and hung workers and for a
+  // stop request. Returns false after an in-process hang or interrupt (the engine is broken).
+  bool serve();
+  // The running actor makes no progress and the run must end: kills its worker, or in-process
+  // marks the engine broken. Returns false when the engine is broken.
+  bool end_stuck_actor(Outcome outcome, std::string message);
+  Deaths reap_dead_workers();
+  void abort_remaining();
+  const char* intern(const char* text);
+
+  const Topology topology_;
+  const InstanceFactory factory_;
+  const EngineOptions options_;
+  SharedMapping control_map_;
+  SharedMapping scratch_;
+  il_control* const cb_;
+  Scheduler scheduler_;
+  std::atomic<bool> poisoned_{false};
+  std::atomic<bool> returned_{false};
+  detail::LocalLink local_link_;
+
+  // The harness process's own actors (a thread or fiber group).
+  detail::InstanceHolder holder_;
+  std::unique_ptr<ProcessInstance> instance_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<detail::FiberGroup> fibers_;
+  // Worker processes and exec'd programs, by group (0 when there is none, or for the harness's own
+  // groups), and how each one's last process died.
+  std::vector<pid_t> pids_;
+  std::vector<std::string> deaths_;
+  std::vector<std::uint32_t> seen_posted_;   // per actor: posts served so far
+  std::vector<char> program_done_;           // per group: its program posted the end of its body
+  std::unordered_set<std::string> strings_;  // labels and spaces that came from other processes
+  std::uint64_t replaced_ = 0;
+  bool broken_ = false;
+};
+
+Engine::Impl::Impl(const Topology& topology, InstanceFactory factory, EngineOptions options)
+    : topology_(topology),
+      factory_(std::move(factory)),
+      options_(options),
+      control_map_(sizeof(il_control), true),
+      scratch_(options.scratch_bytes, false),
+      cb_(new (control_map_.bytes().data()) il_control()),
+      scheduler_(topology, options.limits, options.stop, cb_),
+      local_link_(
+          scheduler_, cb_, [this] { return_to_engine(); }, poisoned_),
+      pids_(topology.groups.size(), 0),
+      deaths_(topology.groups.size()),
+      seen_posted_(static_cast<std::size_t>(std::max(topology.actors(), 0)), 0),
+      program_done_(topology.groups.size(), 0) {
+  if (auto bad = topology.check()) throw std::invalid_argument("bad topology: " + *bad);
+  cb_->magic = IL_CONTROL_MAGIC;
+  cb_->actors = static_cast<std::uint32_t>(topology.actors());
+  cb_->spins = detail::default_spins();
+  cb_->harness_pid = ::getpid();
+#ifdef INTERLEAVE_TSAN_ANNOTATIONS
+  if (const char* races = std::getenv("INTERLEAVE_TSAN_RACES");
+      races != nullptr && races[0] == '1') {
+    detail::tsan_races.store(true);
+  }
+#endif
+}
+
+Engine::Impl::~Impl() {
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) stop_worker(static_cast<int>(g));
+  for (std::size_t a = 0; a < threads_.size(); ++a) il_grant(cb_, static_cast<int>(a), IL_GO_EXIT);
+  for (std::thread& t : threads_) t.join();
+  fibers_.reset();
+}
+
+std::vector<pid_t> Engine::Impl::worker_pids() const {
+  std::vector<pid_t> out;
+  for (std::size_t g = 0; g < pids_.size(); ++g) {
+    if (pids_[g] != 0 && topology_.groups[g].kind == ActorKind::kProcess) out.push_back(pids_[g]);
+  }
+  return out;
+}
+
+const char* Engine::Impl::intern(const char* text) { return strings_.emplace(text).first->c_str(); }
+
+void Engine::Impl::return_to_engine() {
+  returned_.store(true, std::memory_order_release);
+  __atomic_fetch_add(&cb_->harness, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&cb_->harness_sleeping, __ATOMIC_SEQ_CST) != 0) {
+    detail::futex_wake(&cb_->harness);
+  }
+}
+
+void Engine::Impl::grant(int actor, std::uint32_t go) {
+  detail::baton_released();
+  il_grant(cb_, actor, go);
+}
+
+void Engine::Impl::reset_slots(int group) {
+  const int first = topology_.first_of(group);
+  for (int a = first; a < first + topology_.groups[static_cast<std::size_t>(group)].actors; ++a) {
+    // A grant left for a process that died must not start its replacement.
+    __atomic_store_n(&cb_->actor[a].go, IL_GO_WAIT, __ATOMIC_RELAXED);
+    __atomic_store_n(&cb_->actor[a].sleeping, 0, __ATOMIC_RELAXED);
+  }
+}
+
+void Engine::Impl::fork_worker(int group) {
+  reset_slots(group);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    throw_if_environment(fmt::format("cannot fork worker process {}", group), err);
+    throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(err)));
+  }
+  if (pid == 0) detail::worker_main(cb_, group, topology_, factory_, scratch_.bytes());
+  pids_[static_cast<std::size_t>(group)] = pid;
+  register_child(pid);
+}
+
+void Engine::Impl::stop_worker(int group) {
+  pid_t& pid = pids_[static_cast<std::size_t>(group)];
+  if (pid == 0) return;
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  unregister_child(pid);
+  pid = 0;
+}
+
+void Engine::Impl::mark_group_finished(int group) {
+  const int first = topology_.first_of(group);
+  for (int a = first; a < first + topology_.groups[static_cast<std::size_t>(group)].actors; ++a) {
+    scheduler_.mark_finished(a);
+  }
+}
+
+void Engine::Impl::start_groups() {
+  reap_dead_workers();  // died since the last execution (killed from outside): replace them
+  // Worker processes first: forked while the harness has no actor thread yet (a fork of a
+  // multi-threaded process copies one thread; ThreadSanitizer refuses to go on in such a child).
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
+    if (topology_.groups[g].kind != ActorKind::kProcess) continue;
+    if (!options_.persistent_workers) stop_worker(static_cast<int>(g));
+    if (pids_[g] != 0) continue;
+    if (!deaths_[g].empty()) ++replaced_;
+    fork_worker(static_cast<int>(g));
+  }
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
+    const Topology::Group& group = topology_.groups[g];
+    const int first = topology_.first_of(static_cast<int>(g));
+    if (group.kind == ActorKind::kThread && threads_.empty()) {
+      for (int a = first; a < first + group.actors; ++a) {
+        threads_.emplace_back([this, a, g] {
+          detail::fatal_report_thread(&scheduler_);
+          detail::actor_loop(local_link_, cb_, a, static_cast<int>(g), holder_);
+        });
+      }
+    } else if (group.kind == ActorKind::kFiber && !fibers_) {
+      fibers_ = std::make_unique<detail::FiberGroup>(
+          scheduler_, first, group.actors, static_cast<int>(g), topology_.event_loop, holder_);
+    }
+  }
+}
+
+Engine::Impl::Deaths Engine::Impl::reap_dead_workers() {
+  Deaths deaths;
+  const int running = scheduler_.running();
+  for (std::size_t g = 0; g < pids_.size(); ++g) {
+    int status;
+    if (pids_[g] == 0 || ::waitpid(pids_[g], &status, WNOHANG) != pids_[g]) continue;
+    unregister_child(pids_[g]);
+    pids_[g] = 0;
+    deaths_[g] = describe_status(status);
+    const int first = topology_.first_of(static_cast<int>(g));
+    if (program_done_[g] != 0) continue;  // a program that ended its actor's body may exit
+    // The harness reaps the workers it kills itself: a SIGKILL seen here came from outside (the
+    // OOM killer, a kill -9), even when the worker held the baton, since code under test hardly
+    // ever dies of it. Any other death of the baton holder's process is its crash.
+    const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    const bool holder = running >= 0 && topology_.group_of(running) == static_cast<int>(g);
+    const std::string who = topology_.groups[g].kind == ActorKind::kProgram
+                                ? fmt::format("program of actor {}", first)
+                                : fmt::format("worker process {}", g);
+    if (!killed && holder) {
+      deaths.holder = fmt::format("actor {} ({}) {} after {}", running, who, deaths_[g],
+                                  scheduler_.running_label());
+    } else {
+      deaths.other = fmt::format("{} {} {}", who, deaths_[g],
+                                 killed ? "from outside" : "while it was not its turn");
+    }
+  }
+  return deaths;
+}
+
+void Engine::Impl::command_all(std::uint32_t command) {
+  detail::baton_released();
+  for (std::size_t g = 0; g < pids_.size(); ++g) {
+    if (pids_[g] == 0 || topology_.groups[g].kind != ActorKind::kProcess) continue;
+    il_process& slot = cb_->processes[g];
+    ++slot.sequence;
+    __atomic_store_n(&slot.command, command, __ATOMIC_RELEASE);
+    detail::futex_wake(&slot.command);
+  }
+  const Clock::time_point since = Clock::now();
+  for (;;) {
+    const std::uint32_t seen = load(cb_->harness);
+    bool all = true;
+    for (std::size_t g = 0; g < pids_.size(); ++g) {
+      if (topology_.groups[g].kind != ActorKind::kProcess) continue;
+      const il_process& slot = cb_->processes[g];
+      all &= pids_[g] == 0 || load(slot.done) == slot.sequence;
+    }
+    if (all) {
+      detail::baton_acquired();
+      return;
+    }
+    if (detail::spin_while(cb_->harness, seen, cb_->spins) == seen) {
+      detail::futex_wait(&cb_->harness, seen, &kTick);
+    }
+    reap_dead_workers();
+    const auto waited = Clock::now() - since;
+    if (waited > options_.limits.hang_timeout || (stop_requested() && waited > kStopGrace)) {
+      for (std::size_t g = 0; g < pids_.size(); ++g) {
+        const il_process& slot = cb_->processes[g];
+        if (topology_.groups[g].kind == ActorKind::kProcess && pids_[g] != 0 &&
+            load(slot.done) != slot.sequence) {
+          stop_worker(static_cast<int>(g));
+        }
+      }
+    }
+  }
+}
+
+bool Engine::Impl::prepare(Program& program) {
+  const std::string spec = program.spec();
+  if (spec.size() > IL_SPEC_CAPACITY) throw std::runtime_error("program spec too long");
+  std::memcpy(cb_->spec, spec.data(), spec.size());
+  cb_->spec_size = static_cast<std::uint32_t>(spec.size());
+  program.begin(scratch_.bytes());
+  if (!threads_.empty() || fibers_) {
+    instance_ = factory_(spec, 0, scratch_.bytes());
+    holder_.instance = instance_.get();
+  }
+  if (has_workers()) {
+    for (int attempt = 1;; ++attempt) {
+      command_all(IL_CMD_PREPARE);
+      if (stop_requested()) {
+        cleanup();
+        return false;
+      }
+      int died = -1;
+      for (std::size_t g = 0; g < pids_.size(); ++g) {
+        if (topology_.groups[g].kind != ActorKind::kProcess) continue;
+        const il_process& slot = cb_->processes[g];
+        if (pids_[g] != 0 && slot.error[0] != '\0') {
+          const std::string why = slot.error;
+          const int err = slot.error_errno;
+          cleanup();
+          const std::string what = fmt::format("worker process {} could not set up: {}", g, why);
+          if (err != 0) throw EnvironmentError::described(what, err > 0 ? err : 0);
+          throw std::runtime_error(what);
+        }
+        if (pids_[g] == 0 && died < 0) died = static_cast<int>(g);
+      }
+      if (died < 0) break;
+      // A worker died while preparing: killed from outside, or the store's open crashed. Replace
+      // it and try again; the same death every time is the store's.
+      cleanup();
+      if (attempt == kPrepareAttempts) {
+        throw std::runtime_error(fmt::format(
+            "worker process {} {} while opening the store, {} times in a row: does opening the "
+            "store crash or hang?",
+            died, deaths_[static_cast<std::size_t>(died)], kPrepareAttempts));
+      }
+      start_groups();
+    }
+  }
+  spawn_programs(program);
+  return true;
+}
+
+void Engine::Impl::spawn_programs(const Program& program) {
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
+    const Topology::Group& group = topology_.groups[g];
+    if (group.kind != ActorKind::kProgram) continue;
+    const int actor = topology_.first_of(static_cast<int>(g));
+    // Everything the child needs is made before fork: between fork and exec only async-signal-safe
+    // calls.
+    std::vector<std::string> env_strings = {
+        fmt::format("INTERLEAVE_CONTROL_FD={}", control_map_.fd()),
+        fmt::format("INTERLEAVE_ACTOR={}", actor)};
+    const std::vector<std::string> extra = program.environment(actor);
+    for (const std::string& e : extra) env_strings.push_back(e);
+    const auto replaced = [&](const char* e) {
+      for (const std::string& x : extra) {
+        const std::size_t eq = x.find('=');
+        if (std::strncmp(e, x.data(), eq + 1) == 0) return true;
+      }
+      return false;
+    };
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::strncmp(*e, "INTERLEAVE_CONTROL_FD=", 22) != 0 &&
+          std::strncmp(*e, "INTERLEAVE_ACTOR=", 17) != 0 && !replaced(*e)) {
+        env_strings.emplace_back(*e);
+      }
+    }
+    std::vector<char*> envp;
+    for (std::string& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> args = group.argv;
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string cwd = program.working_directory();
+    const std::string output = program.output_path(actor);
+    const int control_fd = control_map_.fd();
+    reset_slots(static_cast<int>(g));
+    const pid_t pid = ::fork();
+    if (pid < 0) throw EnvironmentError("cannot fork a program", errno);
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::fcntl(control_fd, F_SETFD, 0);  // inherited across exec
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+      if (!output.empty()) {
+        const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (out < 0) ::_exit(126);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(out, STDERR_FILENO);
+      }
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    pids_[g] = pid;
+    register_child(pid);
+    program_done_[g] = 0;
+  }
+}
+
+void Engine::Impl::cleanup() {
+  holder_.instance = nullptr;
+  instance_.reset();
+  if (has_workers()) command_all(IL_CMD_CLEANUP);
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
+    if (topology_.groups[g].kind == ActorKind::kProgram) stop_worker(static_cast<int>(g));
+  }
+}
+
+detail::Pending Engine::Impl::read_pending(int actor) {
+  const il_pending& slot = cb_->actor[actor].pending;
+  detail::Pending p;
+  p.event = static_cast<detail::Event>(slot.event);
+  p.label = intern(slot.label);
+  p.kind = static_cast<ObjectKind>(slot.kind);
+  p.space = intern(slot.space);
+  p.name = std::string_view(slot.name, strnlen(slot.name, IL_NAME_CAPACITY));
+  p.access = slot.access == IL_WRITE ? Access::kWrite : Access::kRead;
+  p.lock = slot.lock;
+  p.description = slot.description;
+  p.failure = std::string_view(slot.message, strnlen(slot.message, IL_MESSAGE_CAPACITY));
+  return p;
+}
+
+bool Engine::Impl::end_stuck_actor(Outcome outcome, std::string message) {
+  const int running = scheduler_.running();
+  const int group = topology_.group_of(running);
+  if (!remote(running)) {
+    // The thread cannot be stopped; it parks if it ever comes back. Report and exit.
+    poisoned_.store(true, std::memory_order_relaxed);
+    broken_ = true;
+    scheduler_.stop(outcome, message);
+    return false;
+  }
+  message += fmt::format(" (worker process {} was killed and will be replaced)", group);
+  stop_worker(group);
+  mark_group_finished(group);
+  scheduler_.stop(outcome, message);
+  return true;
+}
+
+bool Engine::Impl::serve() {
+  std::uint32_t progress = scheduler_.steps();
+  Clock::time_point since = Clock::now();
+  int sightings = 0;  // ticks in a row the running actor was seen in an uncontrolled lock
+  std::optional<Clock::time_point> stop_seen;  // when the stop request was first seen
+  for (;;) {
+    const std::uint32_t word = load(cb_->harness);
+    if (returned_.exchange(false, std::memory_order_acq_rel)) {
+      detail::baton_acquired();
+      return true;
+    }
+    const int a = scheduler_.running();
+    if (a != kNoActor && remote(a)) {
+      const std::uint32_t posted = load(cb_->actor[a].posted);
+      if (posted != seen_posted_[static_cast<std::size_t>(a)]) {
+        seen_posted_[static_cast<std::size_t>(a)] = posted;
+        detail::baton_acquired();
+        const detail::Pending pending = read_pending(a);
+        if (pending.event == detail::Event::kFinish && kind_of_actor(a) == ActorKind::kProgram) {
+          program_done_[static_cast<std::size_t>(topology_.group_of(a))] = 1;
+        }
+        const int next = scheduler_.advance(a, pending);
+        if (next == kNoActor) return true;
+        grant(next, scheduler_.take_crash_grant() ? IL_GO_CRASH : IL_GO_RUN);
+        continue;
+      }
+    }
+    if (detail::spin_while(cb_->harness, word, cb_->spins) != word) continue;
+    __atomic_store_n(&cb_->harness_sleeping, 1, __ATOMIC_SEQ_CST);
+    if (load(cb_->harness) == word) detail::futex_wait(&cb_->harness, word, &kTick);
+    __atomic_store_n(&cb_->harness_sleeping, 0, __ATOMIC_RELAXED);
+    if (load(cb_->harness) != word) continue;
+    // A tick: watch the running actor.
+    if (stop_requested() && !stop_seen) stop_seen = Clock::now();
+    const Deaths deaths = reap_dead_workers();
+    if (deaths.holder || (deaths.other && a != kNoActor && remote(a) &&
+                          pids_[static_cast<std::size_t>(topology_.group_of(a))] == 0)) {
+      // The baton holder is gone: the engine takes over. Once a stop was requested a death is the
+      // stop's doing, not the store's.
+      const Outcome outcome = stop_seen       ? Outcome::kStopped
+                              : deaths.holder ? Outcome::kCrash
+                                              : Outcome::kLost;
+      mark_group_finished(topology_.group_of(a));
+      scheduler_.stop(outcome, deaths.holder ? *deaths.holder : *deaths.other);
+      return true;
+    }
+    if (deaths.other) {
+      scheduler_.request_stop(stop_seen ? Outcome::kStopped : Outcome::kLost, *deaths.other);
+    }
+    const std::uint32_t now_progress = scheduler_.steps();
+    if (now_progress != progress) {
+      progress = now_progress;
+      since = Clock::now();
+      sightings = 0;
+      continue;
+    }
+    const char* label = scheduler_.running_label();
+    if (a != kNoActor && kind_of_actor(a) != ActorKind::kFiber &&
+        Clock::now() - since > kUncontrolledLockDelay) {
+      const std::optional<std::string> lock = detail::uncontrolled_lock_wait(
+          __atomic_load_n(&cb_->actor[a].tid, __ATOMIC_RELAXED), cb_, sizeof(il_control));
+      sightings = lock ? sightings + 1 : 0;
+      if (sightings >= kUncontrolledSightings) {
+        return end_stuck_actor(
+            Outcome::kHang,
+            fmt::format("actor {} is blocked in a lock the scheduler does not control, after {}: "
+                        "its thread waits in {}. The actor holding that lock cannot run until "
+                        "this one yields, so the execution cannot go on. Take interleave::Mutex "
+                        "(interleave/seam.h) in store code instead of std::mutex, and "
+                        "interleave::FileLock instead of a raw flock: the scheduler sees those",
+                        a, label, *lock));
+      }
+    }
+    if (stop_seen && Clock::now() - std::max(*stop_seen, since) > kStopGrace) {
+      return end_stuck_actor(
+          Outcome::kStopped,
+          fmt::format("interrupted while actor {} ran uncontrolled code after {}", a, label));
+    }
+    if (Clock::now() - since <= options_.limits.hang_timeout) continue;
+    const double seconds = std::chrono::duration<double>(options_.limits.hang_timeout).count();
+    return end_stuck_actor(Outcome::kHang,
+                           fmt::format("no yield point for {:.1f} s in actor {} after {}: an "
+                                       "uncontrolled blocking call or a spin loop?",
+                                       seconds, a, label));
+  }
+}
+
+void Engine::Impl::abort_remaining() {
+  if (!scheduler_.aborting()) scheduler_.stop(Outcome::kCompleted, "");
+  for (int a = 0; a < topology_.actors(); ++a) {
+    if (scheduler_.finished(a)) continue;
+    const int group = topology_.group_of(a);
+    if (remote(a) && pids_[static_cast<std::size_t>(group)] == 0) {
+      mark_group_finished(group);  // its process is gone
+      continue;
+    }
+    scheduler_.set_running(a);
+    grant(a, IL_GO_ABORT);
+    if (!serve()) return;
+  }
+}
+
+ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
+  start_groups();
+  if (!prepare(program)) {
+    ExecutionResult stopped;
+    stopped.outcome = Outcome::kStopped;
+    stopped.message = "stopped on request";
+    return stopped;
+  }
+  returned_.store(false);
+  for (int a = 0; a < topology_.actors(); ++a) {
+    seen_posted_[static_cast<std::size_t>(a)] = load(cb_->actor[a].posted);
+  }
+  if (topology_.in_process()) scheduler_.report_fatal_signals(program.token_prefix());
+  detail::sync_release(&detail::start_sync);
+  const int first = scheduler_.begin(strategy);
+  bool ok = true;
+  if (fibers_) {
+    detail::fatal_report_thread(&scheduler_);  // the fibers run on this thread
+    ok = fibers_->run(first, options_.limits.hang_timeout, kStopGrace, options_.stop);
+    detail::fatal_report_thread(nullptr);
+    broken_ = !ok;
+  } else if (first != kNoActor) {
+    grant(first, scheduler_.take_crash_grant() ? IL_GO_CRASH : IL_GO_RUN);
+    ok = serve();
+  }
+  scheduler_.stop_reporting_fatal_signals();
+  if (ok && !fibers_) abort_remaining();
+  if (broken_) return scheduler_.take_result();
+  detail::sync_acquire(&detail::end_sync);
+  cleanup();
+  return scheduler_.take_result();
+}
+
+Engine::Engine(Topology topology, InstanceFactory factory, EngineOptions options)
+    : topology_(topology), impl_(std::make_unique<Impl>(topology, std::move(factory), options)) {}
+
+Engine::~Engine() {
+  // After an in-process hang a thread still runs uncontrolled code that may touch the shared
+  // state; leaking it (and the threads) is the only safe choice. The process exits soon after.
+  if (impl_->broken()) (void)impl_.release();
+}
+
+ExecutionResult Engine::run(Program& program, Strategy& strategy) {
+  if (impl_->broken()) throw std::logic_error("Engine::run after an in-process hang");
+  return impl_->run(program, strategy);
+}
+
+void Engine::start() { impl_->start(); }
+
+bool Engine::usable() const { return !impl_->broken() && !impl_->stop_requested(); }
+bool Engine::stopped() const { return impl_->stop_requested(); }
+bool Engine::broken() const { return impl_->broken(); }
+std::vector<pid_t> Engine::worker_pids() const { return impl_->worker_pids(); }
+std::uint64_t Engine::workers_replaced() const { return impl_->workers_replaced(); }
+std::span<std::byte> Engine::scratch() const { return impl_->scratch(); }
+
+}  // namespace interleave

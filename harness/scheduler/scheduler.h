@@ -1,0 +1,162 @@
+// The scheduler: the one place where an execution's decisions are made. Internal to the engine.
+//
+// Actors only report what they reached (a Pending step) and wait for a grant. The scheduler records
+// each actor's pending step, keeps which actors are enabled (runnable, and not waiting for a lock
+// held against them), asks the strategy, records the chosen step in the trace, applies its lock
+// effects, and says who runs next. Its state lives in the harness process; it is driven by whoever
+// holds the baton there: an actor thread or fiber of the harness (which then grants the next actor
+// itself: one handoff per switch), or the engine's own thread on behalf of an actor in another
+// process, which posted its step through the control block. Exactly one of them runs scheduler
+// code at a time; the engine's watchdog only reads the atomics and asks for stops.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "harness/control.h"
+#include "harness/execution.h"
+#include "harness/program.h"
+#include "harness/strategies/strategy.h"
+
+namespace interleave::detail {
+
+enum class Event : std::uint8_t { kYield, kAcquire, kRelease, kBlocked, kFinish };
+
+// What an actor reached: the step it runs when it is next chosen (or the end of its body).
+struct Pending {
+  Event event = Event::kYield;
+  const char* label = "start";  // stable for the harness process's lifetime (a literal or interned)
+  ObjectKind kind = ObjectKind::kNone;
+  const char* space = "";  // stable likewise
+  std::string_view name;   // copied
+  Access access = Access::kRead;
+  std::uint64_t lock = 0;         // kAcquire, kRelease, kBlocked: the lock's id
+  std::uint64_t description = 0;  // kAcquire of a file lock: the description taking it (else 0)
+  // kAcquire of a lock that is handed over in order of arrival (asyncio.Lock): the actor waits in
+  // line and is enabled once the lock was handed to it (give_back() hands it to the first waiter).
+  bool fifo = false;
+  std::string_view failure;  // kFinish: why the body failed (a crash), or empty
+};
+
+class Scheduler {
+ public:
+  // `stop`, when set, ends the execution at its next decision (Ctrl-C).
+  Scheduler(const Topology& topology, const Limits& limits, const std::atomic<bool>* stop,
+            il_control* control);
+
+  // Starts an execution under `strategy` (begun already): every actor waits at its "start" step.
+  // Returns the first actor to run, or kNoActor (outcome() says why).
+  int begin(Strategy& strategy);
+
+  // `actor`, the baton holder, reached `pending`. Records it, decides, applies the chosen step's
+  // lock effects and returns the chosen actor (possibly `actor` again), or kNoActor when the
+  // execution cannot go on (every actor finished, a deadlock, the step limit, a divergence, a
+  // stop).
+  int advance(int actor, const Pending& pending);
+
+  // Event-loop mode: `actor`, running its step, passed a yield point that does not switch; what it
+  // touches belongs to the step it is running.
+  void touch(int actor, ObjectKind kind, const char* space, std::string_view name, Access access);
+  // Event-loop mode: `actor` takes or gives back a lock without a decision (no other actor holds
+  // it). `description` as in Pending. Giving back a lock that actors wait for in line (fifo) hands
+  // it to the first of them.
+  void take(int actor, std::uint64_t lock, std::uint64_t description);
+  void give_back(std::uint64_t lock);
+  // Whether actors wait in line for `lock` (then a newcomer must wait behind them).
+  bool has_waiters(std::uint64_t lock) const;
+  // The actor holding `lock` through a description other than `description` (0: any), or kNoActor.
+  int holder_against(std::uint64_t lock, std::uint64_t description) const;
+
+  // Ends the execution with `outcome` unless it has one already. Only the baton holder's side may
+  // call it; other threads use request_stop().
+  void stop(Outcome outcome, std::string_view message);
+  // Thread-safe: the next decision stops the execution with `outcome` (a watchdog's finding).
+  void request_stop(Outcome outcome, std::string message);
+  bool aborting() const { return aborting_; }
+
+  // For the watchdog (any thread): the actor last granted, the label of its step, decisions made.
+  int running() const { return running_.load(std::memory_order_acquire); }
+  const char* running_label() const { return running_label_.load(std::memory_order_acquire); }
+  std::uint32_t steps() const { return steps_.load(std::memory_order_acquire); }
+  // While the execution is being unwound: the engine hands the baton to `actor` (to abort it).
+  void set_running(int actor) { running_.store(actor, std::memory_order_release); }
+  // After a step of `actor` was granted but never came back (its worker died, or it hangs): marks
+  // it finished, so that the execution can be unwound.
+  void mark_finished(int actor);
+  bool finished(int actor) const { return actors_[actor].state == State::kFinished; }
+
+  // Processes mode with crashes: whether the actor advance() or begin() just returned is to be
+  // granted IL_GO_CRASH (its process crashed there) rather than IL_GO_RUN. Reading clears it.
+  bool take_crash_grant() { return std::exchange(crash_grant_, false); }
+
+  // The result of the execution (once it ended); the trace moves out.
+  ExecutionResult take_result();
+
+  // For a fatal-signal handler (async-signal-safe reads; valid while an execution runs).
+  const Trace& trace() const { return trace_; }
+  // The token prefix of the running execution, "" when its fatal signals are not reported.
+  const char* fatal_prefix() const {
+    return fatal_active_.load(std::memory_order_acquire) ? fatal_prefix_ : "";
+  }
+  void report_fatal_signals(std::string_view token_prefix);
+  void stop_reporting_fatal_signals() { fatal_active_.store(false, std::memory_order_release); }
+
+ private:
+  enum class State : std::uint8_t { kRunnable, kBlocked, kFinished };
+  struct Actor {
+    State state = State::kRunnable;
+    const char* label = "start";
+    Object object;
+    Event event = Event::kYield;
+    std::uint64_t lock = 0;         // kAcquire: the lock it waits to take; kBlocked: blocked on
+    std::uint64_t description = 0;  // kAcquire of a file lock
+    bool fifo = false;              // kAcquire: waits in line (Pending::fifo)
+    std::uint64_t arrival = 0;      // fifo: when it got in line
+  };
+  struct Holder {
+    std::uint64_t lock = 0;
+    int actor = kNoActor;
+    std::uint64_t description = 0;
+  };
+
+  bool enabled(int actor) const;
+  int decide(int current);
+  void grant_effects(int chosen);
+  void release(std::uint64_t lock);
+  std::string describe_deadlock() const;
+  void publish_steps();
+
+  const Topology topology_;
+  const Limits limits_;
+  const std::atomic<bool>* const stop_;
+  il_control* const control_;
+  const int actor_count_;
+  Strategy* strategy_ = nullptr;
+  std::vector<Actor> actors_;
+  std::vector<Holder> holders_;
+  std::uint32_t crashes_ = 0;  // crash decisions taken in this execution
+  bool crash_grant_ = false;   // the actor just chosen is to be granted IL_GO_CRASH
+  std::uint64_t arrivals_ = 0;
+  Trace trace_;
+  std::uint64_t handoffs_ = 0;
+  Outcome outcome_ = Outcome::kCompleted;
+  std::string message_;
+  bool aborting_ = false;
+  std::atomic<int> running_{kNoActor};
+  std::atomic<const char*> running_label_{"start"};
+  std::atomic<std::uint32_t> steps_{0};
+  // A stop asked for by another thread, applied at the next decision.
+  std::atomic<bool> stop_requested_{false};
+  std::mutex request_mu_;
+  Outcome requested_outcome_ = Outcome::kStopped;
+  std::string requested_message_;
+  std::atomic<bool> fatal_active_{false};
+  char fatal_prefix_[IL_MESSAGE_CAPACITY] = {};
+};
+
+}  // namespace interleave::detail

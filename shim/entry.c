@@ -1,0 +1,157 @@
+/* libinterleave_shim.so: preloaded into the workers of `interleave run`, it turns an unmodified
+ * program's file system calls on paths under the data directory (and on descriptors opened there)
+ * into yield points of the controlled scheduler, file locks into scheduler resources, and time,
+ * randomness and sleeps into fixed inputs of the execution (shim/shim.h lists the parts). It takes
+ * part through the C client of the control block (harness/backends/client.h), found through
+ * $INTERLEAVE_CONTROL_FD and $INTERLEAVE_ACTOR.
+ *
+ * Environment (set by `interleave run`):
+ *   INTERLEAVE_DATA_DIR   the data directory (absolute); the worker's working directory
+ *   INTERLEAVE_NOTES      a file the shim writes "attached" and one "escape: ..." line per kind of
+ *                         call it could not control (read by the harness after the execution)
+ *   INTERLEAVE_HISTORY    the worker's history file: every line written to it is prefixed with the
+ *                         number of decisions made so far ("<step> <line>")
+ *   INTERLEAVE_SEED       the seed of the fixed clock and random bytes
+ * Without INTERLEAVE_CONTROL_FD the shim does nothing (every call passes through).
+ *
+ * This file: attaching, posting steps, the end of the body, fork and exit. Plain C, no exceptions;
+ * the interposed functions call the real ones through dlsym(RTLD_NEXT). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+il_client client;
+int controlled;
+pid_t main_pid;
+__thread int inside;
+static int notes_fd = -1;
+static unsigned escapes; /* bit per kind of escape already noted */
+
+long raw_write(int fd, const void* buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
+
+void note(unsigned bit, const char* what, const char* name) {
+  char line[512];
+  int n;
+  if (notes_fd < 0 || (escapes & bit) != 0) return;
+  escapes |= bit;
+  n = snprintf(line, sizeof line, "escape: %s%s%s\n", what, name ? " " : "", name ? name : "");
+  if (n > 0) raw_write(notes_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* Whether the call comes from the thread the scheduler controls. */
+static __thread int thread_is_main = -1; /* -1 until the thread's first intercepted call */
+int on_main_thread(void) {
+  if (thread_is_main < 0) thread_is_main = (pid_t)syscall(SYS_gettid) == main_pid;
+  return thread_is_main;
+}
+
+void stop_now(void) {
+  controlled = 0;
+  il_finish(&client, "");
+  syscall(SYS_exit_group, 0);
+}
+
+void post_step(const char* call, int kind, const char* name, int access) {
+  char label[IL_LABEL_CAPACITY];
+  snprintf(label, sizeof label, "%s%s%s", call, name[0] ? " " : "", name);
+  if (il_yield(&client, label, kind, kind == IL_KIND_NONE ? "" : "file", name, access) !=
+      IL_GO_RUN) {
+    stop_now();
+  }
+}
+
+static void finish_body(int status, void* arg) {
+  char message[128] = "";
+  if (!controlled || !on_main_thread()) return;
+  fflush(NULL);
+  for (int i = 0; i < MAX_LOCKS; ++i) {
+    if (!locks[i].used) continue;
+    /* Released in the kernel too before the body ends: the next worker tries it at once. */
+    struct held_lock copy = locks[i];
+    controlled_release(&locks[i], "exit releases");
+    kernel_unlock(&copy);
+  }
+  if (status != 0)
+    snprintf(message, sizeof message, "actor %d (worker %d) exited with status %d", client.actor,
+             client.actor, status);
+  controlled = 0;
+  il_finish(&client, message);
+}
+
+/* A child of a worker is no worker. */
+static void after_fork_in_child(void) {
+  controlled = 0;
+  thread_is_main = -1;
+}
+
+/* Maps the control block without closing its descriptor: an image the worker execs (a wrapper
+ * script that execs the interpreter) attaches through it again. */
+static int attach(void) {
+  const char* fd_text = getenv("INTERLEAVE_CONTROL_FD");
+  const char* actor_text = getenv("INTERLEAVE_ACTOR");
+  if (fd_text == NULL || actor_text == NULL) return -1;
+  const int fd = atoi(fd_text);
+  const int actor = atoi(actor_text);
+  void* map = mmap(NULL, sizeof(struct il_control), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return -1;
+  il_client_init(&client, (struct il_control*)map, actor);
+  if (client.control->magic != IL_CONTROL_MAGIC || actor < 0 ||
+      actor >= (int)client.control->actors) {
+    return -1;
+  }
+  return 0;
+}
+
+__attribute__((constructor)) static void shim_attach(void) {
+  const char* dir = getenv("INTERLEAVE_DATA_DIR");
+  const char* notes = getenv("INTERLEAVE_NOTES");
+  const char* history = getenv("INTERLEAVE_HISTORY");
+  const char* seed = getenv("INTERLEAVE_SEED");
+  const char* worker_pid = getenv("INTERLEAVE_SHIM_PID");
+  char pid_text[24];
+  int resumed = 0;
+  if (getenv("INTERLEAVE_CONTROL_FD") == NULL || dir == NULL) return;
+  main_pid = getpid();
+  if (worker_pid != NULL) {
+    /* Set by the worker's first image: this is the worker after an exec (it holds the baton
+     * already), or a process the worker started, which is no worker. */
+    if (atoi(worker_pid) != (int)main_pid) {
+      unsetenv("INTERLEAVE_CONTROL_FD");
+      unsetenv("LD_PRELOAD");
+      return;
+    }
+    resumed = 1;
+  }
+  if (attach() != 0) return;
+  snprintf(pid_text, sizeof pid_text, "%d", (int)main_pid);
+  setenv("INTERLEAVE_SHIM_PID", pid_text, 1);
+  il_copy(data_dir, sizeof data_dir, dir);
+  data_dir_len = strlen(data_dir);
+  while (data_dir_len > 1 && data_dir[data_dir_len - 1] == '/') data_dir[--data_dir_len] = '\0';
+  if (history != NULL) il_copy(history_path, sizeof history_path, history);
+  if (notes != NULL) {
+    notes_fd =
+        (int)syscall(SYS_openat, AT_FDCWD, notes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (notes_fd >= 0 && !resumed) raw_write(notes_fd, "attached\n", 9);
+  }
+  start_clock(seed, client.actor);
+  on_exit(finish_body, NULL);
+  pthread_atfork(NULL, NULL, after_fork_in_child);
+  controlled = 1;
+  if (!resumed && il_wait(&client) != IL_GO_RUN) stop_now();
+}
+
+void _exit(int status) {
+  finish_body(status, NULL);
+  syscall(SYS_exit_group, status);
+  __builtin_unreachable();
+}
+void _Exit(int status) { _exit(status); }

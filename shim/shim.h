@@ -1,0 +1,85 @@
+/* The shim's own header: the state every part of libinterleave_shim.so shares, and the helpers its
+ * parts call across files. Nothing here is exported from the library (SHIM_HIDDEN): a program sees
+ * only the C library functions the parts interpose.
+ *
+ * The parts, one concern each: entry.c (attaching to the control block, posting steps, the end of
+ * the body, fork and exit), files.c (descriptors and paths under the data directory, the history
+ * file), locks.c (flock, fcntl and lockf locks as scheduler resources), time.c (clocks, sleeps,
+ * polls and random bytes as inputs of the execution), escapes.c (what the shim cannot control and
+ * reports). */
+#ifndef INTERLEAVE_SHIM_SHIM_H_
+#define INTERLEAVE_SHIM_SHIM_H_
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "harness/backends/client.h"
+
+#define SHIM_HIDDEN __attribute__((visibility("hidden")))
+
+#define MAX_FDS 4096
+#define MAX_LOCKS 64
+
+enum { FD_NONE = 0, FD_DATA = 1, FD_HISTORY = 2, FD_RANDOM = 3 };
+enum { LK_FLOCK = 1, LK_POSIX = 2, LK_OFD = 3 };
+
+struct held_lock {
+  int used;
+  int type; /* LK_* */
+  int fd;   /* flock, OFD: the descriptor that took it */
+  uint64_t id;
+  char name[IL_NAME_CAPACITY];
+};
+
+/* Resolves the C library's own `name` once, into real_<name>. */
+#define REAL(ret, name, ...)              \
+  static ret (*real_##name)(__VA_ARGS__); \
+  if (real_##name == NULL) *(void**)(&real_##name) = dlsym(RTLD_NEXT, #name)
+
+/* entry.c: the worker's link to the scheduler. */
+SHIM_HIDDEN extern il_client client;
+SHIM_HIDDEN extern int controlled;      /* attached, and the body has not finished */
+SHIM_HIDDEN extern pid_t main_pid;      /* the main thread's tid (= pid) */
+SHIM_HIDDEN extern __thread int inside; /* the shim is calling the real function itself */
+SHIM_HIDDEN long raw_write(int fd, const void* buf, size_t n);
+/* Writes "escape: <what> <name>" to the notes file, once per kind (`bit`). */
+SHIM_HIDDEN void note(unsigned bit, const char* what, const char* name);
+/* Whether the call comes from the thread the scheduler controls. */
+SHIM_HIDDEN int on_main_thread(void);
+/* The execution is being stopped: end the body and the process. */
+SHIM_HIDDEN void stop_now(void);
+/* Posts a yield point labelled "<call> <name>" that touches `name` (kind IL_KIND_*). */
+SHIM_HIDDEN void post_step(const char* call, int kind, const char* name, int access);
+
+/* files.c: descriptors and paths. */
+SHIM_HIDDEN extern char data_dir[PATH_MAX];
+SHIM_HIDDEN extern size_t data_dir_len;
+SHIM_HIDDEN extern char history_path[PATH_MAX];
+SHIM_HIDDEN extern unsigned char fd_kind[MAX_FDS];
+SHIM_HIDDEN extern char fd_name[MAX_FDS][IL_NAME_CAPACITY];
+SHIM_HIDDEN extern dev_t fd_dev[MAX_FDS];
+SHIM_HIDDEN extern ino_t fd_ino[MAX_FDS];
+/* Whether a call on `fd` is to be controlled; notes an escape from another thread. */
+SHIM_HIDDEN int data_fd(int fd, const char* call);
+/* The path relative to the data directory when the call is to be controlled, else NULL. */
+SHIM_HIDDEN const char* data_path(int dirfd, const char* path, const char* call);
+/* Writes out the history lines buffered (all: the last one too, unterminated). */
+SHIM_HIDDEN void flush_history(int fd, int all);
+
+/* locks.c: file locks held by this worker. */
+SHIM_HIDDEN extern struct held_lock locks[MAX_LOCKS];
+SHIM_HIDDEN uint64_t lock_id(int fd, int type);
+/* The lock `fd` holds (flock, OFD), or that the process holds on its file (POSIX), or NULL. */
+SHIM_HIDDEN struct held_lock* find_lock(uint64_t id, int fd, int type);
+/* Posts the release of a held lock (the caller then releases it in the kernel). */
+SHIM_HIDDEN void controlled_release(struct held_lock* l, const char* label);
+SHIM_HIDDEN void kernel_unlock(const struct held_lock* l);
+
+/* time.c: the execution's fixed clock and random bytes. */
+SHIM_HIDDEN void start_clock(const char* seed, int actor);
+SHIM_HIDDEN void fill_random(void* buf, size_t n);
+
+#endif /* INTERLEAVE_SHIM_SHIM_H_ */

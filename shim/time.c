@@ -1,0 +1,134 @@
+/* Time and chance as inputs of the execution: clocks read a fixed clock that advances 1 us per
+ * reading, random bytes come from a generator seeded by the execution, and sleeps and timed polls
+ * of the controlled thread are yield points that take no time. */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+static uint64_t clock_ns; /* the fixed clock: advances 1 us per reading */
+static uint64_t random_state;
+
+void start_clock(const char* seed, int actor) {
+  clock_ns = 1767225600ull * 1000000000ull; /* 2026-01-01T00:00:00Z */
+  random_state = 0x9e3779b97f4a7c15ull ^ (uint64_t)(seed ? strtoull(seed, NULL, 10) : 0) ^
+                 ((uint64_t)actor << 32);
+}
+
+static uint64_t next_random(void) {
+  uint64_t x = random_state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  random_state = x;
+  return x;
+}
+
+void fill_random(void* buf, size_t n) {
+  unsigned char* p = (unsigned char*)buf;
+  for (size_t i = 0; i < n; ++i) p[i] = (unsigned char)(next_random() >> 24);
+}
+
+/* ------------------------------------------------------------------------ time and chance */
+
+static int sleep_step(void) {
+  if (!controlled || inside || !on_main_thread()) return 0;
+  post_step("sleep", IL_KIND_NONE, "", IL_READ);
+  return 1;
+}
+
+int nanosleep(const struct timespec* request, struct timespec* remaining) {
+  REAL(int, nanosleep, const struct timespec*, struct timespec*);
+  if (sleep_step()) {
+    if (remaining) memset(remaining, 0, sizeof *remaining);
+    return 0;
+  }
+  return real_nanosleep(request, remaining);
+}
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec* request,
+                    struct timespec* remaining) {
+  REAL(int, clock_nanosleep, clockid_t, int, const struct timespec*, struct timespec*);
+  if (sleep_step()) return 0;
+  return real_clock_nanosleep(clock, flags, request, remaining);
+}
+int usleep(useconds_t us) {
+  REAL(int, usleep, useconds_t);
+  if (sleep_step()) return 0;
+  return real_usleep(us);
+}
+unsigned sleep(unsigned seconds) {
+  REAL(unsigned, sleep, unsigned);
+  if (sleep_step()) return 0;
+  return real_sleep(seconds);
+}
+
+int poll(struct pollfd* fds, nfds_t n, int timeout) {
+  REAL(int, poll, struct pollfd*, nfds_t, int);
+  if (timeout == 0 || !controlled || inside || !on_main_thread()) return real_poll(fds, n, timeout);
+  int rc = real_poll(fds, n, 0);
+  if (rc == 0) post_step("poll", IL_KIND_NONE, "", IL_READ);
+  return rc;
+}
+int select(int n, fd_set* r, fd_set* w, fd_set* e, struct timeval* timeout) {
+  REAL(int, select, int, fd_set*, fd_set*, fd_set*, struct timeval*);
+  if (timeout == NULL || !controlled || inside || !on_main_thread()) {
+    return real_select(n, r, w, e, timeout);
+  }
+  struct timeval zero = {0, 0};
+  int rc = real_select(n, r, w, e, &zero);
+  if (rc == 0) post_step("select", IL_KIND_NONE, "", IL_READ);
+  return rc;
+}
+
+static uint64_t read_clock(void) {
+  clock_ns += 1000;
+  return clock_ns;
+}
+
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+  REAL(int, clock_gettime, clockid_t, struct timespec*);
+  if (!controlled) return real_clock_gettime(clock, ts);
+  uint64_t ns = read_clock();
+  if (clock != CLOCK_REALTIME && clock != CLOCK_REALTIME_COARSE)
+    ns -= 1767225600ull * 1000000000ull;
+  ts->tv_sec = (time_t)(ns / 1000000000ull);
+  ts->tv_nsec = (long)(ns % 1000000000ull);
+  return 0;
+}
+int gettimeofday(struct timeval* tv, void* tz) {
+  REAL(int, gettimeofday, struct timeval*, void*);
+  if (!controlled) return real_gettimeofday(tv, tz);
+  uint64_t ns = read_clock();
+  if (tv) {
+    tv->tv_sec = (time_t)(ns / 1000000000ull);
+    tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000);
+  }
+  return 0;
+}
+time_t time(time_t* out) {
+  REAL(time_t, time, time_t*);
+  if (!controlled) return real_time(out);
+  time_t t = (time_t)(read_clock() / 1000000000ull);
+  if (out) *out = t;
+  return t;
+}
+
+ssize_t getrandom(void* buf, size_t n, unsigned flags) {
+  REAL(ssize_t, getrandom, void*, size_t, unsigned);
+  if (!controlled) return real_getrandom(buf, n, flags);
+  fill_random(buf, n);
+  return (ssize_t)n;
+}
+int getentropy(void* buf, size_t n) {
+  REAL(int, getentropy, void*, size_t);
+  if (!controlled) return real_getentropy(buf, n);
+  fill_random(buf, n);
+  return 0;
+}
