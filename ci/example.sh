@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs interleave (default preset, already built) into a scratch prefix, builds examples/
-# store_suite against it with find_package, and checks that the example's correct store passes,
-# its broken copy fails with a replay line, and that replay line fails the same way again.
+# Installs interleave (default preset, already built) into a scratch prefix, builds the examples
+# against it with find_package, and checks them: examples/store_suite (the correct store passes,
+# its broken copy fails with a replay line, and that replay line fails the same way again),
+# examples/program_test (the Python store as 2 workers from GoogleTest: without a lock it fails
+# with a replay line that replays the same schedule; with flock it passes DPOR) and
+# examples/custom_ops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +38,31 @@ if env $replay >"$work/replayed.txt" 2>&1; then
 fi
 grep -q "INTERLEAVE_REPLAY=$token " "$work/replayed.txt"
 echo "example: the replay line reproduced the same schedule"
+
+echo "== examples/program_test: a Python program as 2 workers, from GoogleTest =="
+cmake -S examples/program_test -B "$work/program" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/program" -j "$(nproc)"
+program_test="$work/program/store_py_test"
+"$program_test" --gtest_filter='*WithFlock*' >"$work/p_fixed.txt" 2>&1 ||
+  { cat "$work/p_fixed.txt" >&2; echo "example program_test: the flock twin failed" >&2; exit 1; }
+grep -q "^exhausted: every schedule in scope was run" "$work/p_fixed.txt" ||
+  { cat "$work/p_fixed.txt" >&2; echo "example program_test: dpor did not exhaust" >&2; exit 1; }
+if "$program_test" --gtest_filter='*WithoutALock*' >"$work/p_plain.txt" 2>&1; then
+  echo "example program_test: the store without a lock passed, but it must fail" >&2
+  exit 1
+fi
+replay=$(grep -m1 '^replay:  INTERLEAVE_REPLAY=' "$work/p_plain.txt" | sed 's/^replay:  //')
+[ -n "$replay" ] || { cat "$work/p_plain.txt" >&2; echo "example program_test: no replay line" >&2; exit 1; }
+token=${replay#INTERLEAVE_REPLAY=}
+token=${token%% *}
+if env $replay >"$work/p_replayed.txt" 2>&1; then
+  echo "example program_test: the replay line did not reproduce the failure" >&2
+  exit 1
+fi
+grep -q "INTERLEAVE_REPLAY=$token " "$work/p_replayed.txt" ||
+  { cat "$work/p_replayed.txt" >&2; echo "example program_test: the replay found another schedule" >&2; exit 1; }
+echo "program_test: $(grep -m1 '^BUG' "$work/p_plain.txt"); its replay line reproduces $token"
 
 echo "== examples/custom_ops: a store with its own compaction, against the installed package =="
 cmake -S examples/custom_ops -B "$work/custom" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -18,7 +18,10 @@ py_store="$python -S $PWD/examples/run_programs/store.py"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
+# field FILE PATH: a field of a JSON report (docs/report.md), PATH dotted ("stats.elapsed_s").
+field() {
+  python3 -c "import json,sys,functools; print(functools.reduce(lambda d,k: d[k], sys.argv[2].split('.'), json.load(open(sys.argv[1]))))" "$@"
+}
 
 # plain LANGUAGE STORE WORKERS ORACLE: the plain store fails within a second, and its replay
 # line replays the identical trace 100 times of 100.
@@ -36,8 +39,8 @@ plain() {
   fi
   local verdict elapsed replay
   verdict=$(field "$out" verdict)
-  elapsed=$(field "$out" elapsed_s)
-  replay=$(field "$out" replay)
+  elapsed=$(field "$out" stats.elapsed_s)
+  replay=$(field "$out" bug.replay)
   echo "$lang plain, $workers workers, $oracle: $verdict in $elapsed s of exploration"
   # More than a second for a bug found in the first execution is the machine's load (this one is
   # shared), not the search's: warn. More than a second over several executions fails.

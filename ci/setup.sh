@@ -8,14 +8,16 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libboost-context-dev
   procps util-linux
+  python3 python3-jsonschema python3-fastapi python3-httpx python3-anyio
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# The Python example of `interleave run` (ci/run_programs.sh) needs an interpreter, any python3.
-command -v python3 >/dev/null || missing+=(python3)
+# Python examples and tests run on Debian's interpreter (/usr/bin/python3) and Debian's packages:
+# jsonschema validates the JSON reports against docs/report.schema.json; FastAPI, httpx and anyio
+# are the async service's.
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

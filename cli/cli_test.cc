@@ -65,9 +65,13 @@ TEST(Cli, MutexStoreIsCleanInTenThousandExecutionsPerStrategy) {
 
 TEST(Cli, JsonReportHasTheDocumentedShape) {
   const auto j = interleave("explore --scenario lost-update --store unlocked --json").json();
-  for (const char* key :
-       {"scenario", "store", "mode", "strategy", "seed", "verdict", "executions", "bug", "stats"}) {
+  EXPECT_EQ(j["schema"], 1);  // the whole schema is checked by cli/report_schema_test.py
+  for (const char* key : {"command", "target", "strategy", "seed", "result", "verdict",
+                          "executions", "bug", "stats"}) {
     EXPECT_TRUE(j.contains(key)) << key;
+  }
+  for (const char* key : {"kind", "scenario", "store", "mode", "actors", "processes", "ops"}) {
+    EXPECT_TRUE(j["target"].contains(key)) << key;
   }
   for (const char* key :
        {"kind", "message", "execution", "execution_seed", "schedule", "replay", "trace"}) {
@@ -147,7 +151,8 @@ TEST(Cli, JsonOfAReplayThatCouldNotBeJudgedSaysErrorNotPass) {
   const interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
   const CliRun r = interleave("replay --json --schedule " + interleave::encode_token(s));
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.json()["verdict"], "error");
+  EXPECT_EQ(r.json()["result"], "error");
+  EXPECT_TRUE(r.json()["verdict"].is_null());
   EXPECT_NE(r.json()["error"].get<std::string>().find("diverged at step 1"), std::string::npos);
   EXPECT_NE(r.err.find("interleave: error: diverged at step 1"), std::string::npos) << r.err;
 }

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "cli/checks.h"
+#include "cli/finish.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
@@ -24,89 +25,6 @@ void check_outputs(const OutputFiles& files) {
   for (const auto& path : {files.trace_out, files.junit}) {
     if (path) check_writable(*path);
   }
-}
-
-// Writes the files a run asked for. One that cannot be written is reported on stderr and makes the
-// exit code kExitEnvironment unless the run found a bug; the report is printed all the same.
-int write_outputs(const RunInfo& info, const ExploreReport& report, const OutputFiles& files,
-                  int code) {
-  const auto write = [&](const std::string& path, const std::string& text) {
-    try {
-      write_file(path, text);
-    } catch (const std::exception& e) {
-      std::cerr << "interleave: error: " << e.what() << " (the report below is complete)\n";
-      if (code == kExitPass) code = kExitEnvironment;
-    }
-  };
-  if (files.trace_out) {
-    if (report.failure) {
-      write(*files.trace_out, chrome_trace(info, report).dump(1) + "\n");
-    } else {
-      std::cerr << "interleave: no failing execution, so no timeline written to "
-                << *files.trace_out << "\n";
-    }
-  }
-  if (files.junit) {
-    JunitCase c{fmt::format("interleave.{}", info.target.scenario->name()),
-                fmt::format("{}.{}", info.target.store(), scenarios::to_string(info.target.mode)),
-                report.stats.elapsed_s};
-    if (report.failure) {
-      c.failed = true;
-      c.failure_type = report.verdict.name();
-      c.failure_message = report.verdict.message.substr(0, report.verdict.message.find('\n'));
-      c.failure_text = replay_line(info, report) + "\n\n" + report.verdict.message;
-    }
-    write(*files.junit, junit_xml({c}));
-  }
-  return code;
-}
-
-// Prints a report and returns its exit code: 1 when a bug was found (also when the run was then
-// interrupted or hit an error of the environment: the bug stands), 130 interrupted, 3 an error of
-// the environment, 2 a run that could not be judged or ran nothing, 0 pass. After a hang or an
-// interrupt in threads mode an actor thread is stuck in uncontrolled code, so the process exits
-// right here instead of unwinding (every data directory is already removed).
-int finish(const RunInfo& info, const ExploreReport& report, bool json, const OutputFiles& files,
-           const Engine& engine) {
-  int code = report.failure             ? kExitBug
-             : report.error             ? kExitUsage
-             : report.environment_error ? kExitEnvironment
-             : report.stopped           ? kExitInterrupted
-                                        : kExitPass;
-  if (report.environment_error) {
-    std::cerr << "interleave: error of the environment: " << *report.environment_error
-              << (report.failure ? "; the bug found before it is reported"
-                                 : "; no verdict on the store")
-              << "\n";
-  }
-  if (report.stopped) {
-    std::cerr << (report.failure
-                      ? std::string("interleave: interrupted; the bug found before the stop is "
-                                    "reported\n")
-                      : fmt::format("interleave: interrupted after {} executions\n",
-                                    report.stats.executions));
-  }
-  if (code == kExitPass && report.stats.executions == 0) {
-    std::cerr << fmt::format("interleave: error: no execution ran{}, so there is no verdict\n",
-                             report.timed_out ? " (the time limit ended the run first)" : "");
-    code = kExitUsage;
-  }
-  const bool judged = report.failure || code == kExitPass;
-  if (judged) code = write_outputs(info, report, files, code);
-  if (json && (judged || report.error || report.environment_error)) {
-    std::cout << to_json(info, report).dump(2) << '\n';
-  } else if (judged) {
-    std::cout << to_text(info, report);
-  }
-  if (report.error) std::cerr << error_line(report) << "\n";
-  std::vector<std::string> replay_lines;  // printed on stderr if the report cannot be written
-  if (report.failure) replay_lines.push_back(replay_line(info, report));
-  if (engine.broken()) {
-    const int flushed = flush_report(code, replay_lines);
-    std::fflush(nullptr);
-    std::_Exit(flushed);
-  }
-  return flush_report(code, replay_lines);
 }
 
 }  // namespace
@@ -185,9 +103,12 @@ int run_explore(const ExploreArgs& args) {
   check_outputs(args.files);
   const ExploreReport report = explore(scenarios::factory_for(target), options, running);
   progress.clear();
-  return finish(
-      RunInfo{target, args.strategy, args.seed, args.depth.value_or(3), args.context.program},
-      report, args.json, args.files, engine);
+  return finish(RunInfo{.subject = scenario_subject(target, args.context.program),
+                        .command = "explore",
+                        .strategy = args.strategy,
+                        .seed = args.seed,
+                        .depth = args.depth.value_or(3)},
+                report, args.json, args.files, engine.broken());
 }
 
 // The token of a schedule_fuzzer input (decoded under INTERLEAVE_FUZZ_MODE/INTERLEAVE_FUZZ_STORE).
@@ -210,8 +131,10 @@ int run_replay(const ReplayArgs& args) {
   Engine engine = make_engine(target, args.limits, *args.context.catalog);
   const ExploreReport report =
       replay(scenarios::factory_for(target), std::move(plan.schedule.decisions), engine);
-  return finish(RunInfo{target, "replay", std::nullopt, 3, args.context.program}, report, args.json,
-                args.files, engine);
+  return finish(RunInfo{.subject = scenario_subject(target, args.context.program),
+                        .command = "replay",
+                        .strategy = "replay"},
+                report, args.json, args.files, engine.broken());
 }
 
 }  // namespace interleave::cli

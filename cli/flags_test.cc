@@ -17,7 +17,7 @@ TEST(Flags, TheActorLimitIsKMaxActorsEverywhere) {
       "explore --scenario duplicate-offsets --store mutex --actors 52 --ops 1 --executions 2 "
       "--json");
   ASSERT_EQ(most.code, 0) << most.err;
-  EXPECT_EQ(most.json()["actors"], 52);
+  EXPECT_EQ(most.json()["target"]["actors"], 52);
   expect_usage_error("explore --scenario duplicate-offsets --store mutex --actors 53",
                      "--actors: '53' is not a whole number from 1 to 52");
   expect_usage_error(
@@ -48,14 +48,14 @@ TEST(Flags, WorkersRunsEveryActorInItsOwnProcess) {
   const CliRun r =
       interleave("explore --scenario lost-update --store mutex --workers 3 --executions 20 --json");
   ASSERT_EQ(r.code, 1) << r.err;
-  EXPECT_EQ(r.json()["mode"], "processes");
-  EXPECT_EQ(r.json()["actors"], 3);
-  EXPECT_EQ(r.json()["processes"], 3);
+  EXPECT_EQ(r.json()["target"]["mode"], "processes");
+  EXPECT_EQ(r.json()["target"]["actors"], 3);
+  EXPECT_EQ(r.json()["target"]["processes"], 3);
   const CliRun mixed = interleave(
       "explore --scenario lost-update --store safe --workers 2 --threads 2 --executions 5 --json");
   ASSERT_EQ(mixed.code, 0) << mixed.err;
-  EXPECT_EQ(mixed.json()["mode"], "mixed");
-  EXPECT_EQ(mixed.json()["actors"], 4);
+  EXPECT_EQ(mixed.json()["target"]["mode"], "mixed");
+  EXPECT_EQ(mixed.json()["target"]["actors"], 4);
   expect_usage_error("explore --scenario lost-update --store mutex --workers 2 --actors 2",
                      "give one of --workers and --actors");
 }

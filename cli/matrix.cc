@@ -118,7 +118,9 @@ int run_matrix(const MatrixArgs& args) {
     // One case per cell; a case fails when the cell does not match its expectation.
     std::vector<JunitCase> cases;
     for (const Cell& c : cells) {
-      const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
+      const RunInfo info{.subject = scenario_subject(c.target, args.context.program),
+                         .strategy = c.strategy,
+                         .seed = args.seed};
       std::string name =
           fmt::format("{}.{}", c.target.store(), scenarios::to_string(c.target.mode));
       if (c.target.crashes > 0) name += fmt::format(".crash-{}", crash_column(c.target));
@@ -148,7 +150,9 @@ int run_matrix(const MatrixArgs& args) {
                           {"cells", nlohmann::json::array()},
                           {"all_match", all_match}};
     for (const Cell& c : cells) {
-      const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
+      const RunInfo info{.subject = scenario_subject(c.target, args.context.program),
+                         .strategy = c.strategy,
+                         .seed = args.seed};
       nlohmann::json cell = {
           {"scenario", c.target.scenario->name()},
           {"store", c.target.store()},
@@ -186,7 +190,9 @@ int run_matrix(const MatrixArgs& args) {
     std::cout << "\nreplay lines:\n";
     for (const Cell& c : cells) {
       if (!c.report.failure) continue;
-      const RunInfo info{c.target, c.strategy, args.seed, 3, args.context.program};
+      const RunInfo info{.subject = scenario_subject(c.target, args.context.program),
+                         .strategy = c.strategy,
+                         .seed = args.seed};
       std::cout << fmt::format("  {:<18} {:<15} {:<10} {:<7} {}\n", c.target.scenario->name(),
                                c.target.store(), scenarios::to_string(c.target.mode),
                                crash_column(c.target), replay_line(info, c.report));
@@ -208,7 +214,10 @@ int run_matrix(const MatrixArgs& args) {
   for (const Cell& c : cells) {
     if (c.report.failure) {
       replay_lines.push_back(
-          replay_line({c.target, c.strategy, args.seed, 3, args.context.program}, c.report));
+          replay_line({.subject = scenario_subject(c.target, args.context.program),
+                       .strategy = c.strategy,
+                       .seed = args.seed},
+                      c.report));
     }
   }
   return flush_report(code, replay_lines);

@@ -52,7 +52,7 @@ std::string escape_xml(std::string_view text) {
 
 nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
   const Failure& f = *report.failure;
-  const Topology topology = info.target.topology();
+  const Topology& topology = info.subject.topology;
   // A crash step's actor is a crash choice past the last actor (docs/crashes.md): in processes mode
   // the number of actors plus its victim, drawn in the victim's process.
   auto pid_of = [&](int actor) {
@@ -70,10 +70,8 @@ nlohmann::json chrome_trace(const RunInfo& info, const ExploreReport& report) {
                       {"args", {{"name", fmt::format("actor {}", a)}}}});
   }
   for (int pid : pids) {
-    const std::string name =
-        topology.in_process()
-            ? fmt::format("interleave ({})", scenarios::to_string(info.target.mode))
-            : fmt::format("worker process {}", pid - 1);
+    const std::string name = topology.in_process() ? info.subject.process_name
+                                                   : fmt::format("worker process {}", pid - 1);
     events.push_back(
         {{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"args", {{"name", name}}}});
   }

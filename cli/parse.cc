@@ -17,6 +17,7 @@
 #include "fmt/format.h"
 #include "harness/printable.h"
 #include "harness/strategies/strategy.h"
+#include "programs/token.h"
 
 namespace interleave::cli {
 namespace {
@@ -166,6 +167,10 @@ struct CommandLine {
     add_explore_flags(explore_cmd, &explore);
     replay_cmd = app.add_subcommand("replay", "replay one schedule token exactly");
     add_replay_flags(replay_cmd, &replay);
+    replay_cmd->footer(
+        "A token of `interleave run` replays with the program it ran, and the run's --setup,\n"
+        "--check or --worker-cmd: interleave replay --schedule TOKEN [run's flags] -- PROGRAM "
+        "[ARGS...]\n(the flags are run's: interleave run --help).");
     matrix_cmd = app.add_subcommand(
         "matrix", "run every scenario x store x mode; exit 0 only if every cell matches");
     add_matrix_flags(matrix_cmd, &matrix);
@@ -291,6 +296,44 @@ std::vector<std::string> explore_params_arguments(const std::string& params,
   return params_arguments(*cli->explore_cmd, params, source);
 }
 
+// `interleave replay --schedule TOKEN ... -- PROGRAM` for a token of `interleave run`: the
+// arguments `interleave run --schedule TOKEN` takes; nullopt for a scenario's token. Throws
+// UsageError for a program's token without its program, and for a program given with a scenario's
+// token.
+std::optional<RunProgramsArgs> program_replay(const std::vector<std::string>& args) {
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  std::optional<std::string> token;
+  bool workers_given = false;
+  for (auto it = args.begin() + 1; it != dashes; ++it) {
+    if (*it == "--schedule" && it + 1 != dashes) token = *(it + 1);
+    if (it->starts_with("--schedule=")) token = it->substr(11);
+    workers_given |= *it == "--workers" || it->starts_with("--workers=") || *it == "--worker-cmd" ||
+                     it->starts_with("--worker-cmd=");
+  }
+  Schedule schedule;
+  std::string ignored;
+  const bool program_token =
+      token && parse_token(*token, &schedule, &ignored) && programs::is_program_token(schedule);
+  if (!program_token) {
+    if (dashes != args.end()) {
+      throw UsageError(
+          "replay: a program after -- is for a token of `interleave run`; this token names a "
+          "scenario and replays alone: interleave replay --schedule TOKEN");
+    }
+    return std::nullopt;
+  }
+  if (dashes == args.end() && !workers_given) {
+    throw UsageError(
+        "replay: this token is of `interleave run`: give the program it ran, as run was given it: "
+        "interleave replay --schedule TOKEN [--setup CMD] [--check CMD] -- PROGRAM [ARGS...]");
+  }
+  RunProgramsArgs out{{args.begin() + 1, args.end()}, true};
+  if (!workers_given) {
+    out.args.insert(out.args.begin(), {"--workers", std::to_string(schedule.size('a', 1))});
+  }
+  return out;
+}
+
 ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv& env,
                                  const Context& context) {
   auto cli = std::make_unique<CommandLine>();
@@ -303,6 +346,9 @@ ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv
         fmt::format("unknown command '{}' (known: {})", printable(args[0]), kCommands));
   }
   if (args[0] == "run") return RunProgramsArgs{{args.begin() + 1, args.end()}};
+  if (args[0] == "replay") {
+    if (std::optional<RunProgramsArgs> program = program_replay(args)) return *program;
+  }
   if (params_apply(args, env)) {
     const CLI::App& cmd = args[0] == "explore" ? *cli->explore_cmd : *cli->matrix_cmd;
     const std::vector<std::string> extra = params_arguments(cmd, env.params);
@@ -346,7 +392,9 @@ int run_command(const ParsedCommand& command) {
     int operator()(const ExploreArgs& args) const { return run_explore(args); }
     int operator()(const ReplayArgs& args) const { return run_replay(args); }
     int operator()(const MatrixArgs& args) const { return run_matrix(args); }
-    int operator()(const RunProgramsArgs& args) const { return run_programs(args.args); }
+    int operator()(const RunProgramsArgs& args) const {
+      return run_programs(args.args, args.replay);
+    }
   };
   return std::visit(Run{}, command);
 }

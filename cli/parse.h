@@ -25,9 +25,12 @@ struct ListArgs {
   Context context;
 };
 
-// `interleave run`: its arguments, parsed when it runs (cli/run_command.h).
+// `interleave run`: its arguments, parsed when it runs (cli/run_command.h). `interleave replay` of
+// a program's token comes here too, as run's arguments (the token's worker count added when the
+// command line does not give it), with `replay` set.
 struct RunProgramsArgs {
   std::vector<std::string> args;  // after "run"
+  bool replay = false;
 };
 
 using ParsedCommand =

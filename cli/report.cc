@@ -84,49 +84,114 @@ std::string shrink_line(const Failure& f) {
 }
 
 std::string failure_token(const RunInfo& info, const ExploreReport& report) {
-  if (!report.failure) return {};
-  scenarios::Target target = info.target;
-  if (report.failure->verdict.crash_state) target.crash_state = report.failure->verdict.crash_state;
-  return encode_token(scenarios::schedule_for(target, report.failure->result.decisions()));
+  return report.failure ? info.subject.token(*report.failure) : std::string();
 }
 
 std::string replay_line(const RunInfo& info, const ExploreReport& report) {
-  return info.program + " replay --schedule " + failure_token(info, report);
+  if (!report.failure || !info.subject.replay_command) return {};
+  return info.subject.replay_command(failure_token(info, report));
 }
 
 std::string seed_line(const RunInfo& info, const ExploreReport& report) {
-  const scenarios::Target& t = info.target;
-  const std::string actors = t.mode == scenarios::Mode::kMixed
-                                 ? fmt::format("--processes {} --threads {}", t.sizes.processes,
-                                               t.sizes.actors / t.sizes.processes)
-                                 : fmt::format("--actors {}", t.sizes.actors);
-  std::string line =
-      fmt::format("{} explore --scenario {} --store {} --mode {} {} --ops {} --strategy {}",
-                  info.program, t.scenario->name(), t.store(), scenarios::to_string(t.mode), actors,
-                  t.sizes.ops, info.strategy);
-  if (info.strategy == "pct") line += fmt::format(" --depth {}", info.depth);
-  return line + fmt::format(" --seed {} --executions 1", report.failure->execution_seed);
+  if (!report.failure || !info.subject.seed_command || is_systematic(info.strategy) ||
+      info.strategy == "replay") {
+    return {};
+  }
+  return info.subject.seed_command(info.strategy, info.depth, report.failure->execution_seed);
 }
 
-nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
-  const scenarios::Target& t = info.target;
-  nlohmann::json out = {
+Subject scenario_subject(const scenarios::Target& target, const std::string& program) {
+  const scenarios::Target t = target;
+  Subject s;
+  s.description = describe_target(t);
+  s.target = {
+      {"kind", "scenario"},
       {"scenario", t.scenario->name()},
       {"store", t.store()},
       {"mode", scenarios::to_string(t.mode)},
       {"actors", t.sizes.actors},
       {"processes", t.topology().in_process() ? 1 : static_cast<int>(t.topology().groups.size())},
       {"ops", t.sizes.ops},
+      {"crashes", t.crashes},
+      {"persistence", store::to_string(t.persistence)},
+  };
+  s.topology = t.topology();
+  s.process_name = fmt::format("interleave ({})", scenarios::to_string(t.mode));
+  s.junit_class = fmt::format("interleave.{}", t.scenario->name());
+  s.junit_name = fmt::format("{}.{}", t.store(), scenarios::to_string(t.mode));
+  s.token = [t](const Failure& f) {
+    scenarios::Target judged = t;
+    if (f.verdict.crash_state) judged.crash_state = f.verdict.crash_state;
+    return encode_token(scenarios::schedule_for(judged, f.result.decisions()));
+  };
+  if (!program.empty()) {
+    s.replay_command = [program](const std::string& token) {
+      return program + " replay --schedule " + token;
+    };
+    s.seed_command = [t, program](const std::string& strategy, int depth, std::uint64_t seed) {
+      const std::string actors = t.mode == scenarios::Mode::kMixed
+                                     ? fmt::format("--processes {} --threads {}", t.sizes.processes,
+                                                   t.sizes.actors / t.sizes.processes)
+                                     : fmt::format("--actors {}", t.sizes.actors);
+      std::string line =
+          fmt::format("{} explore --scenario {} --store {} --mode {} {} --ops {} --strategy {}",
+                      program, t.scenario->name(), t.store(), scenarios::to_string(t.mode), actors,
+                      t.sizes.ops, strategy);
+      if (strategy == "pct") line += fmt::format(" --depth {}", depth);
+      return line + fmt::format(" --seed {} --executions 1", seed);
+    };
+  }
+  return s;
+}
+
+Result result_of(const RunInfo& info, const ExploreReport& report) {
+  if (report.failure) return Result::kBug;
+  if (report.error) return Result::kError;
+  if (report.environment_error) return Result::kEnvironmentError;
+  if (report.stopped) return Result::kInterrupted;
+  if (!info.escapes.empty()) return Result::kNotControlled;
+  if (report.stats.executions == 0) return Result::kNothingRan;
+  return Result::kPass;
+}
+
+std::string_view to_string(Result result) {
+  switch (result) {
+    case Result::kPass:
+      return "pass";
+    case Result::kBug:
+      return "bug";
+    case Result::kError:
+      return "error";
+    case Result::kEnvironmentError:
+      return "environment-error";
+    case Result::kInterrupted:
+      return "interrupted";
+    case Result::kNotControlled:
+      return "not-controlled";
+    case Result::kNothingRan:
+      return "nothing-ran";
+  }
+  return "?";
+}
+
+nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
+  const Result result = result_of(info, report);
+  const bool judged = result == Result::kPass || result == Result::kBug;
+  nlohmann::json out = {
+      {"schema", kReportSchema},
+      {"command", info.command},
+      {"target", info.subject.target},
       {"strategy", info.strategy},
       {"seed", info.seed ? nlohmann::json(*info.seed) : nlohmann::json(nullptr)},
-      // "error": the run could not be judged (a diverging replay, an error of the environment).
-      {"verdict", report.failure || !(report.error || report.environment_error)
-                      ? report.verdict.name()
-                      : "error"},
+      {"result", to_string(result)},
+      // The verdict on the target: null when the run came to none (an error, an interrupt, an
+      // escape of control, nothing run).
+      {"verdict", judged ? nlohmann::json(report.verdict.name()) : nlohmann::json(nullptr)},
       {"executions", report.stats.executions},
+      {"escapes", info.escapes},
       {"bug", nullptr},
   };
-  const bool sampled = !is_systematic(info.strategy);
+  const bool sampled = !is_systematic(info.strategy) && info.strategy != "replay";
   if (info.strategy == "pct") {
     out["depth"] = info.depth;
     out["pct_steps"] = report.pct_steps;
@@ -136,10 +201,12 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
       out["pct_bound"] = {{"per_execution", risk.per_execution}, {"miss", risk.miss}};
     }
   }
-  if (!sampled && info.strategy != "replay") out["exhausted"] = report.exhausted;
+  if (is_systematic(info.strategy)) out["exhausted"] = report.exhausted;
   if (report.timed_out) out["timed_out"] = true;
+  if (report.stopped) out["interrupted"] = true;
   if (report.error) out["error"] = *report.error;
   if (report.environment_error) out["environment_error"] = *report.environment_error;
+  if (info.repeat_note) out["repeat"] = *info.repeat_note;
   if (report.failure) {
     const Failure& f = *report.failure;
     out["bug"] = {
@@ -155,9 +222,9 @@ nlohmann::json to_json(const RunInfo& info, const ExploreReport& report) {
         {"shrink", to_string(f.shrink)},
         {"schedule", failure_token(info, report)},
         {"replay", replay_line(info, report)},
+        {"seed_replay", seed_line(info, report)},
         {"trace", trace_json(f.result.trace)},
     };
-    if (sampled) out["bug"]["seed_replay"] = seed_line(info, report);
   }
   out["stats"] = {
       {"executions", report.stats.executions},
@@ -180,9 +247,16 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
                               ? fmt::format("{}, seed {}", info.strategy, *info.seed)
                               : info.strategy;  // dfs and dpor do not depend on the seed
   if (!report.failure) {
-    if (!report.error) {
+    const Result result = result_of(info, report);
+    if (result == Result::kNotControlled) {
+      out += fmt::format(
+          "no verdict: {} — part of the run escaped control in {} executions (listed on standard "
+          "error), so nothing is claimed\n",
+          info.subject.description, report.stats.executions);
+    }
+    if (result == Result::kPass) {
       out += fmt::format("pass: {} — no bug in {} executions ({}), {:.0f} executions/s\n",
-                         describe_target(info.target), report.stats.executions, how,
+                         info.subject.description, report.stats.executions, how,
                          report.stats.executions_per_second());
       if (is_systematic(info.strategy)) {
         out += report.exhausted
@@ -202,10 +276,11 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
             report.stats.executions, risk.miss);
       }
     }
+    if (info.repeat_note) out += *info.repeat_note + "\n";
     return out;
   }
   const Failure& f = *report.failure;
-  out += fmt::format("BUG {}: {}\n", f.verdict.name(), describe_target(info.target));
+  out += fmt::format("BUG {}: {}\n", f.verdict.name(), info.subject.description);
   if (info.seed && f.part) {
     out += fmt::format(
         "found in execution {} of part {} ({}; {} executions counted, in parts 0 to "
@@ -219,10 +294,16 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
   out += shrink_line(f) + "\n";
   out += fmt::format("\n{}\n\n", f.verdict.message);
   out += render_swimlanes(f.result.trace, report.actors);
-  if (!info.program.empty()) {
-    out += fmt::format("\nreplay:  {}\n", replay_line(info, report));
-    if (sampled) out += fmt::format("by seed: {}\n", seed_line(info, report));
+  if (const std::string replay = replay_line(info, report); !replay.empty()) {
+    out += info.escapes.empty()
+               ? fmt::format("\nreplay:  {}\n", replay)
+               : fmt::format("\nreplay (may not reproduce: part of the run escaped control):  {}\n",
+                             replay);
+    if (const std::string by_seed = seed_line(info, report); !by_seed.empty()) {
+      out += fmt::format("by seed: {}\n", by_seed);
+    }
   }
+  if (info.repeat_note) out += *info.repeat_note + "\n";
   return out;
 }
 

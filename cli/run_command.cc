@@ -2,15 +2,7 @@
 // programs run as N workers under the shim (cli/run_program.h, shim/shim.c).
 #include "cli/run_command.h"
 
-#include <elf.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -19,16 +11,19 @@
 #include "CLI/CLI.hpp"
 #include "cli/checks.h"
 #include "cli/commands.h"
+#include "cli/finish.h"
 #include "cli/flag_values.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
-#include "cli/run_program.h"
+#include "cli/report.h"
 #include "fmt/format.h"
-#include "harness/environment.h"
+#include "fmt/ranges.h"
 #include "harness/printable.h"
-#include "harness/schedule.h"
 #include "harness/strategies/strategy.h"
-#include "nlohmann/json.hpp"
+#include "programs/execution.h"
+#include "programs/run.h"
+#include "programs/spec.h"
+#include "programs/token.h"
 
 namespace interleave::cli {
 namespace {
@@ -36,108 +31,11 @@ namespace {
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr int kIntMax = std::numeric_limits<int>::max();
 
-constexpr const char* kScenario = "run";
-constexpr const char* kMode = "programs";
-
-struct RunArgs {
-  int workers = 2;
-  std::vector<std::string> worker_cmds;
-  std::vector<std::string> program;
-  std::string setup, check, shim;
-  std::string strategy = "random";
-  std::uint64_t seed = 1;
-  std::optional<std::uint64_t> executions;
-  std::optional<int> depth, preemption_bound;
-  std::optional<double> time_limit;
-  int jobs = 1;
-  bool no_shrink = false, json = false;
-  std::optional<std::string> trace_out, junit, schedule;
-  Shard shard;
-  int repeat = 1;
-  Limits limits;
-};
-
 std::vector<std::string> split_words(const std::string& text) {
   std::istringstream in(text);
   std::vector<std::string> out;
   for (std::string w; in >> w;) out.push_back(w);
   return out;
-}
-
-// `name` found on $PATH (or as given when it has a '/'), absolute.
-std::string resolve_program(const std::string& name) {
-  std::string found;
-  if (name.find('/') != std::string::npos) {
-    found = name;
-  } else {
-    const char* path = std::getenv("PATH");
-    std::istringstream dirs(path ? path : "/usr/bin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-      const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) {
-        found = candidate;
-        break;
-      }
-    }
-  }
-  char real[PATH_MAX];
-  if (found.empty() || ::realpath(found.c_str(), real) == nullptr || ::access(real, X_OK) != 0) {
-    throw UsageError(fmt::format("program '{}' not found or not executable", printable(name)));
-  }
-  return real;
-}
-
-// Absolute paths for arguments that name existing files (a script given relative to the caller's
-// directory must still be found from the data directory).
-std::vector<std::string> absolute_args(std::vector<std::string> argv) {
-  argv[0] = resolve_program(argv[0]);
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    char real[PATH_MAX];
-    if (!argv[i].starts_with("-") && ::access(argv[i].c_str(), F_OK) == 0 &&
-        ::realpath(argv[i].c_str(), real) != nullptr) {
-      argv[i] = real;
-    }
-  }
-  return argv;
-}
-
-// Whether an ELF executable has no program interpreter (statically linked: no shim can load).
-bool statically_linked(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  Elf64_Ehdr h{};
-  if (!in.read(reinterpret_cast<char*>(&h), sizeof h)) return false;
-  if (std::memcmp(h.e_ident, ELFMAG, SELFMAG) != 0 || h.e_ident[EI_CLASS] != ELFCLASS64) {
-    return false;
-  }
-  for (int i = 0; i < h.e_phnum; ++i) {
-    Elf64_Phdr p{};
-    in.seekg(static_cast<std::streamoff>(h.e_phoff + i * sizeof p));
-    if (!in.read(reinterpret_cast<char*>(&p), sizeof p)) return false;
-    if (p.p_type == PT_INTERP) return false;
-  }
-  return true;
-}
-
-std::string find_shim(const std::string& given) {
-  std::vector<std::string> candidates;
-  if (!given.empty()) candidates.push_back(given);
-  if (const char* env = std::getenv("INTERLEAVE_SHIM")) candidates.push_back(env);
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    std::string dir(self);
-    dir.resize(dir.rfind('/'));
-    candidates.push_back(dir + "/libinterleave_shim.so");
-    candidates.push_back(dir + "/../lib/libinterleave_shim.so");
-  }
-  for (const std::string& c : candidates) {
-    char real[PATH_MAX];
-    if (::realpath(c.c_str(), real) != nullptr) return real;
-  }
-  throw UsageError(
-      "cannot find libinterleave_shim.so next to the interleave binary: give --shim PATH or "
-      "INTERLEAVE_SHIM");
 }
 
 std::string quote(const std::string& word) {
@@ -164,7 +62,9 @@ std::string replay_line(const RunArgs& a, const std::string& token) {
   return line;
 }
 
-RunArgs parse_run(std::vector<std::string> args) {
+}  // namespace
+
+RunArgs parse_run_args(std::vector<std::string> args) {
   RunArgs a;
   const auto dashes = std::find(args.begin(), args.end(), "--");
   if (dashes != args.end()) {
@@ -210,7 +110,7 @@ RunArgs parse_run(std::vector<std::string> args) {
             std::numeric_limits<std::uint32_t>::max(), "decisions per execution before a livelock");
   // Longer than explore's: a worker's first step includes its interpreter's start-up, which a
   // loaded machine can stretch past 2 s.
-  int hang_ms = 10'000;
+  int hang_ms = static_cast<int>(programs::kDefaultHangTimeout.count());
   add_whole(&app, "--hang-timeout-ms", &hang_ms, 1, kIntMax,
             "time without a yield point before a hang (default 10000: a worker's first "
             "step includes its start-up)");
@@ -251,259 +151,135 @@ RunArgs parse_run(std::vector<std::string> args) {
   return a;
 }
 
-RunSpec spec_of(const RunArgs& a) {
-  RunSpec spec;
-  for (int w = 0; w < a.workers; ++w) {
-    std::vector<std::string> argv =
-        a.worker_cmds.empty() ? a.program : split_words(a.worker_cmds[static_cast<std::size_t>(w)]);
-    if (argv.empty()) throw UsageError(fmt::format("--worker-cmd {} is empty", w));
-    argv = absolute_args(argv);
-    if (statically_linked(argv[0])) {
-      throw UsageError(fmt::format(
-          "{} is statically linked: the shim cannot be preloaded into it, so none of its calls "
-          "could be controlled",
-          printable(argv[0])));
-    }
-    spec.workers.push_back(std::move(argv));
+namespace {
+
+programs::ProgramRequest request_of(const RunArgs& a) {
+  programs::ProgramRequest r;
+  r.workers = a.workers;
+  r.program = a.program;
+  for (std::size_t w = 0; w < a.worker_cmds.size(); ++w) {
+    r.worker_programs.push_back(split_words(a.worker_cmds[w]));
   }
-  spec.setup = a.setup;
-  spec.check = a.check;
-  spec.shim = find_shim(a.shim);
-  spec.seed = 0;
-  return spec;
+  r.setup = a.setup;
+  r.check = a.check;
+  r.shim = a.shim;
+  return r;
 }
 
-std::string store_field(const RunSpec& spec) { return fmt::format("p{:08x}", spec.hash()); }
-
-std::string token_of(const RunSpec& spec, const std::vector<int>& decisions) {
-  Schedule s;
-  s.scenario = kScenario;
-  s.store = store_field(spec);
-  s.mode = kMode;
-  s.sizes = {{'a', static_cast<std::uint32_t>(spec.workers.size())}};
-  s.decisions = decisions;
-  return encode_token(s);
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + quote(w);
+  return out;
 }
 
-std::vector<int> decisions_of_token(const std::string& token, const RunSpec& spec) {
-  Schedule s;
-  std::string error;
-  if (!parse_token(token, &s, &error)) throw UsageError("--schedule: " + error);
-  if (s.scenario != kScenario || s.mode != kMode) {
-    throw UsageError(
-        fmt::format("--schedule: a token of `interleave explore` ({}); replay it "
-                    "with interleave replay",
-                    printable(s.scenario)));
-  }
-  if (s.size('a', 0) != spec.workers.size()) {
-    throw UsageError(fmt::format("--schedule: the token is for {} workers, not {}", s.size('a', 0),
-                                 spec.workers.size()));
-  }
-  if (s.store != store_field(spec)) {
-    throw UsageError(
-        fmt::format("--schedule: the token is for another program ({}, this command "
-                    "line is {}): give the same workers and --setup",
-                    s.store, store_field(spec)));
-  }
-  return s.decisions;
+// The program target as the report names it.
+Subject program_subject(const RunArgs& a, std::shared_ptr<const programs::ProgramSpec> shared) {
+  const programs::ProgramSpec& spec = *shared;
+  Subject s;
+  const std::size_t n = spec.workers.size();
+  s.description = a.worker_cmds.empty()
+                      ? fmt::format("{} ({} workers)", joined(a.program), n)
+                      : fmt::format("{} workers: {}", n, fmt::join(a.worker_cmds, "; "));
+  nlohmann::json programs = nlohmann::json::array();
+  for (const auto& argv : spec.workers) programs.push_back(argv);
+  s.target = {{"kind", "program"},
+              {"workers", n},
+              {"programs", programs},
+              {"setup", spec.setup},
+              {"check", spec.check}};
+  s.topology = programs::topology_of(spec);
+  s.junit_class = "interleave.run";
+  s.junit_name = fmt::format("{}-workers", n);
+  s.token = [shared](const Failure& f) {
+    return programs::token_for(*shared, f.result.decisions());
+  };
+  s.replay_command = [a](const std::string& token) { return replay_line(a, token); };
+  s.seed_command = [a](const std::string& strategy, int depth, std::uint64_t seed) {
+    std::string line = fmt::format("interleave run --workers {}", a.workers);
+    for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
+    if (!a.setup.empty()) line += " --setup " + quote(a.setup);
+    if (!a.check.empty()) line += " --check " + quote(a.check);
+    line += " --strategy " + strategy;
+    if (strategy == "pct") line += fmt::format(" --depth {}", depth);
+    line += fmt::format(" --seed {} --executions 1", seed);
+    if (!a.program.empty()) line += " -- " + joined(a.program);
+    return line;
+  };
+  return s;
 }
-
-// Where two replays of one token part: the first step that differs, or the verdicts.
-std::string difference(const ExploreReport& a, const ExploreReport& b) {
-  if (a.verdict.bug != b.verdict.bug) {
-    return fmt::format("verdict {} then {} ({})", a.verdict.name(), b.verdict.name(),
-                       printable(b.verdict.message.substr(0, 200)));
-  }
-  if (!a.failure || !b.failure) return "one replay failed, the other did not";
-  const Trace& x = a.failure->result.trace;
-  const Trace& y = b.failure->result.trace;
-  for (std::size_t i = 0; i < std::max(x.size(), y.size()); ++i) {
-    if (i >= x.size() || i >= y.size() || !(x[i] == y[i])) {
-      return fmt::format("at step {}: {} vs {}", i,
-                         i < x.size() ? std::string(x[i].label) : "(end)",
-                         i < y.size() ? std::string(y[i].label) : "(end)");
-    }
-  }
-  return "the same steps";
-}
-
-nlohmann::json trace_events(const ExecutionResult& result) {
-  nlohmann::json events = nlohmann::json::array();
-  for (const Step& step : result.trace) {
-    events.push_back({{"name", step.label},
-                      {"ph", "X"},
-                      {"ts", step.index},
-                      {"dur", 1},
-                      {"pid", 1},
-                      {"tid", step.actor},
-                      {"args", {{"object", step.object_text()}}}});
-  }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
-}
-
-int report(const RunArgs& a, const RunSpec& spec, const ExploreReport& r, Escapes& escapes,
-           std::optional<std::string> repeat_note) {
-  const std::vector<std::string> escaped = escapes.list();
-  std::string token;
-  if (r.failure) token = token_of(spec, r.failure->result.decisions());
-  int code = r.failure             ? kExitBug
-             : r.error             ? kExitUsage
-             : r.environment_error ? kExitEnvironment
-             : r.stopped           ? kExitInterrupted
-                                   : kExitPass;
-  if (code == kExitPass && !escaped.empty()) code = kExitUsage;
-  if (code == kExitPass && r.stats.executions == 0) code = kExitUsage;
-  // A timeline that cannot be written costs neither the report nor the replay line.
-  std::optional<std::string> unwritten;
-  if (a.trace_out && r.failure) {
-    try {
-      write_file(*a.trace_out, trace_events(r.failure->result).dump(1));
-    } catch (const std::exception& e) {
-      unwritten = e.what();
-      if (code == kExitPass) code = kExitEnvironment;
-    }
-  }
-  if (a.junit) {
-    JunitCase c{kScenario, fmt::format("{}-workers", spec.workers.size()), r.stats.elapsed_s};
-    if (r.failure) {
-      c.failed = true;
-      c.failure_type = r.verdict.name();
-      c.failure_message = r.verdict.message.substr(0, r.verdict.message.find('\n'));
-      c.failure_text = replay_line(a, token) + "\n\n" + r.verdict.message;
-    }
-    try {
-      write_file(*a.junit, junit_xml({c}));
-    } catch (const std::exception& e) {
-      unwritten = unwritten ? *unwritten + "; " + e.what() : std::string(e.what());
-      if (code == kExitPass) code = kExitEnvironment;
-    }
-  }
-  if (a.json) {
-    const std::string verdict = r.error                          ? "error"
-                                : !r.failure && !escaped.empty() ? "not-controlled"
-                                                                 : std::string(r.verdict.name());
-    nlohmann::json j = {{"verdict", verdict},
-                        {"message", r.verdict.message},
-                        {"workers", spec.workers.size()},
-                        {"strategy", a.schedule ? "replay" : a.strategy},
-                        {"executions", r.stats.executions},
-                        {"steps", r.stats.steps},
-                        {"elapsed_s", r.stats.elapsed_s},
-                        {"exhausted", r.exhausted},
-                        {"escapes", escaped}};
-    if (r.failure) {
-      j["schedule"] = token;
-      j["replay"] = replay_line(a, token);
-      j["trace_steps"] = r.failure->result.trace.size();
-    }
-    if (r.error) j["error"] = *r.error;
-    if (repeat_note) j["repeat"] = *repeat_note;
-    std::cout << j.dump(2) << "\n";
-  } else {
-    std::cout << fmt::format("verdict: {}\n", r.error ? "error"
-                                              : !r.failure && !escaped.empty()
-                                                  ? "none: not every call was controlled"
-                                                  : std::string(r.verdict.name()));
-    if (r.failure) {
-      std::cout << r.verdict.message << "\n\n"
-                << render_swimlanes(r.failure->result.trace, r.actors) << "\n";
-    }
-    std::cout << fmt::format("{} workers, strategy {}, {} executions, {} steps, {:.2f} s{}\n",
-                             spec.workers.size(), a.schedule ? "replay" : a.strategy,
-                             r.stats.executions, r.stats.steps, r.stats.elapsed_s,
-                             r.exhausted ? ", exhausted" : "");
-    if (repeat_note) std::cout << *repeat_note << "\n";
-    if (r.failure) std::cout << "replay: " << replay_line(a, token) << "\n";
-  }
-  if (r.error) std::cerr << "interleave: error: " << printable(*r.error, 400) << "\n";
-  if (unwritten) {
-    std::cerr << "interleave: error: " << *unwritten << " (the report is complete)\n";
-  }
-  if (a.trace_out && !r.failure) {
-    std::cerr << "interleave: no failing execution, so no timeline written to " << *a.trace_out
-              << "\n";
-  }
-  if (r.environment_error) {
-    std::cerr << "interleave: error of the environment: " << *r.environment_error << "\n";
-  }
-  for (const std::string& e : escaped) {
-    std::cerr << "interleave: not controlled: " << e << "\n";
-  }
-  if (!escaped.empty()) {
-    std::cerr << (r.failure ? "interleave: part of the workers escaped control, so the replay "
-                              "may not reproduce the trace exactly\n"
-                            : "interleave: error: part of the workers escaped control, so no "
-                              "verdict is claimed\n");
-  }
-  if (code == kExitUsage && r.stats.executions == 0 && !r.error) {
-    std::cerr << "interleave: error: no execution ran, so there is no verdict\n";
-  }
-  std::vector<std::string> lines;
-  if (r.failure) lines.push_back(replay_line(a, token));
-  return flush_report(code, lines);
-}
-
 }  // namespace
 
-int run_programs(const std::vector<std::string>& args) {
-  const RunArgs a = parse_run(args);
+std::vector<std::string> run_params_arguments(const std::string& text, std::string_view source) {
+  std::vector<std::string> out;
+  for (const std::string& word : split_words(text)) {
+    const std::size_t eq = word.find('=');
+    const std::string name = word.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
+    if (name.empty() || name.starts_with("-")) {
+      throw UsageError(fmt::format("{}: '{}' is not name=value", source, printable(word)));
+    }
+    if (value == "0" || value == "false") continue;  // a flag left off
+    out.push_back(eq == std::string::npos || value == "1" || value == "true"
+                      ? "--" + name
+                      : "--" + name + "=" + value);
+  }
+  return out;
+}
+
+programs::ProgramSpec resolve_spec(const RunArgs& a) {
+  try {
+    return programs::resolve(request_of(a));
+  } catch (const programs::ProgramError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+RunOutcome run_program_target(const RunArgs& a, bool replay) {
+  const auto spec = std::make_shared<const programs::ProgramSpec>(resolve_spec(a));
+  const programs::RunSettings settings{.limits = a.limits, .stop = &stop_flag(), .jobs = a.jobs};
+  RunOutcome out{.info = {.subject = program_subject(a, spec),
+                          .command = replay ? "replay" : "run",
+                          .strategy = a.strategy,
+                          .seed = a.seed,
+                          .depth = a.depth.value_or(3)}};
+  if (a.schedule) {
+    std::vector<int> decisions;
+    try {
+      decisions = programs::decisions_from(*a.schedule, *spec);
+    } catch (const programs::ProgramError& e) {
+      throw UsageError(e.what());
+    }
+    out.info.strategy = "replay";
+    out.info.seed.reset();
+    out.run = programs::replay_program(*spec, decisions, a.repeat, settings);
+  } else {
+    ExploreOptions options;
+    options.strategy = a.strategy;
+    options.seed = a.seed;
+    const bool systematic = find_strategy(a.strategy)->systematic;  // checked by parse_run_args()
+    options.executions = a.executions.value_or(systematic ? 0 : 1000);
+    options.depth = a.depth;
+    options.preemption_bound = a.preemption_bound;
+    options.shrink = !a.no_shrink;
+    options.shard = a.shard;
+    if (a.time_limit) options.time_limit = std::chrono::duration<double>(*a.time_limit);
+    ProgressLine progress(!a.json && a.progress);
+    options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
+    out.run = programs::explore_program(*spec, options, settings);
+    progress.clear();
+  }
+  out.info.escapes = out.run.escapes;
+  out.info.repeat_note = out.run.repeat_note;
+  return out;
+}
+
+int run_programs(const std::vector<std::string>& args, bool replay) {
+  const RunArgs a = parse_run_args(args);
   for (const auto& path : {a.trace_out, a.junit}) {
     if (path) check_writable(*path);  // before exploring, not after
   }
-  const RunSpec spec = spec_of(a);
-  auto escapes = std::make_shared<Escapes>();
-  const ProgramFactory factory = [&spec, escapes] {
-    return std::make_unique<RunProgram>(spec, escapes);
-  };
-  Topology topology;
-  for (const auto& argv : spec.workers) topology.groups.push_back({ActorKind::kProgram, 1, argv});
-  const EngineOptions engine_options{.limits = a.limits, .stop = &stop_flag()};
-  if (a.schedule) {
-    const std::vector<int> decisions = decisions_of_token(*a.schedule, spec);
-    Engine engine(topology, nullptr, engine_options);
-    ExploreReport first = replay(factory, decisions, engine);
-    std::optional<std::string> note;
-    if (a.repeat > 1) {
-      int same = 1;
-      std::optional<std::string> first_diff;
-      for (int i = 1; i < a.repeat && !first.error; ++i) {
-        const ExploreReport again = replay(factory, decisions, engine);
-        const bool equal =
-            again.failure.has_value() == first.failure.has_value() &&
-            again.verdict.bug == first.verdict.bug &&
-            (!first.failure || again.failure->result.trace == first.failure->result.trace);
-        same += equal ? 1 : 0;
-        if (!equal && !first_diff) {
-          first_diff = fmt::format("replay {} differs: {}", i + 1, difference(first, again));
-        }
-      }
-      note = fmt::format("replayed {} times: identical trace and verdict {} of {}{}", a.repeat,
-                         same, a.repeat, first_diff ? " (" + *first_diff + ")" : "");
-      if (same != a.repeat && !first.error) first.error = *note;
-    }
-    return report(a, spec, first, *escapes, note);
-  }
-  std::vector<std::unique_ptr<Engine>> engines;
-  std::vector<Engine*> running;
-  for (int j = 0; j < a.jobs; ++j) {
-    engines.push_back(std::make_unique<Engine>(topology, nullptr, engine_options));
-    running.push_back(engines.back().get());
-  }
-  ExploreOptions options;
-  options.strategy = a.strategy;
-  options.seed = a.seed;
-  const bool systematic = find_strategy(a.strategy)->systematic;  // checked by parse_run()
-  options.executions = a.executions.value_or(systematic ? 0 : 1000);
-  options.depth = a.depth;
-  options.preemption_bound = a.preemption_bound;
-  options.shrink = !a.no_shrink;
-  options.shard = a.shard;
-  if (a.time_limit) options.time_limit = std::chrono::duration<double>(*a.time_limit);
-  ProgressLine progress(!a.json);
-  options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
-  const ExploreReport r = explore(factory, options, running);
-  progress.clear();
-  return report(a, spec, r, *escapes, std::nullopt);
+  const RunOutcome out = run_program_target(a, replay);
+  return finish(out.info, out.run.report, a.json, OutputFiles{a.trace_out, a.junit});
 }
 
 }  // namespace interleave::cli

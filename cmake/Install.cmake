@@ -13,17 +13,21 @@ set_target_properties(interleave_all PROPERTIES EXPORT_NAME interleave)
 set_target_properties(interleave_testing PROPERTIES EXPORT_NAME testing)
 
 install(TARGETS interleave_seam interleave_client interleave_store interleave_harness interleave_scenarios
-                interleave_fuzz_runner interleave_cli_lib interleave_testing interleave_all
+                interleave_programs interleave_fuzz_runner interleave_cli_lib interleave_testing interleave_all
         EXPORT interleaveTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS interleave RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# interleave::shim: the preloaded library of `interleave run`, for tests of programs of one's own
+# (interleave/programs.h) to find.
+set_target_properties(interleave_shim PROPERTIES EXPORT_NAME shim)
+install(TARGETS interleave_shim EXPORT interleaveTargets LIBRARY DESTINATION lib)
 # The public headers (include/interleave/*.h, documented contracts) at include/interleave, and the
 # internal ones they include under include/interleave/detail: code of one's own includes the
 # former (<interleave/seam.h>); the latter may change between versions.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/interleave/ DESTINATION include/interleave
         FILES_MATCHING PATTERN "*.h")
-foreach(dir harness store scenarios testing cli fuzz)
+foreach(dir harness store scenarios programs testing cli fuzz)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION include/interleave/detail/${dir}
           FILES_MATCHING PATTERN "*.h" PATTERN "*_test*" EXCLUDE PATTERN "testutil.h" EXCLUDE
           PATTERN "testdata" EXCLUDE)

@@ -1,3 +1,10 @@
+// harness/: the controlled scheduler, knowing nothing of stores. This top folder is the vocabulary
+// every part shares: the seam store code sees (seam.h), the control block (control.h), schedules
+// and tokens, traces, verdicts, what an execution runs (this header) and what it produces
+// (execution.h), cleanup and errors of the environment; it includes nothing from the folders
+// below it. strategies/ decide, scheduler/ asks them, backends/ run the actors, explore/ runs many
+// executions (each folder's main header says what lives there).
+//
 // What the engine runs: a Program (one execution, on the harness side) whose actors are spread over
 // processes as its Topology says, each process running its part through a ProcessInstance.
 #pragma once

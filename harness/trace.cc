@@ -1,10 +1,22 @@
 #include "harness/trace.h"
 
 #include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_set>
 
 #include "fmt/format.h"
 
 namespace interleave {
+
+const char* intern_label(std::string_view text) {
+  // Never freed: the distinct labels and spaces of a process are few (one per yield point and
+  // object kind), and a trace may be read after every engine is gone.
+  static std::mutex mu;
+  static auto* texts = new std::unordered_set<std::string>();
+  std::lock_guard lock(mu);
+  return texts->emplace(text).first->c_str();
+}
 
 std::string Object::to_string() const {
   if (kind == ObjectKind::kNone) return {};

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/seam.h"
@@ -40,6 +41,11 @@ struct Step {
 };
 
 using Trace = std::vector<Step>;
+
+// A copy of `text` that lives as long as the process, one per distinct text: what a label or an
+// object space that came from another process (through the control block) is kept as, so that a
+// trace outlives the engine that recorded it. Thread-safe.
+const char* intern_label(std::string_view text);
 
 // An operation of one actor on the trace's step axis, for timelines: it was invoked after `begin`
 // steps of the execution and returned after `end` (or never, when !returned).

@@ -214,8 +214,10 @@ ProgramCheckResult check_programs(const scenarios::StoreUnderTest& store,
   result.counterexample = last_failing;
   scenarios::Target target;
   const ExploreReport shrunk = explorer.run(*last_failing, true, &target);
-  const cli::RunInfo info{target, options.explore.strategy, options.explore.seed,
-                          options.explore.depth.value_or(3), ""};
+  const cli::RunInfo info{.subject = cli::scenario_subject(target, ""),
+                          .strategy = options.explore.strategy,
+                          .seed = options.explore.seed,
+                          .depth = options.explore.depth.value_or(3)};
   result.report = fmt::format(
       "a generated program fails, shrunk to {} actors and {} calls:\n  {}\n\n{}\n"
       "To keep it as a scenario of the store: WorkloadScenario(\"<name>\", \"<summary>\", \"{}\", "

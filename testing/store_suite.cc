@@ -47,10 +47,7 @@ SuiteResult fail(std::string text) { return {Kind::kFail, std::move(text)}; }
 // The command the reports' replay lines name: this binary when it is the command line, else none.
 std::string program() { return binary_runs_commands ? self_path() : std::string(); }
 
-std::string gtest_replay_line(const std::string& token) {
-  return fmt::format("replay:  INTERLEAVE_REPLAY={} {} --gtest_filter={}\n", token, self_path(),
-                     current_test());
-}
+std::string gtest_replay_line(const std::string& token) { return detail::gtest_replay_line(token); }
 
 bool has_flag(const std::vector<std::string>& args, std::string_view flag) {
   for (const std::string& a : args) {
@@ -176,7 +173,9 @@ SuiteResult replay_in_test(const StoreUnderTest& store, const scenarios::Catalog
       replayed.failure = std::move(f);
     }
   }
-  const cli::RunInfo info{plan.target, "replay", std::nullopt, 3, program()};
+  const cli::RunInfo info{.subject = cli::scenario_subject(plan.target, program()),
+                          .command = "replay",
+                          .strategy = "replay"};
   if (!replayed.failure) {
     if (store.expect(scenario, mode) == scenarios::Expect::kBug) {
       return fail(ran + "the bug expected here did not show: " + cli::to_text(info, replayed));
@@ -221,7 +220,10 @@ Ran explore_once(const StoreUnderTest& store, const scenarios::Catalog& catalog,
     running.push_back(engines.back().get());
   }
   const ExploreReport report = explore(scenarios::factory_for(checked.target), options, running);
-  const cli::RunInfo info{checked.target, ea.strategy, ea.seed, ea.depth.value_or(3), program()};
+  const cli::RunInfo info{.subject = cli::scenario_subject(checked.target, program()),
+                          .strategy = ea.strategy,
+                          .seed = ea.seed,
+                          .depth = ea.depth.value_or(3)};
   if (report.failure) {
     std::string found =
         cli::to_text(info, report) + gtest_replay_line(cli::failure_token(info, report));
@@ -356,6 +358,13 @@ bool install_replay_guard() {
   }();
   return installed;
 }
+
+std::string gtest_replay_line(const std::string& token) {
+  return fmt::format("replay:  INTERLEAVE_REPLAY={} {} --gtest_filter={}\n", token, self_path(),
+                     current_test());
+}
+
+void count_replay_match() { replays_matched.fetch_add(1); }
 
 void report(const SuiteResult& result) {
   if (!result.text.empty()) std::cout << result.text << std::flush;

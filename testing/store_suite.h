@@ -67,6 +67,10 @@ namespace detail {
 bool install_replay_guard();
 // Reports a suite result to GoogleTest (fail, skip, or print the summary).
 void report(const SuiteResult& result);
+// "replay:  INTERLEAVE_REPLAY=<token> <this binary> --gtest_filter=<the current test>\n".
+std::string gtest_replay_line(const std::string& token);
+// Tells the replay guard that INTERLEAVE_REPLAY's token named a test that ran.
+void count_replay_match();
 }  // namespace detail
 
 }  // namespace interleave::testing

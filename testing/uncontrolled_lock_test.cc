@@ -144,7 +144,8 @@ TEST(SuiteVerdicts, ARecordLostWithDistinctOffsetsIsALostUpdateNamingThePut) {
   const SuiteResult r = check_store(s, "duplicate-offsets", scenarios::Mode::kThreads);
   EXPECT_EQ(r.kind, SuiteResult::Kind::kFail) << r.text;
   EXPECT_NE(r.text.find("BUG lost-update"), std::string::npos) << r.text;
-  EXPECT_NE(r.text.find("an acknowledged put is lost: actor 1 put(k1.0"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("an acknowledged put is lost: actor 1 put(k1.0"), std::string::npos)
+      << r.text;
   EXPECT_NE(r.text.find("answers get(k1.0) = not found"), std::string::npos) << r.text;
   EXPECT_EQ(r.text.find("BUG duplicate-offset"), std::string::npos) << r.text;
 }

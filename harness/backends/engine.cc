@@ -15,7 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <unordered_set>
 
 #include "fmt/format.h"
 #include "harness/backends/actor_runtime.h"
@@ -157,7 +156,6 @@ class Engine::Impl {
   bool end_stuck_actor(Outcome outcome, std::string message);
   Deaths reap_dead_workers();
   void abort_remaining();
-  const char* intern(const char* text);
 
   const Topology topology_;
   const InstanceFactory factory_;
@@ -179,9 +177,8 @@ class Engine::Impl {
   // groups), and how each one's last process died.
   std::vector<pid_t> pids_;
   std::vector<std::string> deaths_;
-  std::vector<std::uint32_t> seen_posted_;   // per actor: posts served so far
-  std::vector<char> program_done_;           // per group: its program posted the end of its body
-  std::unordered_set<std::string> strings_;  // labels and spaces that came from other processes
+  std::vector<std::uint32_t> seen_posted_;  // per actor: posts served so far
+  std::vector<char> program_done_;          // per group: its program posted the end of its body
   std::uint64_t replaced_ = 0;
   bool broken_ = false;
 };
@@ -227,8 +224,6 @@ std::vector<pid_t> Engine::Impl::worker_pids() const {
   }
   return out;
 }
-
-const char* Engine::Impl::intern(const char* text) { return strings_.emplace(text).first->c_str(); }
 
 void Engine::Impl::return_to_engine() {
   returned_.store(true, std::memory_order_release);
@@ -497,9 +492,9 @@ detail::Pending Engine::Impl::read_pending(int actor) {
   const il_pending& slot = cb_->actor[actor].pending;
   detail::Pending p;
   p.event = static_cast<detail::Event>(slot.event);
-  p.label = intern(slot.label);
+  p.label = intern_label(slot.label);
   p.kind = static_cast<ObjectKind>(slot.kind);
-  p.space = intern(slot.space);
+  p.space = intern_label(slot.space);
   p.name = std::string_view(slot.name, strnlen(slot.name, IL_NAME_CAPACITY));
   p.access = slot.access == IL_WRITE ? Access::kWrite : Access::kRead;
   p.lock = slot.lock;

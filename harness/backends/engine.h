@@ -1,3 +1,8 @@
+// harness/backends/: how actors run and wait for the baton: the engine (threads and fibers of the
+// harness, forked worker processes, exec'd programs), the actor runtime, fibers, futexes, and the C
+// client of the control block (client.h) that forked workers and the shim link. Includes
+// scheduler/ and below; never explore/.
+//
 // The engine: runs executions of a Program under a Strategy, with a strict baton across every actor
 // of every process.
 //

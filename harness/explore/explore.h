@@ -1,3 +1,6 @@
+// harness/explore/: many executions under a strategy, replay, and the shrink of a failure; what
+// the command line and the tests call. Includes backends/ and below.
+//
 // Exploration: run a program's executions under a strategy until a bug is found or the budget is
 // spent, and shrink the failing schedule; and replay: run one recorded schedule and check it is
 // followed step by step.

@@ -1,3 +1,7 @@
+// harness/scheduler/: the one decision point, and the replay line a fatal signal prints from its
+// state (fatal_signal.h). Includes strategies/ and the vocabulary at the top of harness/; nothing
+// about how actors run.
+//
 // The scheduler: the one place where an execution's decisions are made. Internal to the engine.
 //
 // Actors only report what they reached (a Pending step) and wait for a grant. The scheduler records

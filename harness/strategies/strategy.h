@@ -1,3 +1,8 @@
+// harness/strategies/: how decisions are made, one strategy per file (random, pct, dfs, dpor,
+// sequential, replay) behind the interface below, registered by one line each in strategies.def,
+// with the schedule tree the systematic ones share (systematic.h) and what DPOR takes to commute
+// (dependence.h). Includes only the vocabulary at the top of harness/.
+//
 // The strategy interface: how the scheduler decides which actor runs next.
 //
 // A strategy sees only actor ids; it knows nothing about stores or scenarios. It is an ordinary

@@ -1,7 +1,9 @@
-// `interleave run`'s executions (cli/run_program.h) with the shim preloaded into workers of
-// cli/testdata/run_worker.c: locks as scheduler resources, crashes, hangs and escapes. Every test
-// is deterministic: the schedules come from seeds or exhaustive search, and the hang is the
+// Executions of a program target (programs/execution.h) with the shim preloaded into workers of
+// programs/testdata/run_worker.c: locks as scheduler resources, crashes, hangs and escapes. Every
+// test is deterministic: the schedules come from seeds or exhaustive search, and the hang is the
 // engine's own hang timeout, set small.
+#include "programs/execution.h"
+
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,32 +13,27 @@
 #include <stdexcept>
 #include <string>
 
-#include "cli/run_command.h"
-#include "cli/run_program.h"
 #include "gtest/gtest.h"
 #include "harness/explore/explore.h"
 #include "harness/schedule.h"
+#include "programs/history.h"
 
-namespace interleave::cli {
+namespace interleave::programs {
 namespace {
 
-RunSpec spec_of(const std::string& mode, int workers) {
-  RunSpec spec;
+ProgramSpec spec_of(const std::string& mode, int workers) {
+  ProgramSpec spec;
   for (int w = 0; w < workers; ++w) spec.workers.push_back({INTERLEAVE_RUN_WORKER, mode});
   spec.shim = INTERLEAVE_SHIM;
   return spec;
 }
 
 struct Workers {
-  RunSpec spec;
+  ProgramSpec spec;
   std::shared_ptr<Escapes> escapes = std::make_shared<Escapes>();
-  Topology topology() const {
-    Topology t;
-    for (const auto& argv : spec.workers) t.groups.push_back({ActorKind::kProgram, 1, argv});
-    return t;
-  }
+  Topology topology() const { return topology_of(spec); }
   ProgramFactory factory() const {
-    return [this] { return std::make_unique<RunProgram>(spec, escapes); };
+    return [this] { return std::make_unique<ProgramExecution>(spec, escapes); };
   }
   ExploreReport explore(const std::string& strategy, std::uint64_t executions,
                         Limits limits = {}) const {
@@ -83,7 +80,7 @@ class OwnTmpdir {
   std::optional<std::string> saved_;
 };
 
-TEST(RunPrograms, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
+TEST(ProgramExecutions, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
   Workers run{spec_of("busy-wait", 2)};
   const ExploreReport report = run.explore("random", 30);
   EXPECT_FALSE(report.failure) << report.verdict.message;
@@ -91,7 +88,7 @@ TEST(RunPrograms, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
   EXPECT_TRUE(run.escapes->list().empty());
 }
 
-TEST(RunPrograms, AWorkerKilledByASignalIsACrashWithItsStandardError) {
+TEST(ProgramExecutions, AWorkerKilledByASignalIsACrashWithItsStandardError) {
   Workers run{spec_of("crash", 2)};
   const ExploreReport report = run.explore("random", 5);
   ASSERT_TRUE(report.failure);
@@ -101,7 +98,7 @@ TEST(RunPrograms, AWorkerKilledByASignalIsACrashWithItsStandardError) {
       << report.verdict.message;
 }
 
-TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
+TEST(ProgramExecutions, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
   const OwnTmpdir tmp;
   Workers run{spec_of("hang", 2)};
   Limits limits;
@@ -120,27 +117,27 @@ TEST(RunPrograms, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
   EXPECT_EQ(entries_of(tmp.path()), 0) << "a run directory was left in " << tmp.path();
 }
 
-TEST(RunPrograms, ASetupThatFailsLeavesNoRunDirectory) {
+TEST(ProgramExecutions, ASetupThatFailsLeavesNoRunDirectory) {
   const OwnTmpdir tmp;
-  RunSpec spec = spec_of("busy-wait", 2);
+  ProgramSpec spec = spec_of("busy-wait", 2);
   spec.setup = "exit 3";
-  EXPECT_THROW(RunProgram(spec, std::make_shared<Escapes>()), std::runtime_error);
+  EXPECT_THROW(ProgramExecution(spec, std::make_shared<Escapes>()), std::runtime_error);
   EXPECT_EQ(entries_of(tmp.path()), 0) << "a run directory was left in " << tmp.path();
 }
 
-TEST(RunPrograms, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
+TEST(ProgramExecutions, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
   // Worker 0 holds the lock until worker 1 was refused; worker 1 exits 1 unless its LOCK_NB
   // attempt failed with EWOULDBLOCK.
   Workers run{spec_of("nonblocking", 2)};
   int refused = 0;
   const auto factory = [&] {
-    struct Probe : RunProgram {
-      using RunProgram::RunProgram;
+    struct Probe : ProgramExecution {
+      using ProgramExecution::ProgramExecution;
       int* refused = nullptr;
       Verdict judge(const ExecutionResult& r, std::span<const std::byte> s) override {
         struct stat st;
         *refused += ::stat((working_directory() + "/refused").c_str(), &st) == 0;
-        return RunProgram::judge(r, s);
+        return ProgramExecution::judge(r, s);
       }
     };
     auto p = std::make_unique<Probe>(run.spec, run.escapes);
@@ -156,7 +153,7 @@ TEST(RunPrograms, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
   EXPECT_EQ(refused, 20);
 }
 
-TEST(RunPrograms, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
+TEST(ProgramExecutions, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
   // Worker 0 waits (at yield points) for worker 1 to take the lock it dropped by closing another
   // descriptor: were the lock still held for the scheduler, worker 1 could never run.
   Workers run{spec_of("close-drops", 2)};
@@ -167,7 +164,7 @@ TEST(RunPrograms, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
   EXPECT_EQ(report.stats.executions, 20u);
 }
 
-TEST(RunPrograms, AWritableSharedMappingOfADataFileIsReported) {
+TEST(ProgramExecutions, AWritableSharedMappingOfADataFileIsReported) {
   Workers run{spec_of("map-shared", 1)};
   const ExploreReport report = run.explore("random", 1);
   EXPECT_FALSE(report.failure) << report.verdict.message;
@@ -177,42 +174,7 @@ TEST(RunPrograms, AWritableSharedMappingOfADataFileIsReported) {
   EXPECT_NE(escapes[0].find("database.bin"), std::string::npos) << escapes[0];
 }
 
-TEST(RunPrograms, ATokenForAnotherProgramOrAnotherWorkerCountIsRefusedBeforeAnythingRuns) {
-  ::setenv("INTERLEAVE_SHIM", INTERLEAVE_SHIM, 1);
-  Schedule other{"run", "p00000000", "programs", {{'a', 2}}, {0, 1}};
-  const std::string token = encode_token(other);
-  EXPECT_THROW(run_programs({"--workers", "2", "--schedule", token, "--", INTERLEAVE_RUN_WORKER,
-                             "busy-wait"}),
-               UsageError);
-  EXPECT_THROW(run_programs({"--workers", "3", "--schedule", token, "--", INTERLEAVE_RUN_WORKER,
-                             "busy-wait"}),
-               UsageError);
-  Schedule explore_token{"lost-update", "unlocked", "threads", {{'a', 2}}, {0, 1}};
-  EXPECT_THROW(run_programs({"--schedule", encode_token(explore_token), "--", INTERLEAVE_RUN_WORKER,
-                             "busy-wait"}),
-               UsageError);
-}
-
-TEST(RunPrograms, BadInputIsAUsageError) {
-  ::setenv("INTERLEAVE_SHIM", INTERLEAVE_SHIM, 1);
-  EXPECT_THROW(run_programs({}), UsageError);                              // no program
-  EXPECT_THROW(run_programs({"--", "/nonexistent/program"}), UsageError);  // not found
-  EXPECT_THROW(run_programs({"--workers", "0", "--", INTERLEAVE_RUN_WORKER}), UsageError);
-  EXPECT_THROW(run_programs({"--strategy", "bogus", "--", INTERLEAVE_RUN_WORKER}), UsageError);
-  EXPECT_THROW(run_programs({"--workers", "2", "--worker-cmd", INTERLEAVE_RUN_WORKER}),
-               UsageError);  // two workers, one command
-  // Numbers take the strict parsers of every other command.
-  for (const char* bad :
-       {"--seed=-1", "--seed=123456789012345678901234", "--time-limit=nan", "--executions=0",
-        "--depth=17", "--jobs=65", "--shard=2/2", "--preemption-bound=1"}) {
-    EXPECT_THROW(run_programs({bad, "--", INTERLEAVE_RUN_WORKER}), UsageError) << bad;
-  }
-  // An output that cannot be written is found before anything runs, not after.
-  EXPECT_ANY_THROW(
-      run_programs({"--trace-out", "/nonexistent/dir/t.json", "--", INTERLEAVE_RUN_WORKER}));
-}
-
-TEST(RunPrograms, HistoryLinesAreOrderedByTheirStampedSteps) {
+TEST(ProgramExecutions, HistoryLinesAreOrderedByTheirStampedSteps) {
   scenarios::History h;
   ASSERT_EQ(parse_history("3 invoke increment counter 1\n9 ok 1\n", 0, &h), "");
   ASSERT_EQ(parse_history("5 invoke increment counter 1\n7 ok 1\n", 1, &h), "");
@@ -226,4 +188,4 @@ TEST(RunPrograms, HistoryLinesAreOrderedByTheirStampedSteps) {
 }
 
 }  // namespace
-}  // namespace interleave::cli
+}  // namespace interleave::programs

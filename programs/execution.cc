@@ -1,4 +1,4 @@
-#include "cli/run_program.h"
+#include "programs/execution.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,9 +18,10 @@
 #include "fmt/format.h"
 #include "harness/cleanup.h"
 #include "harness/environment.h"
+#include "programs/history.h"
 #include "scenarios/linearizability.h"
 
-namespace interleave::cli {
+namespace interleave::programs {
 namespace {
 
 std::string read_all(const std::string& path) {
@@ -64,29 +65,6 @@ std::string describe(int status) {
   return "ended";
 }
 
-std::uint32_t fnv(std::uint32_t h, std::string_view text) {
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
-bool parse_op(std::string_view name, scenarios::OpKind* kind) {
-  using scenarios::OpKind;
-  if (name == "put")
-    *kind = OpKind::kPut;
-  else if (name == "get")
-    *kind = OpKind::kGet;
-  else if (name == "del")
-    *kind = OpKind::kDel;
-  else if (name == "increment")
-    *kind = OpKind::kIncrement;
-  else
-    return false;
-  return true;
-}
-
 // Removes a run directory and forgets it for the cleanup at exit.
 void remove_run_dir(const std::string& dir) {
   std::error_code ignored;
@@ -95,25 +73,6 @@ void remove_run_dir(const std::string& dir) {
 }
 
 }  // namespace
-
-std::uint32_t RunSpec::hash() const {
-  std::uint32_t h = 2166136261u;
-  for (const auto& argv : workers) {
-    for (const std::string& a : argv) h = fnv(fnv(h, a), std::string_view("\0", 1));
-    h = fnv(h, "\n");
-  }
-  return fnv(fnv(h, "setup:"), setup);
-}
-
-void Escapes::add(std::string what) {
-  std::lock_guard lock(mu);
-  seen.insert(std::move(what));
-}
-
-std::vector<std::string> Escapes::list() {
-  std::lock_guard lock(mu);
-  return {seen.begin(), seen.end()};
-}
 
 std::string tail_of(const std::string& path, int lines) {
   std::string text = read_all(path);
@@ -129,93 +88,7 @@ std::string tail_of(const std::string& path, int lines) {
   return tail;
 }
 
-std::string parse_history(const std::string& text, int worker, scenarios::History* out) {
-  std::istringstream in(text);
-  std::string line;
-  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::size_t open = kNone;  // the worker's pending invocation
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    std::istringstream words(line);
-    std::uint32_t step = 0;
-    std::string event;
-    if (!(words >> step >> event)) {
-      if (line.find_first_not_of(' ') == std::string::npos) continue;
-      return fmt::format(
-          "line {}: not '<step> invoke|ok|not_found|fail ...' (was the history "
-          "written without the shim?)",
-          number);
-    }
-    if (event == "invoke") {
-      std::string name, key, input;
-      scenarios::Op op;
-      if (!(words >> name >> key) || !parse_op(name, &op.kind)) {
-        return fmt::format("line {}: expected 'invoke put|get|del|increment KEY [VALUE]'", number);
-      }
-      words >> input;
-      if (op.kind == scenarios::OpKind::kIncrement && input.empty()) input = "1";
-      op.actor = worker;
-      op.key = key;
-      op.input = input;
-      op.invoked_step = step;
-      op.invoked_at = 1;  // ordered by order_history()
-      out->ops.push_back(std::move(op));
-      open = out->ops.size() - 1;
-      continue;
-    }
-    if (open == kNone)
-      return fmt::format("line {}: a response '{}' without an invocation", number, event);
-    scenarios::Op& op = out->ops[open];
-    std::string rest;
-    words >> rest;
-    if (event == "ok") {
-      op.status = store::Status::ok_status();
-      op.output = rest;
-    } else if (event == "not_found") {
-      op.status = store::Status::not_found();
-    } else if (event == "fail") {
-      std::string more;
-      std::getline(words, more);
-      op.status = store::Status::io_error(rest + more);
-    } else {
-      return fmt::format("line {}: unknown event '{}' (invoke, ok, not_found, fail)", number,
-                         event);
-    }
-    op.returned_step = step;
-    op.returned_at = 1;
-    open = kNone;
-  }
-  return {};
-}
-
-void order_history(scenarios::History* history) {
-  struct Event {
-    std::uint32_t step;
-    int worker;
-    std::size_t index;  // op index; records of one worker are in file order already
-    bool response;
-  };
-  std::vector<Event> events;
-  for (std::size_t i = 0; i < history->ops.size(); ++i) {
-    const scenarios::Op& op = history->ops[i];
-    events.push_back({op.invoked_step, op.actor, i, false});
-    if (op.returned_at != 0) events.push_back({op.returned_step, op.actor, i, true});
-  }
-  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    if (a.step != b.step) return a.step < b.step;
-    if (a.worker != b.worker) return a.worker < b.worker;
-    if (a.index != b.index) return a.index < b.index;
-    return !a.response && b.response;
-  });
-  std::uint64_t clock = 0;
-  for (const Event& e : events) {
-    scenarios::Op& op = history->ops[e.index];
-    (e.response ? op.returned_at : op.invoked_at) = ++clock;
-  }
-}
-
-RunProgram::RunProgram(const RunSpec& spec, std::shared_ptr<Escapes> escapes)
+ProgramExecution::ProgramExecution(const ProgramSpec& spec, std::shared_ptr<Escapes> escapes)
     : spec_(spec), escapes_(std::move(escapes)) {
   const char* tmp = std::getenv("TMPDIR");
   std::string templ = fmt::format("{}/interleave-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -244,19 +117,19 @@ RunProgram::RunProgram(const RunSpec& spec, std::shared_ptr<Escapes> escapes)
   }
 }
 
-RunProgram::~RunProgram() { remove_run_dir(run_dir_); }
+ProgramExecution::~ProgramExecution() { remove_run_dir(run_dir_); }
 
-Topology RunProgram::topology() const {
+Topology topology_of(const ProgramSpec& spec) {
   Topology t;
-  for (const auto& argv : spec_.workers) t.groups.push_back({ActorKind::kProgram, 1, argv});
+  for (const auto& argv : spec.workers) t.groups.push_back({ActorKind::kProgram, 1, argv});
   return t;
 }
 
-std::string RunProgram::file(const char* prefix, int actor) const {
+std::string ProgramExecution::file(const char* prefix, int actor) const {
   return fmt::format("{}/{}.{}", run_dir_, prefix, actor);
 }
 
-std::vector<std::string> RunProgram::environment(int actor) const {
+std::vector<std::string> ProgramExecution::environment(int actor) const {
   const char* preload = std::getenv("LD_PRELOAD");
   return {fmt::format("INTERLEAVE_WORKER={}", actor),
           fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size()),
@@ -270,9 +143,9 @@ std::vector<std::string> RunProgram::environment(int actor) const {
           "PYTHONDONTWRITEBYTECODE=1"};
 }
 
-std::string RunProgram::output_path(int actor) const { return file("output", actor); }
+std::string ProgramExecution::output_path(int actor) const { return file("output", actor); }
 
-void RunProgram::collect_escapes() {
+void ProgramExecution::collect_escapes() {
   for (int a = 0; a < static_cast<int>(spec_.workers.size()); ++a) {
     std::istringstream in(read_all(file("notes", a)));
     bool attached = false;
@@ -291,7 +164,7 @@ void RunProgram::collect_escapes() {
   }
 }
 
-Verdict RunProgram::judge(const ExecutionResult& result, std::span<const std::byte>) {
+Verdict ProgramExecution::judge(const ExecutionResult& result, std::span<const std::byte>) {
   collect_escapes();
   const int n = static_cast<int>(spec_.workers.size());
   if (!spec_.check.empty()) {
@@ -334,7 +207,7 @@ Verdict RunProgram::judge(const ExecutionResult& result, std::span<const std::by
       fmt::format("the history is not linearizable: {}\n{}", lin.message, lin.timeline));
 }
 
-Verdict RunProgram::judge_incomplete(const ExecutionResult& result, Verdict verdict) {
+Verdict ProgramExecution::judge_incomplete(const ExecutionResult& result, Verdict verdict) {
   collect_escapes();
   static const std::regex actor_re("actor ([0-9]+)");
   std::smatch m;
@@ -350,4 +223,4 @@ Verdict RunProgram::judge_incomplete(const ExecutionResult& result, Verdict verd
   return verdict;
 }
 
-}  // namespace interleave::cli
+}  // namespace interleave::programs
