@@ -147,6 +147,37 @@ TEST(Cli, ReplayOfAScheduleThatDoesNotFitReportsTheDivergingStepOnStandardError)
   EXPECT_EQ(wrong_actor.err.find('\n'), wrong_actor.err.size() - 1) << "one line";
 }
 
+TEST(Cli, VersionPrintsTheVersionAndCommit) {
+  const CliRun r = interleave("--version");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("interleave 0.", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("(commit "), std::string::npos) << r.out;
+}
+
+TEST(Cli, NoCommandPrintsTheUsageAndExits2) {
+  const CliRun r = interleave("");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("Subcommands:"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ARunTokenGivenToReplayWithoutItsProgramSaysWhatToAdd) {
+  const interleave::Schedule s{"run", "p00000000", "programs", {{'a', 2}}, {0, 1}};
+  expect_usage_error("replay --schedule " + interleave::encode_token(s), "give the program it ran");
+}
+
+TEST(Cli, ARunsReplayLineNamesTheProgramByItsAbsolutePath) {
+  const std::string binary = INTERLEAVE_BINARY;
+  const std::string dir = binary.substr(0, binary.rfind('/')) + "/examples/run_programs";
+  const CliRun r =
+      interleave("run --json --workers 2 --check '" + dir + "/store check 2' -- ./store run 2",
+                 "cd " + dir + " &&");
+  ASSERT_EQ(r.code, 1) << r.err;
+  const std::string replay = r.json()["bug"]["replay"];
+  EXPECT_NE(replay.find("-- " + dir + "/store run 2"), std::string::npos) << replay;
+  EXPECT_EQ(replay.find(" ./store"), std::string::npos) << replay;
+}
+
 TEST(Cli, JsonOfAReplayThatCouldNotBeJudgedSaysErrorNotPass) {
   const interleave::Schedule s{"lost-update", "unlocked", "threads", {{'a', 2}, {'o', 2}}, {0}};
   const CliRun r = interleave("replay --json --schedule " + interleave::encode_token(s));

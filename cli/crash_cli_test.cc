@@ -3,6 +3,7 @@
 #include "cli/testutil.h"
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "harness/schedule.h"
 #include "nlohmann/json.hpp"
 
 namespace {
@@ -65,6 +66,29 @@ TEST(CrashCli, WhatIsNotBuiltIsAUsageErrorThatSaysWhy) {
       "at a power loss, a crash ends the execution");
   expect_usage_error("explore --scenario durability --store safe --mode mixed --crashes 1",
                      "--crashes in mixed mode is a power loss only for now");
+}
+
+// A crash token holds a crash state and decisions up to the crash: one naming a state the crash
+// does not leave, or decisions after it, does not fit, and is an error of the input (exit 2).
+TEST(CrashCli, ACrashTokenThatDoesNotFitIsAUsageErrorNotAVerdict) {
+  interleave::Schedule s;
+  std::string error;
+  ASSERT_TRUE(interleave::parse_token(
+      "I1:durability:ack-before-sync:threads:a2o2c1m1w0:b23c:07e3d95f", &s, &error))
+      << error;
+  interleave::Schedule far_state = s;
+  for (auto& [letter, value] : far_state.sizes) {
+    if (letter == 'w') value = 9;
+  }
+  const CliRun state = interleave("replay --schedule " + interleave::encode_token(far_state));
+  EXPECT_EQ(state.code, 2) << state.out << state.err;
+  EXPECT_NE(state.err.find("the token does not fit this build"), std::string::npos) << state.err;
+  EXPECT_EQ(state.out.find("BUG"), std::string::npos) << state.out;
+  interleave::Schedule more = s;
+  more.decisions.insert(more.decisions.end(), {0, 1, 0});
+  const CliRun extra = interleave("replay --schedule " + interleave::encode_token(more));
+  EXPECT_EQ(extra.code, 2) << extra.out << extra.err;
+  EXPECT_NE(extra.err.find("3 more decisions"), std::string::npos) << extra.err;
 }
 
 }  // namespace

@@ -155,10 +155,14 @@ struct CommandLine {
     // Unexpected arguments are collected, not thrown: CLI11 would list them in reverse order.
     app.allow_extras();
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app.set_version_flag("--version", std::string("interleave ") + INTERLEAVE_VERSION +
+                                          " (commit " + INTERLEAVE_COMMIT + ")");
     app.footer(
-        "Exit codes: 0 no bug, 1 bug found (or matrix mismatch), 2 usage or input error,\n"
-        "3 environment error (full disk, too many open files, an output that cannot be written),\n"
-        "130 interrupted (Ctrl-C: workers stopped, data directories removed).\n"
+        "Exit codes: 0 no bug, 1 bug found (or matrix mismatch), 2 usage or input error, or no\n"
+        "verdict (a replay that does not fit; run: a check that cannot run or does not end, a run\n"
+        "that escaped control), 3 environment error (full disk, too many open files, an output\n"
+        "that cannot be written, a worker killed from outside), 130 interrupted (Ctrl-C: workers\n"
+        "and commands stopped, data directories removed; 1 if a bug was found before).\n"
         "INTERLEAVE_PARAMS=\"name=value name ...\" supplies explore/matrix flags (e.g. "
         "\"seed=7 json\").");
     list_cmd = app.add_subcommand("list", "list scenarios, stores, modes and strategies");
@@ -339,7 +343,11 @@ ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv
   auto cli = std::make_unique<CommandLine>();
   cli->explore.context = cli->replay.context = cli->matrix.context = context;
   if (args.empty()) {
-    throw UsageError(fmt::format("no command given (known: {}; see interleave --help)", kCommands));
+    return HelpRequest{cli->app.help() + "\ninterleave: error: no command given\n", kExitUsage};
+  }
+  if (args.size() == 1 && args[0] == "--version") {
+    return HelpRequest{
+        fmt::format("interleave {} (commit {})\n", INTERLEAVE_VERSION, INTERLEAVE_COMMIT)};
   }
   if (!args[0].empty() && args[0][0] != '-' && !is_known_command(args[0])) {
     throw UsageError(
@@ -385,6 +393,10 @@ ParsedCommand parse_command_line(std::vector<std::string> args, const CommandEnv
 int run_command(const ParsedCommand& command) {
   struct Run {
     int operator()(const HelpRequest& help) const {
+      if (help.code != kExitPass) {
+        std::cerr << help.text;
+        return help.code;
+      }
       std::cout << help.text;
       return flush_report(kExitPass);
     }

@@ -16,9 +16,11 @@ namespace interleave::cli {
 // The longest message a UsageError from parse_command_line() has, in characters.
 inline constexpr std::size_t kMaxUsageMessage = 300;
 
-// --help (on any command): print `text` on standard output and exit 0.
+// --help (on any command) and --version: print `text` on standard output and exit 0. With no
+// command at all: the usage on standard error, and exit 2.
 struct HelpRequest {
   std::string text;
+  int code = 0;
 };
 
 struct ListArgs {

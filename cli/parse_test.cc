@@ -132,8 +132,15 @@ TEST(Parse, UnexpectedArgumentsAreReportedInTheOrderGiven) {
   EXPECT_EQ(rejection(with(kExplore, {"--bogus", "1", "x", "y", "z"})),
             "unexpected arguments: '--bogus' '1' 'x' and 2 more");
   EXPECT_EQ(rejection({"list", "extra"}), "unexpected argument: 'extra'");
-  EXPECT_EQ(rejection({}),
-            "no command given (known: list, explore, replay, matrix, run; see interleave --help)");
+}
+
+TEST(Parse, NoCommandIsTheUsageOnStandardErrorAndExit2) {
+  const ParsedCommand parsed = parse_command_line({}, {});
+  const auto* help = std::get_if<HelpRequest>(&parsed);
+  ASSERT_NE(help, nullptr);
+  EXPECT_EQ(help->code, kExitUsage);
+  EXPECT_NE(help->text.find("Subcommands:"), std::string::npos) << help->text;
+  EXPECT_NE(help->text.find("no command given"), std::string::npos) << help->text;
 }
 
 TEST(Parse, ControlAndEscapeBytesFromInputAreEscaped) {

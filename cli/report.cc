@@ -77,6 +77,8 @@ std::string shrink_line(const Failure& f) {
       return as_is + ", as found: the simpler schedule did not fail the same way when replayed";
     case ShrinkStatus::kEnvironment:
       return as_is + ", as found: an error of the environment ended shrinking";
+    case ShrinkStatus::kError:
+      return as_is + ", as found: an error of the test ended shrinking";
     case ShrinkStatus::kOff:
       break;
   }

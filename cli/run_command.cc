@@ -16,6 +16,7 @@
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/test_signal.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "harness/printable.h"
@@ -48,12 +49,14 @@ std::string quote(const std::string& word) {
   return out + "'";
 }
 
-// The command line that replays `token` (the user's program words as given).
+// The command line that replays `token`: the user's flags, the program as resolved (absolute, so
+// that the line works from any directory).
 std::string replay_line(const RunArgs& a, const std::string& token) {
   std::string line = fmt::format("interleave run --workers {}", a.workers);
   for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
   if (!a.setup.empty()) line += " --setup " + quote(a.setup);
   if (!a.check.empty()) line += " --check " + quote(a.check);
+  if (!a.shim.empty()) line += " --shim " + quote(a.shim);
   line += " --schedule " + token;
   if (!a.program.empty()) {
     line += " --";
@@ -114,18 +117,30 @@ RunArgs parse_run_args(std::vector<std::string> args) {
   add_whole(&app, "--hang-timeout-ms", &hang_ms, 1, kIntMax,
             "time without a yield point before a hang (default 10000: a worker's first "
             "step includes its start-up)");
+  std::optional<double> command_timeout;
+  add_seconds(&app, "--command-timeout", &command_timeout,
+              "seconds a --setup or --check command may run before it is an error of the test, "
+              "killed with what it started (default 60)");
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
     std::cout << app.help()
               << "\nPROGRAM (after --) runs as every worker; or give --worker-cmd once per "
-                 "worker.\nSee docs/run.md.\n";
+                 "worker.\nExit codes: 0 no bug, 1 bug found, 2 usage error or no verdict (a "
+                 "program or shim that\ncannot be used, a setup that fails, a check that cannot "
+                 "run or does not end, part of the\nrun escaped control), 3 an error of the "
+                 "environment (a full disk, a worker killed from\noutside), 130 interrupted "
+                 "(1 if a bug was found before). See docs/run.md.\n";
     std::exit(flush_report(kExitPass));
   } catch (const CLI::ParseError& e) {
     throw UsageError(printable(e.what(), 240));
   }
   a.limits.hang_timeout = std::chrono::milliseconds(hang_ms);
+  if (command_timeout) {
+    a.command_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(*command_timeout));
+  }
   if (a.program.empty() && a.worker_cmds.empty()) {
     throw UsageError("run needs a program: interleave run [flags] -- PROGRAM [ARGS...]");
   }
@@ -148,6 +163,17 @@ RunArgs parse_run_args(std::vector<std::string> args) {
   if (auto bad = strategy->check(asked)) throw UsageError(*bad);
   check_shard(a.shard, *strategy, a.executions.value_or(strategy->systematic ? 0 : 1000));
   if (a.repeat > 1 && !a.schedule) throw UsageError("--repeat needs --schedule");
+  if (a.schedule) {
+    // A replay follows its token: what would steer an exploration has nothing to steer.
+    for (const char* flag :
+         {"--strategy", "--seed", "--executions", "--depth", "--preemption-bound", "--time-limit",
+          "--jobs", "--shard", "--no-shrink"}) {
+      if (app.count(flag) > 0) {
+        throw UsageError(fmt::format(
+            "{} has no effect on a replay: --schedule follows its token's decisions", flag));
+      }
+    }
+  }
   return a;
 }
 
@@ -173,13 +199,21 @@ std::string joined(const std::vector<std::string>& words) {
 }
 
 // The program target as the report names it.
-Subject program_subject(const RunArgs& a, std::shared_ptr<const programs::ProgramSpec> shared) {
+Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::ProgramSpec> shared) {
   const programs::ProgramSpec& spec = *shared;
+  // The replay lines name the programs as resolved (absolute paths), so that they work from any
+  // directory, and the shim when one was given.
+  RunArgs a = given;
+  if (!a.program.empty()) a.program = spec.workers.front();
+  for (std::size_t w = 0; w < a.worker_cmds.size(); ++w) {
+    a.worker_cmds[w] = fmt::format("{}", fmt::join(spec.workers[w], " "));
+  }
+  if (!a.shim.empty()) a.shim = spec.shim;
   Subject s;
   const std::size_t n = spec.workers.size();
-  s.description = a.worker_cmds.empty()
-                      ? fmt::format("{} ({} workers)", joined(a.program), n)
-                      : fmt::format("{} workers: {}", n, fmt::join(a.worker_cmds, "; "));
+  s.description = given.worker_cmds.empty()
+                      ? fmt::format("{} ({} workers)", joined(given.program), n)
+                      : fmt::format("{} workers: {}", n, fmt::join(given.worker_cmds, "; "));
   nlohmann::json programs = nlohmann::json::array();
   for (const auto& argv : spec.workers) programs.push_back(argv);
   s.target = {{"kind", "program"},
@@ -199,6 +233,7 @@ Subject program_subject(const RunArgs& a, std::shared_ptr<const programs::Progra
     for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
     if (!a.setup.empty()) line += " --setup " + quote(a.setup);
     if (!a.check.empty()) line += " --check " + quote(a.check);
+    if (!a.shim.empty()) line += " --shim " + quote(a.shim);
     line += " --strategy " + strategy;
     if (strategy == "pct") line += fmt::format(" --depth {}", depth);
     line += fmt::format(" --seed {} --executions 1", seed);
@@ -236,7 +271,10 @@ programs::ProgramSpec resolve_spec(const RunArgs& a) {
 
 RunOutcome run_program_target(const RunArgs& a, bool replay) {
   const auto spec = std::make_shared<const programs::ProgramSpec>(resolve_spec(a));
-  const programs::RunSettings settings{.limits = a.limits, .stop = &stop_flag(), .jobs = a.jobs};
+  const programs::RunSettings settings{.limits = a.limits,
+                                       .stop = &stop_flag(),
+                                       .jobs = a.jobs,
+                                       .command_timeout = a.command_timeout};
   RunOutcome out{.info = {.subject = program_subject(a, spec),
                           .command = replay ? "replay" : "run",
                           .strategy = a.strategy,
@@ -265,6 +303,7 @@ RunOutcome run_program_target(const RunArgs& a, bool replay) {
     if (a.time_limit) options.time_limit = std::chrono::duration<double>(*a.time_limit);
     ProgressLine progress(!a.json && a.progress);
     options.on_progress = [&](const RunStats& stats) { progress.update(stats); };
+    options.before_execution = test_signal_hook();
     out.run = programs::explore_program(*spec, options, settings);
     progress.clear();
   }

@@ -31,6 +31,7 @@ struct RunArgs {
   Shard shard;
   int repeat = 1;
   Limits limits;
+  std::chrono::milliseconds command_timeout = programs::kDefaultCommandTimeout;
   bool progress = true;  // a progress line on a terminal (off in tests of one's own)
 };
 

@@ -89,10 +89,12 @@ void unregister_cleanup_dir(const std::string& path) {
   }
 }
 
-void register_child(int pid) {
+// An entry is a child's pid, or minus the pid of a child that leads a process group of its own.
+void register_child(int pid, bool group) {
+  const int entry = group ? -pid : pid;
   for (std::atomic<int>& c : children) {
     int free = 0;
-    if (c.compare_exchange_strong(free, pid)) return;
+    if (c.compare_exchange_strong(free, entry)) return;
   }
 }
 
@@ -100,17 +102,19 @@ void unregister_child(int pid) {
   for (std::atomic<int>& c : children) {
     int mine = pid;
     if (c.compare_exchange_strong(mine, 0)) return;
+    mine = -pid;
+    if (c.compare_exchange_strong(mine, 0)) return;
   }
 }
 
 void kill_registered_children() {
   for (std::atomic<int>& c : children) {
-    const int pid = c.load();
-    if (pid > 0) ::kill(pid, SIGKILL);
+    const int entry = c.load();
+    if (entry != 0) ::kill(entry, SIGKILL);  // a negative entry: the whole group
   }
   for (std::atomic<int>& c : children) {
-    const int pid = c.exchange(0);
-    if (pid > 0) ::waitpid(pid, nullptr, 0);
+    const int entry = c.exchange(0);
+    if (entry != 0) ::waitpid(entry > 0 ? entry : -entry, nullptr, 0);
   }
 }
 

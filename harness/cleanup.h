@@ -16,10 +16,11 @@ void unregister_cleanup_dir(const std::string& path);
 // unlinkat only; no allocation); for signal handlers just before the process ends.
 void remove_registered_dirs();
 
-// Child processes (worker processes, exec'd programs) to kill when the harness ends at once: a
-// second Ctrl-C. Registering beyond 64 at once is ignored (they still die with the harness, by
+// Child processes (worker processes, exec'd programs, shell commands) to kill when the harness ends
+// at once: a second Ctrl-C. With `group`, the child leads a process group of its own, and the whole
+// group is killed. Registering beyond 64 at once is ignored (they still die with the harness, by
 // PR_SET_PDEATHSIG, only a moment later).
-void register_child(int pid);
+void register_child(int pid, bool group = false);
 void unregister_child(int pid);
 // Kills every registered child with SIGKILL and reaps it. Async-signal-safe.
 void kill_registered_children();

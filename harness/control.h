@@ -42,6 +42,8 @@ enum {
   IL_EVENT_RELEASE = 2, /* the next step releases lock `lock` */
   IL_EVENT_BLOCKED = 3, /* the lock the last step took was refused natively: wait for a release */
   IL_EVENT_FINISH = 4,  /* the body ended; `message` is set when it failed (a crash) */
+  IL_EVENT_WAIT = 5,    /* the step just run found `lock` held (it only read it): wait until a
+                           release of `lock`, then run the next step as an ordinary one (a retry) */
 };
 
 /* Object kinds (interleave::ObjectKind). */
@@ -68,12 +70,21 @@ struct il_pending {
   char message[IL_MESSAGE_CAPACITY]; /* FINISH: why the body failed, or empty */
 };
 
+#define IL_ENV_CAPACITY 160
+
 struct il_actor {
   uint32_t go;       /* futex word: IL_GO_* */
   uint32_t sleeping; /* 1 while the actor sleeps on `go` */
   uint32_t posted;   /* incremented by every post */
   int32_t tid;       /* the thread that runs the actor (gettid), 0 until it starts: the harness
                         reads what it is blocked in from /proc/<tid>/syscall */
+  /* Reports of an exec'd program's actor, cleared by the harness before the program starts: */
+  uint32_t attached;   /* its shim attached to the control block */
+  int32_t self_signal; /* a signal its process sent itself (kill, raise), so that a death by it
+                          is the program's own doing, not a kill from outside */
+  int32_t env_errno;   /* a call failed for a reason of the machine's (ENOSPC, EMFILE, ...): the
+                          execution says nothing about the program (`env_what` names the call) */
+  char env_what[IL_ENV_CAPACITY];
   struct il_pending pending;
 } __attribute__((aligned(64)));
 

@@ -52,6 +52,9 @@ struct ExecutionResult {
   std::string message;         // why, for every outcome but kCompleted
   Trace trace;                 // trace[i].actor is decision i
   std::uint64_t handoffs = 0;  // decisions that passed control to another actor
+  // Actors of exec'd programs whose program ended before it attached to the scheduler (bit a =
+  // actor a): nothing of them was controlled.
+  std::uint64_t unattached = 0;
 
   std::vector<int> decisions() const;
 };

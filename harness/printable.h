@@ -31,4 +31,20 @@ inline std::string printable(std::string_view text, std::size_t limit = kEchoLim
   return out;
 }
 
+// `text` of several lines (a command's output) fit to print: each line as printable() writes it
+// (terminal escape sequences and binary bytes as \xNN, each line cut at `line_limit`), the line
+// breaks kept.
+inline std::string printable_lines(std::string_view text, std::size_t line_limit = 400) {
+  std::string out;
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    out += printable(text.substr(start, end - start), line_limit);
+    if (end == text.size()) break;
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace interleave

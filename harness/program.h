@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,19 @@ struct Topology {
 // cache is not. The instance catches it, drops its store and opens it again (recovery, under
 // control, while the other processes go on). Deliberately not a std::exception.
 struct ProcessCrashed {};
+
+// Thrown by a Program (by the factory that makes it, or by judge()) when the run was asked to stop
+// while the program ran a command of its own (a setup, a check): the execution ends as
+// Outcome::kStopped, with no verdict. Deliberately not a std::exception.
+struct ExecutionStopped {};
+
+// Thrown by a Program that cannot judge an execution for a reason of the test's own making (a check
+// command that cannot run or does not end, a history it cannot read, a schedule that names what
+// this build does not have): no verdict on the target. Exploration stops and reports it as an
+// error; a failure found before it stands.
+struct TestError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class ProcessInstance {
  public:

@@ -3,7 +3,10 @@
 
 #include "gtest/gtest.h"
 // gtest must come before rapidcheck/gtest.h
+#include <algorithm>
+
 #include "harness/schedule.h"
+#include "harness/trace.h"
 #include "rapidcheck/gtest.h"
 
 namespace interleave {
@@ -138,6 +141,19 @@ RC_GTEST_PROP(ScheduleToken, ATokenThatParsesReencodesToItself, ()) {
   Schedule parsed;
   std::string error;
   if (parse_token(token, &parsed, &error)) RC_ASSERT(encode_token(parsed) == token);
+}
+
+TEST(Swimlanes, ALongTraceShowsItsHeadAndTailAndSaysWhatItLeavesOut) {
+  Trace trace(100'000);
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    trace[i].index = static_cast<std::uint32_t>(i);
+    trace[i].actor = static_cast<int>(i % 2);
+    trace[i].label = "spin";
+  }
+  const std::string text = render_swimlanes(trace, 2);
+  EXPECT_LT(std::count(text.begin(), text.end(), '\n'), 410);
+  EXPECT_NE(text.find("99600 steps not shown"), std::string::npos);
+  EXPECT_NE(text.find("99999"), std::string::npos);  // the last step is shown
 }
 
 }  // namespace

@@ -42,7 +42,20 @@ std::string render_swimlanes(const Trace& trace, int actors) {
   out += '\n';
   constexpr int kNoActorColumn = -1;
   int previous = kNoActorColumn;
-  for (const Step& step : trace) {
+  // A long trace (a livelock runs to the step limit) shows its head and its tail.
+  const std::size_t elide_from = trace.size() > kSwimlaneSteps ? kSwimlaneSteps / 2 : trace.size();
+  const std::size_t elide_to =
+      trace.size() > kSwimlaneSteps ? trace.size() - kSwimlaneSteps / 2 : 0;
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    if (i == elide_from && elide_to > elide_from) {
+      out += fmt::format(
+          "  ... {} steps not shown (the JSON report and --trace-out have every "
+          "step) ...\n",
+          elide_to - elide_from);
+      i = elide_to;
+      previous = kNoActorColumn;
+    }
+    const Step& step = trace[i];
     std::string cell = step.label;
     if (const std::string object = step.object_text(); !object.empty()) {
       cell += fmt::format(" [{}]", object);

@@ -1,24 +1,22 @@
 #include "programs/execution.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <stdexcept>
 
 #include "fmt/format.h"
-#include "harness/cleanup.h"
 #include "harness/environment.h"
+#include "harness/printable.h"
 #include "programs/history.h"
+#include "programs/leftovers.h"
+#include "programs/shell.h"
 #include "scenarios/linearizability.h"
 
 namespace interleave::programs {
@@ -31,45 +29,37 @@ std::string read_all(const std::string& path) {
   return out.str();
 }
 
-// Runs `command` with /bin/sh in `dir`, its output into `output`; returns its wait status.
-int run_shell(const std::string& command, const std::string& dir, const std::string& output,
-              const std::vector<std::string>& env) {
-  std::vector<std::string> env_strings = env;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-  const pid_t pid = ::fork();
-  if (pid < 0) throw EnvironmentError("cannot fork a shell", errno);
-  if (pid == 0) {
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (out < 0) ::_exit(126);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    ::execve("/bin/sh", const_cast<char**>(argv), envp.data());
-    ::_exit(127);
-  }
-  register_child(pid);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  unregister_child(pid);
-  return status;
+// Below this many free bytes (or with no free inode), a file system counts as full: a command that
+// failed on it failed for want of space, as far as the harness can tell.
+constexpr unsigned long long kFullBelow = 64 * 1024;
+
+bool file_system_full(const std::string& path) {
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0) return false;
+  return static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize < kFullBelow ||
+         (fs.f_files > 0 && fs.f_favail == 0);
 }
 
-std::string describe(int status) {
-  if (WIFEXITED(status)) return fmt::format("exit status {}", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
-  return "ended";
-}
-
-// Removes a run directory and forgets it for the cleanup at exit.
-void remove_run_dir(const std::string& dir) {
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  unregister_cleanup_dir(dir);
+// The verdict, or the error, of a setup or check command that did not succeed.
+[[noreturn]] void command_failed(const char* flag, const std::string& command, const ShellResult& r,
+                                 const std::string& output, std::chrono::milliseconds timeout,
+                                 const std::string& dir) {
+  if (r.stopped) throw ExecutionStopped{};
+  if (r.timed_out) {
+    throw TestError(fmt::format(
+        "{} '{}' did not end within {:.0f} s (--command-timeout): a command that does not end is "
+        "an error of the test, not a verdict",
+        flag, printable(command, 200), std::chrono::duration<double>(timeout).count()));
+  }
+  if (file_system_full(dir)) {
+    throw EnvironmentError::described(
+        fmt::format("{} '{}' failed ({}) and the file system of {} is full", flag,
+                    printable(command, 200), describe_status(r.status), dir),
+        ENOSPC);
+  }
+  throw TestError(fmt::format("{} '{}' {} ({}): {}", flag, printable(command, 200),
+                              std::string_view(flag) == "--check" ? "could not run" : "failed",
+                              describe_status(r.status), printable_lines(tail_of(output, 4))));
 }
 
 }  // namespace
@@ -88,51 +78,49 @@ std::string tail_of(const std::string& path, int lines) {
   return tail;
 }
 
-ProgramExecution::ProgramExecution(const ProgramSpec& spec, std::shared_ptr<Escapes> escapes)
-    : spec_(spec), escapes_(std::move(escapes)) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = fmt::format("{}/interleave-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (::mkdtemp(templ.data()) == nullptr) {
-    throw EnvironmentError(fmt::format("cannot create a run directory like {}", templ), errno);
-  }
-  run_dir_ = templ;
-  register_cleanup_dir(run_dir_);
-  try {
-    data_dir_ = run_dir_ + "/data";
-    if (::mkdir(data_dir_.c_str(), 0700) != 0) {
-      throw EnvironmentError(fmt::format("cannot create {}", data_dir_), errno);
-    }
-    if (!spec_.setup.empty()) {
-      const std::string out = run_dir_ + "/setup.out";
-      const int status = run_shell(spec_.setup, data_dir_, out,
-                                   {fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size())});
-      if (status != 0) {
-        throw std::runtime_error(fmt::format("--setup '{}' failed ({}): {}", spec_.setup,
-                                             describe(status), tail_of(out, 4)));
-      }
-    }
-  } catch (...) {
-    remove_run_dir(run_dir_);  // the destructor does not run for a constructor that throws
-    throw;
-  }
-}
-
-ProgramExecution::~ProgramExecution() { remove_run_dir(run_dir_); }
-
 Topology topology_of(const ProgramSpec& spec) {
   Topology t;
   for (const auto& argv : spec.workers) t.groups.push_back({ActorKind::kProgram, 1, argv});
   return t;
 }
 
+ProgramExecution::ProgramExecution(const ProgramSpec& spec, std::shared_ptr<Escapes> escapes,
+                                   ExecutionSettings settings)
+    : spec_(spec),
+      escapes_(std::move(escapes)),
+      settings_(settings),
+      run_dir_(dir_.path().string()),
+      data_dir_(run_dir_ + "/data") {
+  become_subreaper();
+  if (::mkdir(data_dir_.c_str(), 0700) != 0) {
+    throw EnvironmentError(fmt::format("cannot create {}", data_dir_), errno);
+  }
+  if (spec_.setup.empty()) return;
+  const std::string out = run_dir_ + "/setup.out";
+  const ShellResult r = run_shell(spec_.setup, data_dir_, out, command_environment(),
+                                  settings_.command_timeout, settings_.stop);
+  if (r.stopped || r.timed_out || r.status != 0) {
+    end_leftovers(run_dir_);  // the destructor does not run for a constructor that throws
+    command_failed("--setup", spec_.setup, r, out, settings_.command_timeout, run_dir_);
+  }
+}
+
+ProgramExecution::~ProgramExecution() { end_leftovers(run_dir_); }
+
 std::string ProgramExecution::file(const char* prefix, int actor) const {
   return fmt::format("{}/{}.{}", run_dir_, prefix, actor);
+}
+
+std::vector<std::string> ProgramExecution::command_environment() const {
+  return {fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size()),
+          fmt::format("INTERLEAVE_EXECUTION={}", run_dir_)};
 }
 
 std::vector<std::string> ProgramExecution::environment(int actor) const {
   const char* preload = std::getenv("LD_PRELOAD");
   return {fmt::format("INTERLEAVE_WORKER={}", actor),
           fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size()),
+          fmt::format("INTERLEAVE_EXECUTION={}", run_dir_),
           fmt::format("INTERLEAVE_DATA_DIR={}", data_dir_),
           fmt::format("INTERLEAVE_NOTES={}", file("notes", actor)),
           fmt::format("INTERLEAVE_HISTORY={}", file("history", actor)),
@@ -148,18 +136,10 @@ std::string ProgramExecution::output_path(int actor) const { return file("output
 void ProgramExecution::collect_escapes() {
   for (int a = 0; a < static_cast<int>(spec_.workers.size()); ++a) {
     std::istringstream in(read_all(file("notes", a)));
-    bool attached = false;
     for (std::string line; std::getline(in, line);) {
-      if (line == "attached") attached = true;
       if (line.starts_with("escape: ")) {
-        escapes_->add(fmt::format("worker {}: {}", a, line.substr(8)));
+        escapes_->add(fmt::format("worker {}: {}", a, printable(line.substr(8), 300)));
       }
-    }
-    if (!attached) {
-      escapes_->add(fmt::format(
-          "worker {} ({}) never attached to the scheduler: statically linked, or its loader "
-          "ignored LD_PRELOAD, so none of its calls were controlled",
-          a, spec_.workers[static_cast<std::size_t>(a)][0]));
     }
   }
 }
@@ -169,22 +149,27 @@ Verdict ProgramExecution::judge(const ExecutionResult& result, std::span<const s
   const int n = static_cast<int>(spec_.workers.size());
   if (!spec_.check.empty()) {
     const std::string out = run_dir_ + "/check.out";
-    const int status =
-        run_shell(spec_.check, data_dir_, out, {fmt::format("INTERLEAVE_WORKERS={}", n)});
-    if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127)) {
-      throw std::runtime_error(fmt::format("--check '{}' could not run ({}): {}", spec_.check,
-                                           describe(status), tail_of(out, 3)));
+    const ShellResult r = run_shell(spec_.check, data_dir_, out, command_environment(),
+                                    settings_.command_timeout, settings_.stop);
+    const bool could_not_run =
+        WIFEXITED(r.status) && (WEXITSTATUS(r.status) == 126 || WEXITSTATUS(r.status) == 127);
+    if (r.stopped || r.timed_out || could_not_run) {
+      command_failed("--check", spec_.check, r, out, settings_.command_timeout, run_dir_);
     }
-    if (status != 0) {
-      std::string text = tail_of(out);
+    if (r.status != 0) {
+      if (file_system_full(run_dir_)) {
+        command_failed("--check", spec_.check, r, out, settings_.command_timeout, run_dir_);
+      }
+      const std::string text = printable_lines(tail_of(out));
       // "lost-update: ..." names the bug kind; anything else is an assertion.
       BugKind kind = BugKind::kAssertion;
       const std::size_t colon = text.find(':');
       if (colon != std::string::npos) {
         if (auto named = parse_bug_kind(text.substr(0, colon))) kind = *named;
       }
-      return Verdict::fail(
-          kind, fmt::format("--check '{}' failed ({}):\n{}", spec_.check, describe(status), text));
+      return Verdict::fail(kind,
+                           fmt::format("--check '{}' failed ({}):\n{}", printable(spec_.check, 200),
+                                       describe_status(r.status), text));
     }
   }
   scenarios::History history;
@@ -194,8 +179,8 @@ Verdict ProgramExecution::judge(const ExecutionResult& result, std::span<const s
     if (::access(path.c_str(), F_OK) != 0) continue;
     any = true;
     if (std::string error = parse_history(read_all(path), a, &history); !error.empty()) {
-      throw std::runtime_error(fmt::format("the history of worker {} ({}) is malformed: {}", a,
-                                           "$INTERLEAVE_HISTORY", error));
+      throw TestError(
+          fmt::format("the history of worker {} ($INTERLEAVE_HISTORY) is malformed: {}", a, error));
     }
   }
   if (!any) return Verdict::pass();
@@ -209,14 +194,19 @@ Verdict ProgramExecution::judge(const ExecutionResult& result, std::span<const s
 
 Verdict ProgramExecution::judge_incomplete(const ExecutionResult& result, Verdict verdict) {
   collect_escapes();
-  static const std::regex actor_re("actor ([0-9]+)");
+  if (result.unattached != 0) {
+    // A worker that never attached was not controlled at all: no verdict on this execution.
+    escapes_->add(printable(result.message, 400));
+    return Verdict::pass();
+  }
+  static const std::regex worker_re("worker ([0-9]+)");
   std::smatch m;
-  if (std::regex_search(result.message, m, actor_re)) {
-    const int a = std::stoi(m[1].str());
-    if (a >= 0 && a < static_cast<int>(spec_.workers.size())) {
-      const std::string tail = tail_of(output_path(a));
+  if (std::regex_search(result.message, m, worker_re)) {
+    const int w = std::stoi(m[1].str());
+    if (w >= 0 && w < static_cast<int>(spec_.workers.size())) {
+      const std::string tail = tail_of(output_path(w));
       if (!tail.empty()) {
-        verdict.message += fmt::format("\nworker {}'s output ends:\n{}", a, tail);
+        verdict.message += fmt::format("\nworker {}'s output ends:\n{}", w, printable_lines(tail));
       }
     }
   }

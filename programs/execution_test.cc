@@ -6,8 +6,13 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -56,31 +61,38 @@ int entries_of(const std::string& dir) {
   return n;
 }
 
-// A TMPDIR of the test's own while it lives (other tests' executions run beside it under
-// ctest -j), so that what a run leaves behind can be counted; restores the old TMPDIR after.
+// A directory of the test's own for the executions' files while it lives (other tests'
+// executions run beside it under ctest -j), so that what a run leaves behind can be counted: both
+// INTERLEAVE_TMPDIR and TMPDIR name it; the old values come back after.
 class OwnTmpdir {
  public:
   OwnTmpdir() {
     if (::mkdtemp(path_) == nullptr) throw std::runtime_error("mkdtemp failed");
-    if (const char* old = std::getenv("TMPDIR")) saved_ = old;
-    ::setenv("TMPDIR", path_, 1);
+    for (int i = 0; i < 2; ++i) {
+      if (const char* old = std::getenv(kNames[i])) saved_[i] = old;
+      ::setenv(kNames[i], path_, 1);
+    }
   }
   ~OwnTmpdir() {
-    if (saved_) {
-      ::setenv("TMPDIR", saved_->c_str(), 1);
-    } else {
-      ::unsetenv("TMPDIR");
+    for (int i = 0; i < 2; ++i) {
+      if (saved_[i]) {
+        ::setenv(kNames[i], saved_[i]->c_str(), 1);
+      } else {
+        ::unsetenv(kNames[i]);
+      }
     }
+    ::umount2(path_, MNT_DETACH);
     ::rmdir(path_);
   }
   const char* path() const { return path_; }
 
  private:
+  static constexpr const char* kNames[2] = {"INTERLEAVE_TMPDIR", "TMPDIR"};
   char path_[32] = "/tmp/interleave-run-test-XXXXXX";
-  std::optional<std::string> saved_;
+  std::optional<std::string> saved_[2];
 };
 
-TEST(ProgramExecutions, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
+TEST(ProgramExecution, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
   Workers run{spec_of("busy-wait", 2)};
   const ExploreReport report = run.explore("random", 30);
   EXPECT_FALSE(report.failure) << report.verdict.message;
@@ -88,7 +100,7 @@ TEST(ProgramExecutions, AWorkerBusyWaitingOnALockWithSleepsDoesNotHang) {
   EXPECT_TRUE(run.escapes->list().empty());
 }
 
-TEST(ProgramExecutions, AWorkerKilledByASignalIsACrashWithItsStandardError) {
+TEST(ProgramExecution, AWorkerKilledByASignalIsACrashWithItsStandardError) {
   Workers run{spec_of("crash", 2)};
   const ExploreReport report = run.explore("random", 5);
   ASSERT_TRUE(report.failure);
@@ -98,7 +110,7 @@ TEST(ProgramExecutions, AWorkerKilledByASignalIsACrashWithItsStandardError) {
       << report.verdict.message;
 }
 
-TEST(ProgramExecutions, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
+TEST(ProgramExecution, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind) {
   const OwnTmpdir tmp;
   Workers run{spec_of("hang", 2)};
   Limits limits;
@@ -117,7 +129,7 @@ TEST(ProgramExecutions, AWorkerThatNeverExitsIsAHangKilledWithNothingLeftBehind)
   EXPECT_EQ(entries_of(tmp.path()), 0) << "a run directory was left in " << tmp.path();
 }
 
-TEST(ProgramExecutions, ASetupThatFailsLeavesNoRunDirectory) {
+TEST(ProgramExecution, ASetupThatFailsLeavesNoRunDirectory) {
   const OwnTmpdir tmp;
   ProgramSpec spec = spec_of("busy-wait", 2);
   spec.setup = "exit 3";
@@ -125,7 +137,7 @@ TEST(ProgramExecutions, ASetupThatFailsLeavesNoRunDirectory) {
   EXPECT_EQ(entries_of(tmp.path()), 0) << "a run directory was left in " << tmp.path();
 }
 
-TEST(ProgramExecutions, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
+TEST(ProgramExecution, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
   // Worker 0 holds the lock until worker 1 was refused; worker 1 exits 1 unless its LOCK_NB
   // attempt failed with EWOULDBLOCK.
   Workers run{spec_of("nonblocking", 2)};
@@ -153,7 +165,7 @@ TEST(ProgramExecutions, ANonBlockingAttemptOnAHeldLockReturnsEwouldblock) {
   EXPECT_EQ(refused, 20);
 }
 
-TEST(ProgramExecutions, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
+TEST(ProgramExecution, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
   // Worker 0 waits (at yield points) for worker 1 to take the lock it dropped by closing another
   // descriptor: were the lock still held for the scheduler, worker 1 could never run.
   Workers run{spec_of("close-drops", 2)};
@@ -164,7 +176,7 @@ TEST(ProgramExecutions, ClosingAnotherDescriptorOfTheFileDropsAPosixLock) {
   EXPECT_EQ(report.stats.executions, 20u);
 }
 
-TEST(ProgramExecutions, AWritableSharedMappingOfADataFileIsReported) {
+TEST(ProgramExecution, AWritableSharedMappingOfADataFileIsReported) {
   Workers run{spec_of("map-shared", 1)};
   const ExploreReport report = run.explore("random", 1);
   EXPECT_FALSE(report.failure) << report.verdict.message;
@@ -174,7 +186,94 @@ TEST(ProgramExecutions, AWritableSharedMappingOfADataFileIsReported) {
   EXPECT_NE(escapes[0].find("database.bin"), std::string::npos) << escapes[0];
 }
 
-TEST(ProgramExecutions, HistoryLinesAreOrderedByTheirStampedSteps) {
+// The check of the counter the `ranges` and `shared` workers increment.
+constexpr const char* kCounterCheck =
+    "test \"$(cat counter)\" = 2 || { echo \"lost-update: counter is $(cat counter)\"; exit 1; }";
+
+TEST(Issue20, RunReportsAnUncontrolledThreadAsAnEscape) {
+  Workers run{spec_of("thread", 1)};
+  const ExploreReport report = run.explore("pct", 3);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  const std::vector<std::string> escapes = run.escapes->list();
+  ASSERT_EQ(escapes.size(), 1u);
+  EXPECT_NE(escapes[0].find("pthread_create"), std::string::npos) << escapes[0];
+}
+
+TEST(Issue20, DisjointFcntlRangesAreHeldAtOnceSoDporFindsTheLostUpdate) {
+  Workers run{spec_of("ranges", 2)};
+  run.spec.check = kCounterCheck;
+  const ExploreReport report = run.explore("dpor", 0);
+  ASSERT_TRUE(report.failure) << "exhausted: " << report.exhausted;
+  EXPECT_EQ(report.verdict.bug, BugKind::kLostUpdate) << report.verdict.message;
+}
+
+TEST(Issue20, SharedFlocksAreHeldAtOnceSoDfsFindsTheLostUpdate) {
+  Workers run{spec_of("shared", 2)};
+  run.spec.check = kCounterCheck;
+  const ExploreReport report = run.explore("dfs", 0);
+  ASSERT_TRUE(report.failure) << "exhausted: " << report.exhausted;
+  EXPECT_EQ(report.verdict.bug, BugKind::kLostUpdate) << report.verdict.message;
+}
+
+TEST(Issue20, AChildWhoseExecFailsIsNoCrashOfTheWorkerAndNoEscape) {
+  Workers run{spec_of("vfork-fails", 1)};
+  const ExploreReport report = run.explore("random", 3);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(report.stats.executions, 3u);
+  const std::vector<std::string> escapes = run.escapes->list();
+  EXPECT_TRUE(escapes.empty()) << escapes.front();
+}
+
+TEST(Issue20, AWorkerThatKillsItselfWithSigkillIsACrash) {
+  Workers run{spec_of("self-kill", 1)};
+  const ExploreReport report = run.explore("random", 1);
+  ASSERT_TRUE(report.failure) << (report.environment_error ? *report.environment_error : "pass");
+  EXPECT_EQ(report.verdict.bug, BugKind::kCrash);
+  EXPECT_NE(report.verdict.message.find("SIGKILL"), std::string::npos) << report.verdict.message;
+}
+
+TEST(Issue20, TheChildrenOfAWorkerEndWithTheExecution) {
+  const OwnTmpdir tmp;
+  const std::string pids = std::string(tmp.path()) + "-pids-" + std::to_string(::getpid());
+  ::setenv("RUN_WORKER_PIDS", pids.c_str(), 1);
+  {
+    Workers run{spec_of("fork-child", 2)};
+    const ExploreReport report = run.explore("random", 3);
+    EXPECT_FALSE(report.failure) << report.verdict.message;
+  }
+  ::unsetenv("RUN_WORKER_PIDS");
+  std::ifstream in(pids);
+  int checked = 0;
+  for (pid_t pid; in >> pid; ++checked) {
+    EXPECT_TRUE(::kill(pid, 0) != 0 && errno == ESRCH) << "process " << pid << " outlived its run";
+  }
+  EXPECT_EQ(checked, 3 * 2 * 3);  // 3 executions x 2 workers x (a setsid child, a child, its own)
+  ::unlink(pids.c_str());
+}
+
+TEST(Issue20, HistoryLinesLongerThanTheShimsBufferAreKeptWhole) {
+  Workers run{spec_of("long-line", 1)};
+  const ExploreReport report = run.explore("random", 1);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_FALSE(report.error) << *report.error;
+}
+
+TEST(Issue20, AFullDiskUnderAWorkerIsAnErrorOfTheEnvironmentNotACrash) {
+  const OwnTmpdir tmp;
+  if (::mount("tmpfs", tmp.path(), "tmpfs", 0, "size=64k") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  }
+  Workers run{spec_of("fill-disk", 1)};
+  const ExploreReport report = run.explore("random", 2);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  ASSERT_TRUE(report.environment_error);
+  EXPECT_NE(report.environment_error->find("ENOSPC"), std::string::npos)
+      << *report.environment_error;
+  EXPECT_NE(report.environment_error->find("write database.bin"), std::string::npos)
+      << *report.environment_error;
+}
+
+TEST(HistoryProtocol, LinesAreOrderedByTheirStampedSteps) {
   scenarios::History h;
   ASSERT_EQ(parse_history("3 invoke increment counter 1\n9 ok 1\n", 0, &h), "");
   ASSERT_EQ(parse_history("5 invoke increment counter 1\n7 ok 1\n", 1, &h), "");

@@ -7,6 +7,7 @@
 #include "harness/printable.h"
 #include "programs/escapes.h"
 #include "programs/execution.h"
+#include "programs/leftovers.h"
 
 namespace interleave::programs {
 namespace {
@@ -39,14 +40,21 @@ EngineOptions engine_options(const RunSettings& settings) {
   return EngineOptions{.limits = settings.limits, .stop = settings.stop};
 }
 
+ProgramFactory factory_of(const ProgramSpec& spec, const std::shared_ptr<Escapes>& escapes,
+                          const RunSettings& settings) {
+  const ExecutionSettings execution{.command_timeout = settings.command_timeout,
+                                    .stop = settings.stop};
+  return [&spec, escapes, execution] {
+    return std::make_unique<ProgramExecution>(spec, escapes, execution);
+  };
+}
+
 }  // namespace
 
 ProgramRun explore_program(const ProgramSpec& spec, const ExploreOptions& options,
                            const RunSettings& settings) {
   auto escapes = std::make_shared<Escapes>();
-  const ProgramFactory factory = [&spec, escapes] {
-    return std::make_unique<ProgramExecution>(spec, escapes);
-  };
+  const ProgramFactory factory = factory_of(spec, escapes, settings);
   std::vector<std::unique_ptr<Engine>> engines;
   std::vector<Engine*> running;
   for (int j = 0; j < settings.jobs; ++j) {
@@ -56,6 +64,8 @@ ProgramRun explore_program(const ProgramSpec& spec, const ExploreOptions& option
   }
   ProgramRun run;
   run.report = explore(factory, options, running);
+  engines.clear();
+  end_orphans();
   run.escapes = escapes->list();
   return run;
 }
@@ -63,9 +73,7 @@ ProgramRun explore_program(const ProgramSpec& spec, const ExploreOptions& option
 ProgramRun replay_program(const ProgramSpec& spec, const std::vector<int>& decisions, int repeat,
                           const RunSettings& settings) {
   auto escapes = std::make_shared<Escapes>();
-  const ProgramFactory factory = [&spec, escapes] {
-    return std::make_unique<ProgramExecution>(spec, escapes);
-  };
+  const ProgramFactory factory = factory_of(spec, escapes, settings);
   Engine engine(topology_of(spec), nullptr, engine_options(settings));
   ProgramRun run;
   run.report = replay(factory, decisions, engine);
@@ -86,6 +94,7 @@ ProgramRun replay_program(const ProgramSpec& spec, const std::vector<int>& decis
                     repeat, first_difference ? " (" + *first_difference + ")" : "");
     if (identical != repeat && !run.report.error) run.report.error = *run.repeat_note;
   }
+  end_orphans();
   run.escapes = escapes->list();
   return run;
 }

@@ -10,6 +10,7 @@
 
 #include "harness/execution.h"
 #include "harness/explore/explore.h"
+#include "programs/execution.h"
 #include "programs/spec.h"
 
 namespace interleave::programs {
@@ -25,6 +26,8 @@ struct RunSettings {
   Limits limits{.hang_timeout = kDefaultHangTimeout};
   const std::atomic<bool>* stop = nullptr;
   int jobs = 1;
+  // How long a setup or check command may run before it is an error of the test.
+  std::chrono::milliseconds command_timeout = kDefaultCommandTimeout;
 };
 
 // What a run found, and what escaped control in any of its executions (a run with escapes claims
@@ -37,7 +40,8 @@ struct ProgramRun {
   std::optional<std::string> repeat_note;
 };
 
-// Explores `spec` under `options` (a strategy, a budget, shrinking).
+// Explores `spec` under `options` (a strategy, a budget, shrinking). The processes the executions
+// left behind are ended (programs/leftovers.h).
 ProgramRun explore_program(const ProgramSpec& spec, const ExploreOptions& options,
                            const RunSettings& settings);
 

@@ -3,10 +3,13 @@
 #include <elf.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "fmt/format.h"
@@ -14,6 +17,9 @@
 
 namespace interleave::programs {
 namespace {
+
+// The marker and protocol version shim/entry.c carries (interleave_shim_marker).
+constexpr std::string_view kShimMarker = "INTERLEAVE_SHIM_PROTOCOL=2";
 
 std::uint32_t fnv(std::uint32_t h, std::string_view text) {
   for (unsigned char c : text) {
@@ -23,8 +29,37 @@ std::uint32_t fnv(std::uint32_t h, std::string_view text) {
   return h;
 }
 
-// `name` found on $PATH (or as given when it has a '/'), absolute.
+// Why `path` cannot be executed by execve, or "" when it can: a directory, no execute permission,
+// neither an ELF file nor a script whose #! interpreter exists.
+std::string why_not_executable(const std::string& path, int depth = 0) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a directory";
+  if (!S_ISREG(st.st_mode)) return "it is not a regular file";
+  if (::access(path.c_str(), X_OK) != 0) return "it has no execute permission";
+  std::ifstream in(path, std::ios::binary);
+  char head[256] = {};
+  in.read(head, sizeof head - 1);
+  const std::streamsize n = in.gcount();
+  if (n >= 4 && std::memcmp(head, ELFMAG, SELFMAG) == 0) return {};
+  if (n >= 2 && head[0] == '#' && head[1] == '!') {
+    std::string line(head + 2, static_cast<std::size_t>(n - 2));
+    line = line.substr(0, line.find('\n'));
+    const std::size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) return "its #! line names no interpreter";
+    const std::string interpreter = line.substr(start, line.find_first_of(" \t", start) - start);
+    if (depth > 2) return "its #! interpreters nest too deep";
+    if (std::string why = why_not_executable(interpreter, depth + 1); !why.empty()) {
+      return fmt::format("its interpreter {} cannot be executed: {}", printable(interpreter), why);
+    }
+    return {};
+  }
+  return "it is neither an ELF program nor a #! script (exec fails with ENOEXEC)";
+}
+
+// `name` found on $PATH (or as given when it has a '/'), absolute, and checked to be executable.
 std::string resolve_program(const std::string& name) {
+  if (name.empty()) throw ProgramError("program '': an empty name names no program");
   std::string found;
   if (name.find('/') != std::string::npos) {
     found = name;
@@ -33,15 +68,20 @@ std::string resolve_program(const std::string& name) {
     std::istringstream dirs(path ? path : "/usr/bin:/bin");
     for (std::string dir; std::getline(dirs, dir, ':');) {
       const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) {
+      struct stat st {};
+      if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+          ::access(candidate.c_str(), X_OK) == 0) {
         found = candidate;
         break;
       }
     }
   }
   char real[PATH_MAX];
-  if (found.empty() || ::realpath(found.c_str(), real) == nullptr || ::access(real, X_OK) != 0) {
-    throw ProgramError(fmt::format("program '{}' not found or not executable", printable(name)));
+  if (found.empty() || ::realpath(found.c_str(), real) == nullptr) {
+    throw ProgramError(fmt::format("program '{}' not found", printable(name)));
+  }
+  if (const std::string why = why_not_executable(real); !why.empty()) {
+    throw ProgramError(fmt::format("program '{}' cannot be executed: {}", printable(name), why));
   }
   return real;
 }
@@ -76,6 +116,22 @@ bool statically_linked(const std::string& path) {
   return true;
 }
 
+// Why `path` is not the shim this build speaks to, or "": it must be an ELF file holding the
+// marker the shim carries (shim/entry.c), with this protocol's version.
+std::string why_not_shim(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::strerror(errno);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 4 || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0) {
+    return "not an ELF shared library";
+  }
+  if (bytes.find(kShimMarker) != std::string::npos) return {};
+  if (bytes.find("INTERLEAVE_SHIM_PROTOCOL=") != std::string::npos) {
+    return "it is a shim of another interleave version (its protocol differs)";
+  }
+  return "it does not carry the shim's marker";
+}
+
 }  // namespace
 
 std::uint32_t ProgramSpec::hash() const {
@@ -88,21 +144,40 @@ std::uint32_t ProgramSpec::hash() const {
 }
 
 std::string find_shim(const std::string& given) {
+  // One given (--shim, $INTERLEAVE_SHIM) must be the shim; else the one installed beside us.
+  std::string named = given;
+  const char* source = "--shim";
+  if (named.empty()) {
+    if (const char* env = std::getenv("INTERLEAVE_SHIM"); env != nullptr && *env != '\0') {
+      named = env;
+      source = "INTERLEAVE_SHIM";
+    }
+  }
   std::vector<std::string> candidates;
-  if (!given.empty()) candidates.push_back(given);
-  if (const char* env = std::getenv("INTERLEAVE_SHIM")) candidates.push_back(env);
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    std::string dir(self);
-    dir.resize(dir.rfind('/'));
-    candidates.push_back(dir + "/libinterleave_shim.so");
-    candidates.push_back(dir + "/../lib/libinterleave_shim.so");
+  if (!named.empty()) {
+    candidates.push_back(named);
+  } else {
+    char self[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+      self[n] = '\0';
+      std::string dir(self);
+      dir.resize(dir.rfind('/'));
+      candidates.push_back(dir + "/libinterleave_shim.so");
+      candidates.push_back(dir + "/../lib/libinterleave_shim.so");
+    }
   }
   for (const std::string& c : candidates) {
     char real[PATH_MAX];
-    if (::realpath(c.c_str(), real) != nullptr) return real;
+    if (::realpath(c.c_str(), real) == nullptr) continue;
+    if (const std::string why = why_not_shim(real); !why.empty()) {
+      throw ProgramError(
+          fmt::format("{} {} is not interleave's shim: {}", source, printable(c), why));
+    }
+    return real;
+  }
+  if (!named.empty()) {
+    throw ProgramError(fmt::format("{} {}: {}", source, printable(named), std::strerror(ENOENT)));
   }
   throw ProgramError(
       "cannot find libinterleave_shim.so next to the interleave binary: give --shim PATH or "

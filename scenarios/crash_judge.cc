@@ -170,10 +170,10 @@ Verdict ScenarioProgram::judge_crash(const History& history) {
     crash_states_->clean.insert(seen_key);
   }
   if (target_.crash_state && *target_.crash_state >= images.size()) {
-    return Verdict::fail(BugKind::kAssertion,
-                         fmt::format("the schedule names crash state {}, but the crash leaves {} "
-                                     "states: the token does not fit this build",
-                                     *target_.crash_state, images.size()));
+    throw TestError(fmt::format(
+        "the schedule names crash state {}, but the crash leaves {} states: the token does not "
+        "fit this build",
+        *target_.crash_state, images.size()));
   }
   return Verdict::pass();
 }

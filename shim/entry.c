@@ -17,6 +17,7 @@
  * This file: attaching, posting steps, the end of the body, fork and exit. Plain C, no exceptions;
  * the interposed functions call the real ones through dlsym(RTLD_NEXT). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,10 +31,16 @@
 
 il_client client;
 int controlled;
+int observer;
 pid_t main_pid;
+int worker = -1;
 __thread int inside;
 static int notes_fd = -1;
 static unsigned escapes; /* bit per kind of escape already noted */
+
+/* What `interleave run` looks for to tell the shim from another library (--shim), and the version
+ * of the protocol between them. */
+__attribute__((used)) const char interleave_shim_marker[] = "INTERLEAVE_SHIM_PROTOCOL=2";
 
 long raw_write(int fd, const void* buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
 
@@ -43,14 +50,48 @@ void note(unsigned bit, const char* what, const char* name) {
   if (notes_fd < 0 || (escapes & bit) != 0) return;
   escapes |= bit;
   n = snprintf(line, sizeof line, "escape: %s%s%s\n", what, name ? " " : "", name ? name : "");
-  if (n > 0) raw_write(notes_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  if (n <= 0) return;
+  if (raw_write(notes_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
+    environment_error("write its notes file", "", errno);
+  }
 }
+
+void environment_error(const char* call, const char* name, int err) {
+  struct il_actor* slot;
+  if (client.control == NULL || !is_environment_errno(err) || !in_worker()) return;
+  slot = &client.control->actor[client.actor];
+  if (__atomic_load_n(&slot->env_errno, __ATOMIC_ACQUIRE) != 0) return; /* the first one stands */
+  snprintf(slot->env_what, sizeof slot->env_what, "%s%s%s", call, name[0] ? " " : "", name);
+  __atomic_store_n(&slot->env_errno, err, __ATOMIC_RELEASE);
+}
+
+int is_environment_errno(int err) {
+  return err == ENOSPC || err == EDQUOT || err == EFBIG || err == EMFILE || err == ENFILE ||
+         err == ENOMEM || err == EIO || err == EROFS;
+}
+
+int in_worker(void) { return main_pid != 0 && (pid_t)syscall(SYS_getpid) == main_pid; }
 
 /* Whether the call comes from the thread the scheduler controls. */
 static __thread int thread_is_main = -1; /* -1 until the thread's first intercepted call */
 int on_main_thread(void) {
   if (thread_is_main < 0) thread_is_main = (pid_t)syscall(SYS_gettid) == main_pid;
   return thread_is_main;
+}
+
+int controlled_call(const char* call, const char* name) {
+  if (inside) return 0;
+  if (observer || (controlled && !in_worker())) {
+    /* A process the worker started (forked, or between vfork and exec): it runs uncontrolled. */
+    if (name != NULL) note(1u << 3, "a child process of the worker (not controlled) called", call);
+    return 0;
+  }
+  if (!controlled) return 0;
+  if (!on_main_thread()) {
+    if (name != NULL) note(1u << 0, "a thread other than the main one called", call);
+    return 0;
+  }
+  return 1;
 }
 
 void stop_now(void) {
@@ -70,7 +111,7 @@ void post_step(const char* call, int kind, const char* name, int access) {
 
 static void finish_body(int status, void* arg) {
   char message[128] = "";
-  if (!controlled || !on_main_thread()) return;
+  if (!controlled || !in_worker() || !on_main_thread()) return;
   fflush(NULL);
   for (int i = 0; i < MAX_LOCKS; ++i) {
     if (!locks[i].used) continue;
@@ -80,15 +121,16 @@ static void finish_body(int status, void* arg) {
     kernel_unlock(&copy);
   }
   if (status != 0)
-    snprintf(message, sizeof message, "actor %d (worker %d) exited with status %d", client.actor,
-             client.actor, status);
+    snprintf(message, sizeof message, "worker %d exited with status %d", worker, status);
   controlled = 0;
   il_finish(&client, message);
 }
 
-/* A child of a worker is no worker. */
+/* A child of a worker is no worker: it runs uncontrolled, and its calls on the data directory are
+ * noted as escapes. */
 static void after_fork_in_child(void) {
   controlled = 0;
+  observer = 1;
   thread_is_main = -1;
 }
 
@@ -110,22 +152,34 @@ static int attach(void) {
   return 0;
 }
 
-__attribute__((constructor)) static void shim_attach(void) {
-  const char* dir = getenv("INTERLEAVE_DATA_DIR");
-  const char* notes = getenv("INTERLEAVE_NOTES");
+/* The data directory, history and notes the harness named. */
+static void read_environment(void) {
   const char* history = getenv("INTERLEAVE_HISTORY");
-  const char* seed = getenv("INTERLEAVE_SEED");
+  const char* notes = getenv("INTERLEAVE_NOTES");
+  const char* worker_text = getenv("INTERLEAVE_WORKER");
+  il_copy(data_dir, sizeof data_dir, getenv("INTERLEAVE_DATA_DIR"));
+  data_dir_len = strlen(data_dir);
+  while (data_dir_len > 1 && data_dir[data_dir_len - 1] == '/') data_dir[--data_dir_len] = '\0';
+  if (history != NULL) il_copy(history_path, sizeof history_path, history);
+  if (worker_text != NULL) worker = atoi(worker_text);
+  if (notes != NULL) {
+    notes_fd =
+        (int)syscall(SYS_openat, AT_FDCWD, notes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  }
+}
+
+__attribute__((constructor)) static void shim_attach(void) {
   const char* worker_pid = getenv("INTERLEAVE_SHIM_PID");
   char pid_text[24];
   int resumed = 0;
-  if (getenv("INTERLEAVE_CONTROL_FD") == NULL || dir == NULL) return;
+  if (getenv("INTERLEAVE_CONTROL_FD") == NULL || getenv("INTERLEAVE_DATA_DIR") == NULL) return;
   main_pid = getpid();
   if (worker_pid != NULL) {
     /* Set by the worker's first image: this is the worker after an exec (it holds the baton
-     * already), or a process the worker started, which is no worker. */
+     * already), or a process the worker started, which is no worker: it only notes escapes. */
     if (atoi(worker_pid) != (int)main_pid) {
-      unsetenv("INTERLEAVE_CONTROL_FD");
-      unsetenv("LD_PRELOAD");
+      observer = 1;
+      read_environment();
       return;
     }
     resumed = 1;
@@ -133,16 +187,12 @@ __attribute__((constructor)) static void shim_attach(void) {
   if (attach() != 0) return;
   snprintf(pid_text, sizeof pid_text, "%d", (int)main_pid);
   setenv("INTERLEAVE_SHIM_PID", pid_text, 1);
-  il_copy(data_dir, sizeof data_dir, dir);
-  data_dir_len = strlen(data_dir);
-  while (data_dir_len > 1 && data_dir[data_dir_len - 1] == '/') data_dir[--data_dir_len] = '\0';
-  if (history != NULL) il_copy(history_path, sizeof history_path, history);
-  if (notes != NULL) {
-    notes_fd =
-        (int)syscall(SYS_openat, AT_FDCWD, notes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (notes_fd >= 0 && !resumed) raw_write(notes_fd, "attached\n", 9);
+  read_environment();
+  __atomic_store_n(&client.control->actor[client.actor].attached, 1, __ATOMIC_RELEASE);
+  if (notes_fd < 0 && getenv("INTERLEAVE_NOTES") != NULL) {
+    environment_error("open its notes file", "", errno);
   }
-  start_clock(seed, client.actor);
+  start_clock(getenv("INTERLEAVE_SEED"), client.actor);
   on_exit(finish_body, NULL);
   pthread_atfork(NULL, NULL, after_fork_in_child);
   controlled = 1;

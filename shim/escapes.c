@@ -11,8 +11,8 @@
 /* -------------------------------------------------------------------------- what escapes */
 
 static void check_mapping(int prot, int flags, int fd) {
-  if (controlled && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_DATA && (flags & MAP_SHARED) &&
-      (prot & PROT_WRITE)) {
+  if ((controlled || observer) && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_DATA &&
+      (flags & MAP_SHARED) && (prot & PROT_WRITE)) {
     note(1u << 1, "a writable shared mapping (mmap MAP_SHARED, PROT_WRITE) of", fd_name[fd]);
   }
 }
@@ -35,6 +35,9 @@ long syscall(long number, ...) {
   va_start(ap, number);
   for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
+  if (number == SYS_kill) note_self_signal((pid_t)a[0], (int)a[1]);
+  if (number == SYS_tgkill) note_self_signal((pid_t)a[0], (int)a[2]);
+  if (number == SYS_tkill) note_self_signal((pid_t)syscall(SYS_getpid), (int)a[1]);
   if (controlled && number == SYS_io_uring_setup) {
     note(1u << 2, "io_uring (io_uring_setup): its file operations bypass the shim", NULL);
   }

@@ -23,6 +23,7 @@ dev_t fd_dev[MAX_FDS];
 ino_t fd_ino[MAX_FDS];
 static char history_buffer[4096];
 static size_t history_used;
+static int history_line_open; /* a line longer than the buffer is being written out */
 
 /* The path relative to the data directory when `path` lies under it, else NULL. Relative paths
  * are taken from the working directory, which is the data directory. */
@@ -42,26 +43,27 @@ static const char* data_name(int dirfd, const char* path) {
   return path;
 }
 
-/* Whether a call on `fd` is to be controlled; notes an escape from another thread. */
 int data_fd(int fd, const char* call) {
-  if (!controlled || inside || fd < 0 || fd >= MAX_FDS || fd_kind[fd] != FD_DATA) return 0;
-  if (!on_main_thread()) {
-    note(1u << 0, "a thread other than the main one called", call);
-    return 0;
-  }
-  return 1;
+  if (fd < 0 || fd >= MAX_FDS || fd_kind[fd] != FD_DATA) return 0;
+  return controlled_call(call, fd_name[fd]);
 }
 
 const char* data_path(int dirfd, const char* path, const char* call) {
   const char* name;
-  if (!controlled || inside) return NULL;
+  if ((!controlled && !observer) || inside) return NULL;
   name = data_name(dirfd, path);
   if (name == NULL) return NULL;
-  if (!on_main_thread()) {
-    note(1u << 0, "a thread other than the main one called", call);
-    return NULL;
+  return controlled_call(call, name) ? name : NULL;
+}
+
+/* `ret`, after noting that `call` on `name` failed for a reason of the machine's (errno kept). */
+static long checked(long ret, const char* call, const char* name) {
+  if (ret < 0) {
+    const int err = errno;
+    environment_error(call, name, err);
+    errno = err;
   }
-  return name;
+  return ret;
 }
 
 static void remember_fd(int fd, int kind, const char* name) {
@@ -83,13 +85,14 @@ static int do_open(int dirfd, const char* path, int flags, mode_t mode, const ch
   REAL(int, openat, int, const char*, int, ...);
   const char* name = data_path(dirfd, path, call);
   int fd;
-  if (controlled && !inside && path != NULL &&
+  if (controlled && !inside && in_worker() && path != NULL &&
       (strcmp(path, "/dev/urandom") == 0 || strcmp(path, "/dev/random") == 0)) {
     fd = real_openat(dirfd, path, flags, mode);
     remember_fd(fd, FD_RANDOM, "");
     return fd;
   }
-  if (controlled && history_path[0] != '\0' && path != NULL && strcmp(path, history_path) == 0) {
+  if (controlled && in_worker() && history_path[0] != '\0' && path != NULL &&
+      strcmp(path, history_path) == 0) {
     fd = real_openat(dirfd, path, flags, mode);
     remember_fd(fd, FD_HISTORY, "");
     return fd;
@@ -101,7 +104,7 @@ static int do_open(int dirfd, const char* path, int flags, mode_t mode, const ch
   }
   post_step(call, IL_KIND_FILE, name,
             (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) ? IL_WRITE : IL_READ);
-  fd = real_openat(dirfd, path, flags, mode);
+  fd = (int)checked(real_openat(dirfd, path, flags, mode), call, name);
   remember_fd(fd, FD_DATA, name);
   return fd;
 }
@@ -148,8 +151,11 @@ int creat64(const char* path, mode_t mode) {
 
 int close(int fd) {
   REAL(int, close, int);
-  if (fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_HISTORY) flush_history(fd, 1);
-  if (data_fd(fd, "close")) {
+  if (fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_HISTORY && controlled && in_worker()) {
+    flush_history(fd, 1);
+  }
+  /* Closing its copy of a descriptor touches nothing of the worker's: no escape. */
+  if (fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_DATA && controlled_call("close", NULL)) {
     post_step("close", IL_KIND_FILE, fd_name[fd], IL_READ);
     /* flock and OFD locks go with their descriptor; POSIX record locks go with any descriptor of
      * the file (the process's locks on it are dropped). The last release's grant is followed by
@@ -169,20 +175,51 @@ int close(int fd) {
 
 /* ------------------------------------------------------------------------ reads and writes */
 
-/* Writes the complete lines buffered for the history file, each prefixed with the step. */
+/* Writes `n` bytes of the history file, noting a failure of the machine's. */
+static void history_out(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    const long w = raw_write(fd, p, n);
+    if (w < 0) {
+      environment_error("write", "the history file", errno);
+      return;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Writes out what is buffered for the history file: every complete line, each prefixed with the
+ * number of decisions made so far; with `all`, the rest too, ended with a newline. A line longer
+ * than the buffer goes out in pieces: the prefix before its first piece (the step when the buffer
+ * filled), the newline after its last. */
 void flush_history(int fd, int all) {
   size_t start = 0;
   for (size_t i = 0; i < history_used; ++i) {
-    if (history_buffer[i] != '\n' && !(all && i + 1 == history_used)) continue;
-    char prefix[24];
-    int n = snprintf(prefix, sizeof prefix, "%u ", il_steps(&client));
-    raw_write(fd, prefix, (size_t)n);
-    raw_write(fd, history_buffer + start, i + 1 - start);
-    if (history_buffer[i] != '\n') raw_write(fd, "\n", 1);
+    const int last = i + 1 == history_used;
+    if (history_buffer[i] != '\n' && !(all && last)) continue;
+    if (!history_line_open) {
+      char prefix[24];
+      const int n = snprintf(prefix, sizeof prefix, "%u ", il_steps(&client));
+      history_out(fd, prefix, (size_t)n);
+    }
+    history_out(fd, history_buffer + start, i + 1 - start);
+    if (history_buffer[i] != '\n') history_out(fd, "\n", 1);
+    history_line_open = 0;
     start = i + 1;
   }
   memmove(history_buffer, history_buffer + start, history_used - start);
   history_used -= start;
+  if (history_used == sizeof history_buffer) {
+    /* One line fills the buffer: send what there is of it and keep the line open. */
+    if (!history_line_open) {
+      char prefix[24];
+      const int n = snprintf(prefix, sizeof prefix, "%u ", il_steps(&client));
+      history_out(fd, prefix, (size_t)n);
+    }
+    history_out(fd, history_buffer, history_used);
+    history_used = 0;
+    history_line_open = 1;
+  }
 }
 
 static ssize_t history_write(int fd, const void* buf, size_t n) {
@@ -195,14 +232,14 @@ static ssize_t history_write(int fd, const void* buf, size_t n) {
     history_used += take;
     p += take;
     left -= take;
-    flush_history(fd, history_used == sizeof history_buffer);
+    flush_history(fd, 0);
   }
   return (ssize_t)n;
 }
 
 ssize_t read(int fd, void* buf, size_t n) {
   REAL(ssize_t, read, int, void*, size_t);
-  if (controlled && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_RANDOM) {
+  if (controlled && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_RANDOM && in_worker()) {
     fill_random(buf, n);
     return (ssize_t)n;
   }
@@ -212,18 +249,20 @@ ssize_t read(int fd, void* buf, size_t n) {
 
 ssize_t write(int fd, const void* buf, size_t n) {
   REAL(ssize_t, write, int, const void*, size_t);
-  if (controlled && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_HISTORY) {
+  if (controlled && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_HISTORY && in_worker()) {
     return history_write(fd, buf, n);
   }
-  if (data_fd(fd, "write")) post_step("write", IL_KIND_FILE, fd_name[fd], IL_WRITE);
-  return real_write(fd, buf, n);
+  if (!data_fd(fd, "write")) return real_write(fd, buf, n);
+  post_step("write", IL_KIND_FILE, fd_name[fd], IL_WRITE);
+  return checked(real_write(fd, buf, n), "write", fd_name[fd]);
 }
 
-#define POSITIONED(ret, name, label, access, buftype)                            \
-  ret name(int fd, buftype buf, size_t n, off_t offset) {                        \
-    REAL(ret, name, int, buftype, size_t, off_t);                                \
-    if (data_fd(fd, label)) post_step(label, IL_KIND_FILE, fd_name[fd], access); \
-    return real_##name(fd, buf, n, offset);                                      \
+#define POSITIONED(ret, name, label, access, buftype)                    \
+  ret name(int fd, buftype buf, size_t n, off_t offset) {                \
+    REAL(ret, name, int, buftype, size_t, off_t);                        \
+    if (!data_fd(fd, label)) return real_##name(fd, buf, n, offset);     \
+    post_step(label, IL_KIND_FILE, fd_name[fd], access);                 \
+    return checked(real_##name(fd, buf, n, offset), label, fd_name[fd]); \
   }
 POSITIONED(ssize_t, pread, "pread", IL_READ, void*)
 POSITIONED(ssize_t, pread64, "pread", IL_READ, void*)
@@ -238,8 +277,9 @@ ssize_t readv(int fd, const struct iovec* iov, int count) {
 
 ssize_t writev(int fd, const struct iovec* iov, int count) {
   REAL(ssize_t, writev, int, const struct iovec*, int);
-  if (data_fd(fd, "writev")) post_step("writev", IL_KIND_FILE, fd_name[fd], IL_WRITE);
-  return real_writev(fd, iov, count);
+  if (!data_fd(fd, "writev")) return real_writev(fd, iov, count);
+  post_step("writev", IL_KIND_FILE, fd_name[fd], IL_WRITE);
+  return checked(real_writev(fd, iov, count), "writev", fd_name[fd]);
 }
 
 off_t lseek(int fd, off_t offset, int whence) {
@@ -292,24 +332,28 @@ AT_STAT(fstatat64, stat64)
 
 int ftruncate(int fd, off_t length) {
   REAL(int, ftruncate, int, off_t);
-  if (data_fd(fd, "ftruncate")) post_step("ftruncate", IL_KIND_FILE, fd_name[fd], IL_WRITE);
-  return real_ftruncate(fd, length);
+  if (!data_fd(fd, "ftruncate")) return real_ftruncate(fd, length);
+  post_step("ftruncate", IL_KIND_FILE, fd_name[fd], IL_WRITE);
+  return (int)checked(real_ftruncate(fd, length), "ftruncate", fd_name[fd]);
 }
 int ftruncate64(int fd, off64_t length) {
   REAL(int, ftruncate64, int, off64_t);
-  if (data_fd(fd, "ftruncate")) post_step("ftruncate", IL_KIND_FILE, fd_name[fd], IL_WRITE);
-  return real_ftruncate64(fd, length);
+  if (!data_fd(fd, "ftruncate")) return real_ftruncate64(fd, length);
+  post_step("ftruncate", IL_KIND_FILE, fd_name[fd], IL_WRITE);
+  return (int)checked(real_ftruncate64(fd, length), "ftruncate", fd_name[fd]);
 }
 
 int fsync(int fd) {
   REAL(int, fsync, int);
-  if (data_fd(fd, "fsync")) post_step("fsync", IL_KIND_FILE, fd_name[fd], IL_READ);
-  return real_fsync(fd);
+  if (!data_fd(fd, "fsync")) return real_fsync(fd);
+  post_step("fsync", IL_KIND_FILE, fd_name[fd], IL_READ);
+  return (int)checked(real_fsync(fd), "fsync", fd_name[fd]);
 }
 int fdatasync(int fd) {
   REAL(int, fdatasync, int);
-  if (data_fd(fd, "fdatasync")) post_step("fdatasync", IL_KIND_FILE, fd_name[fd], IL_READ);
-  return real_fdatasync(fd);
+  if (!data_fd(fd, "fdatasync")) return real_fdatasync(fd);
+  post_step("fdatasync", IL_KIND_FILE, fd_name[fd], IL_READ);
+  return (int)checked(real_fdatasync(fd), "fdatasync", fd_name[fd]);
 }
 
 int rename(const char* from, const char* to) {

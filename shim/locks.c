@@ -26,12 +26,6 @@ uint64_t lock_id(int fd, int type) {
   return h | 1;
 }
 
-/* The open file description taking a lock (POSIX locks: the process). Never 0. */
-static uint64_t description_of(int fd, int type) {
-  uint64_t pid = (uint64_t)main_pid;
-  return type == LK_POSIX ? (pid << 16) | 0xffff : (pid << 16) | (uint64_t)(fd + 1);
-}
-
 struct held_lock* find_lock(uint64_t id, int fd, int type) {
   for (int i = 0; i < MAX_LOCKS; ++i) {
     struct held_lock* l = &locks[i];
@@ -40,8 +34,7 @@ struct held_lock* find_lock(uint64_t id, int fd, int type) {
   return NULL;
 }
 
-static void post_lock_event(int event, uint64_t id, uint64_t description, const char* label,
-                            const char* name) {
+static void post_lock_event(int event, uint64_t id, const char* label, const char* name) {
   struct il_pending* p = &client.control->actor[client.actor].pending;
   char text[IL_LABEL_CAPACITY];
   snprintf(text, sizeof text, "%s %s", label, name);
@@ -50,7 +43,7 @@ static void post_lock_event(int event, uint64_t id, uint64_t description, const 
   p->access = IL_WRITE;
   p->await = 0;
   p->lock = id;
-  p->description = description;
+  p->description = 0;
   il_copy(p->label, IL_LABEL_CAPACITY, text);
   il_copy(p->space, IL_SPACE_CAPACITY, "file-lock");
   il_copy(p->name, IL_NAME_CAPACITY, name);
@@ -74,30 +67,36 @@ static void hold_lock(uint64_t id, int fd, int type) {
   }
 }
 
-/* Takes a lock under control: `attempt` tries it in the kernel without blocking (returns 0, or -1
- * with errno). Blocking: wait for the scheduler's grant, try, and when refused post BLOCKED until a
- * release; never blocks in the kernel. Non-blocking: one yield point and one attempt. */
+/* Takes a lock under control, never blocking in the kernel. The kernel's own lock table decides
+ * who may hold what at once (shared and exclusive modes, byte ranges, one open file description or
+ * another), as it does uncontrolled; the scheduler decides when each attempt is made. `attempt`
+ * tries without blocking (returns 0, or -1 with errno). The attempt is a step of its own; refused,
+ * a blocking call waits (IL_EVENT_WAIT) until a lock of the file is released, then tries again.
+ * Non-blocking: one step, one attempt. */
 static int controlled_lock(int fd, int type, int blocking, const char* label,
                            int (*attempt)(int fd, void* arg), void* arg) {
   const uint64_t id = lock_id(fd, type);
-  const uint64_t description = description_of(fd, type);
   int rc;
-  if (!blocking) {
-    post_step(label, IL_KIND_FILE_LOCK, fd_name[fd], IL_WRITE);
-    rc = attempt(fd, arg);
-    if (rc == 0) hold_lock(id, fd, type);
-    return rc;
-  }
-  post_lock_event(IL_EVENT_ACQUIRE, id, description, label, fd_name[fd]);
+  post_step(label, IL_KIND_FILE_LOCK, fd_name[fd], IL_WRITE);
   for (;;) {
     rc = attempt(fd, arg);
     if (rc == 0) {
       hold_lock(id, fd, type);
       return 0;
     }
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EACCES && errno != EINTR) return rc;
-    post_lock_event(IL_EVENT_BLOCKED, id, description, label, fd_name[fd]);
+    if (!blocking || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EACCES)) return rc;
+    post_lock_event(IL_EVENT_WAIT, id, label, fd_name[fd]);
   }
+}
+
+/* Posts the release of (part of) the locks `fd` holds on its file (the caller then releases them in
+ * the kernel): the actors waiting for a lock of the file try again after it. `whole`: nothing
+ * stays held, so the lock is forgotten; else it is kept, to be released at close or exit. */
+static void release_step(int fd, int type, const char* label, int whole) {
+  const uint64_t id = lock_id(fd, type);
+  struct held_lock* l = find_lock(id, fd, type);
+  if (l != NULL && whole) forget_lock(l);
+  post_lock_event(IL_EVENT_RELEASE, id, label, fd_name[fd]);
 }
 
 /* Posts the release of a held lock (the caller then releases it in the kernel). */
@@ -105,7 +104,7 @@ void controlled_release(struct held_lock* l, const char* label) {
   char name[IL_NAME_CAPACITY];
   il_copy(name, sizeof name, l->name);
   forget_lock(l);
-  post_lock_event(IL_EVENT_RELEASE, l->id, 0, label, name);
+  post_lock_event(IL_EVENT_RELEASE, l->id, label, name);
 }
 
 void kernel_unlock(const struct held_lock* l) {
@@ -133,12 +132,7 @@ int flock(int fd, int op) {
   REAL(int, flock, int, int);
   if (!data_fd(fd, "flock")) return real_flock(fd, op);
   if (op & LOCK_UN) {
-    struct held_lock* l = find_lock(lock_id(fd, LK_FLOCK), fd, LK_FLOCK);
-    if (l != NULL) {
-      controlled_release(l, "flock LOCK_UN");
-    } else {
-      post_step("flock LOCK_UN", IL_KIND_FILE_LOCK, fd_name[fd], IL_WRITE);
-    }
+    release_step(fd, LK_FLOCK, "flock LOCK_UN", 1);
     return real_flock(fd, op);
   }
   int mode = op & (LOCK_SH | LOCK_EX);
@@ -168,12 +162,9 @@ static int do_fcntl(int fd, int command, void* arg, int (*real)(int, int, ...)) 
   type = (command == F_OFD_SETLK || command == F_OFD_SETLKW) ? LK_OFD : LK_POSIX;
   nonblocking = command == F_SETLK || command == F_OFD_SETLK;
   if (fl->l_type == F_UNLCK) {
-    struct held_lock* l = find_lock(lock_id(fd, type), fd, type);
-    if (l != NULL) {
-      controlled_release(l, "fcntl F_UNLCK");
-    } else {
-      post_step("fcntl F_UNLCK", IL_KIND_FILE_LOCK, fd_name[fd], IL_WRITE);
-    }
+    /* Unlocking a range may leave other ranges held: only the whole file forgets the lock. */
+    release_step(fd, type, "fcntl F_UNLCK",
+                 fl->l_whence == SEEK_SET && fl->l_start == 0 && fl->l_len == 0);
     return real(fd, command, arg);
   }
   struct fcntl_lock attempt = {type == LK_OFD ? F_OFD_SETLK : F_SETLK, fl};

@@ -6,7 +6,7 @@
  * the body, fork and exit), files.c (descriptors and paths under the data directory, the history
  * file), locks.c (flock, fcntl and lockf locks as scheduler resources), time.c (clocks, sleeps,
  * polls and random bytes as inputs of the execution), escapes.c (what the shim cannot control and
- * reports). */
+ * reports), signals.c (a SIGKILL a worker sends itself), threads.c (threads a worker creates). */
 #ifndef INTERLEAVE_SHIM_SHIM_H_
 #define INTERLEAVE_SHIM_SHIM_H_
 
@@ -42,13 +42,28 @@ struct held_lock {
 /* entry.c: the worker's link to the scheduler. */
 SHIM_HIDDEN extern il_client client;
 SHIM_HIDDEN extern int controlled;      /* attached, and the body has not finished */
-SHIM_HIDDEN extern pid_t main_pid;      /* the main thread's tid (= pid) */
+SHIM_HIDDEN extern int observer;        /* a process the worker started: notes escapes only */
+SHIM_HIDDEN extern pid_t main_pid;      /* the worker's pid (its main thread's tid) */
+SHIM_HIDDEN extern int worker;          /* the worker's number ($INTERLEAVE_WORKER) */
 SHIM_HIDDEN extern __thread int inside; /* the shim is calling the real function itself */
 SHIM_HIDDEN long raw_write(int fd, const void* buf, size_t n);
 /* Writes "escape: <what> <name>" to the notes file, once per kind (`bit`). */
 SHIM_HIDDEN void note(unsigned bit, const char* what, const char* name);
 /* Whether the call comes from the thread the scheduler controls. */
 SHIM_HIDDEN int on_main_thread(void);
+/* Whether the caller is the worker's own process: not a child of it, which between vfork and exec
+ * shares the worker's memory (so `controlled` reads 1 there too). One getpid system call. */
+SHIM_HIDDEN int in_worker(void);
+/* Whether a call is to be a scheduler decision: attached and the body running, not the shim's own
+ * call, the worker's process and its main thread. Else, when `name` is set (the call touches the
+ * data directory), notes the escape of the thread or child process that made it. */
+SHIM_HIDDEN int controlled_call(const char* call, const char* name);
+/* Reports, once per execution, that `call` on `name` failed with `err` for a reason of the
+ * machine's (is_environment_errno): the harness then takes the execution for an error of the
+ * environment, never a verdict. */
+SHIM_HIDDEN void environment_error(const char* call, const char* name, int err);
+/* ENOSPC, EDQUOT, EFBIG, EMFILE, ENFILE, ENOMEM, EIO, EROFS. */
+SHIM_HIDDEN int is_environment_errno(int err);
 /* The execution is being stopped: end the body and the process. */
 SHIM_HIDDEN void stop_now(void);
 /* Posts a yield point labelled "<call> <name>" that touches `name` (kind IL_KIND_*). */
@@ -77,6 +92,9 @@ SHIM_HIDDEN struct held_lock* find_lock(uint64_t id, int fd, int type);
 /* Posts the release of a held lock (the caller then releases it in the kernel). */
 SHIM_HIDDEN void controlled_release(struct held_lock* l, const char* label);
 SHIM_HIDDEN void kernel_unlock(const struct held_lock* l);
+
+/* signals.c: a SIGKILL the worker sends itself (to `pid`) is noted in its control-block slot. */
+SHIM_HIDDEN void note_self_signal(pid_t pid, int sig);
 
 /* time.c: the execution's fixed clock and random bytes. */
 SHIM_HIDDEN void start_clock(const char* seed, int actor);

@@ -39,7 +39,7 @@ void fill_random(void* buf, size_t n) {
 /* ------------------------------------------------------------------------ time and chance */
 
 static int sleep_step(void) {
-  if (!controlled || inside || !on_main_thread()) return 0;
+  if (!controlled_call("sleep", NULL)) return 0;
   post_step("sleep", IL_KIND_NONE, "", IL_READ);
   return 1;
 }
@@ -71,14 +71,14 @@ unsigned sleep(unsigned seconds) {
 
 int poll(struct pollfd* fds, nfds_t n, int timeout) {
   REAL(int, poll, struct pollfd*, nfds_t, int);
-  if (timeout == 0 || !controlled || inside || !on_main_thread()) return real_poll(fds, n, timeout);
+  if (timeout == 0 || !controlled_call("poll", NULL)) return real_poll(fds, n, timeout);
   int rc = real_poll(fds, n, 0);
   if (rc == 0) post_step("poll", IL_KIND_NONE, "", IL_READ);
   return rc;
 }
 int select(int n, fd_set* r, fd_set* w, fd_set* e, struct timeval* timeout) {
   REAL(int, select, int, fd_set*, fd_set*, fd_set*, struct timeval*);
-  if (timeout == NULL || !controlled || inside || !on_main_thread()) {
+  if (timeout == NULL || !controlled_call("select", NULL)) {
     return real_select(n, r, w, e, timeout);
   }
   struct timeval zero = {0, 0};

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "fmt/format.h"
 #include "harness/backends/actor_runtime.h"
@@ -143,6 +144,7 @@ class Engine::Impl {
   void command_all(std::uint32_t command);
   bool prepare(Program& program);
   void spawn_programs(const Program& program);
+  void spawn_each_program(const Program& program);
   void cleanup();
   void return_to_engine();
   void grant(int actor, std::uint32_t go);
@@ -180,6 +182,7 @@ class Engine::Impl {
   std::vector<std::uint32_t> seen_posted_;  // per actor: posts served so far
   std::vector<char> program_done_;          // per group: its program posted the end of its body
   std::uint64_t replaced_ = 0;
+  std::uint64_t unattached_ = 0;  // this execution's program actors that never attached
   bool broken_ = false;
 };
 
@@ -244,6 +247,10 @@ void Engine::Impl::reset_slots(int group) {
     // A grant left for a process that died must not start its replacement.
     __atomic_store_n(&cb_->actor[a].go, IL_GO_WAIT, __ATOMIC_RELAXED);
     __atomic_store_n(&cb_->actor[a].sleeping, 0, __ATOMIC_RELAXED);
+    cb_->actor[a].attached = 0;
+    cb_->actor[a].self_signal = 0;
+    cb_->actor[a].env_errno = 0;
+    cb_->actor[a].env_what[0] = '\0';
   }
 }
 
@@ -319,11 +326,22 @@ Engine::Impl::Deaths Engine::Impl::reap_dead_workers() {
     // The harness reaps the workers it kills itself: a SIGKILL seen here came from outside (the
     // OOM killer, a kill -9), even when the worker held the baton, since code under test hardly
     // ever dies of it. Any other death of the baton holder's process is its crash.
-    const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    const bool program = topology_.groups[g].kind == ActorKind::kProgram;
+    // A program that sent itself the SIGKILL (its shim says so) died of its own doing.
+    const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+                        !(program && cb_->actor[first].self_signal == SIGKILL);
     const bool holder = running >= 0 && topology_.group_of(running) == static_cast<int>(g);
-    const std::string who = topology_.groups[g].kind == ActorKind::kProgram
-                                ? fmt::format("program of actor {}", first)
-                                : fmt::format("worker process {}", g);
+    const std::string who =
+        program ? fmt::format("worker {}", g) : fmt::format("worker process {}", g);
+    if (program && load(cb_->actor[first].attached) == 0) {
+      // It never reached the shim's first yield point: nothing of it was controlled.
+      unattached_ |= std::uint64_t{1} << first;
+      deaths.holder = fmt::format(
+          "worker {} ({}) {} before it attached to the scheduler: statically linked, or its "
+          "loader ignored LD_PRELOAD, so none of its calls were controlled",
+          g, topology_.groups[g].argv.empty() ? "?" : topology_.groups[g].argv[0], deaths_[g]);
+      continue;
+    }
     if (!killed && holder) {
       deaths.holder = fmt::format("actor {} ({}) {} after {}", running, who, deaths_[g],
                                   scheduler_.running_label());
@@ -423,6 +441,15 @@ bool Engine::Impl::prepare(Program& program) {
 }
 
 void Engine::Impl::spawn_programs(const Program& program) {
+  try {
+    spawn_each_program(program);
+  } catch (...) {
+    cleanup();  // the programs started before the one that could not be
+    throw;
+  }
+}
+
+void Engine::Impl::spawn_each_program(const Program& program) {
   for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
     const Topology::Group& group = topology_.groups[g];
     if (group.kind != ActorKind::kProgram) continue;
@@ -458,24 +485,55 @@ void Engine::Impl::spawn_programs(const Program& program) {
     const std::string output = program.output_path(actor);
     const int control_fd = control_map_.fd();
     reset_slots(static_cast<int>(g));
+    // The child reports what kept it from running the program (its step and errno) through a pipe
+    // that its exec closes: a program that cannot run is no crash of it.
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) throw EnvironmentError("cannot make a pipe", errno);
     const pid_t pid = ::fork();
-    if (pid < 0) throw EnvironmentError("cannot fork a program", errno);
+    if (pid < 0) {
+      const int err = errno;
+      ::close(report[0]);
+      ::close(report[1]);
+      throw EnvironmentError("cannot fork a program", err);
+    }
     if (pid == 0) {
+      const auto fail = [&](int step) {
+        const int why[2] = {step, errno};
+        (void)!::write(report[1], why, sizeof why);
+        ::_exit(127);
+      };
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::fcntl(control_fd, F_SETFD, 0);  // inherited across exec
-      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) fail(0);
       if (!output.empty()) {
         const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (out < 0) ::_exit(126);
+        if (out < 0) fail(1);
         ::dup2(out, STDOUT_FILENO);
         ::dup2(out, STDERR_FILENO);
       }
       ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
+      fail(2);
     }
+    ::close(report[1]);
     pids_[g] = pid;
     register_child(pid);
     program_done_[g] = 0;
+    int why[2];
+    ssize_t got;
+    while ((got = ::read(report[0], why, sizeof why)) < 0 && errno == EINTR) {
+    }
+    ::close(report[0]);
+    if (got == static_cast<ssize_t>(sizeof why)) {
+      stop_worker(static_cast<int>(g));
+      static constexpr const char* kSteps[] = {"enter the data directory", "open its output file",
+                                               "execute"};
+      const std::string what = fmt::format("worker {} cannot {} {}", g, kSteps[why[0]],
+                                           why[0] == 0   ? cwd
+                                           : why[0] == 1 ? output
+                                                         : group.argv[0]);
+      throw_if_environment(what, why[1]);
+      throw std::runtime_error(fmt::format("{}: {}", what, std::strerror(why[1])));
+    }
   }
 }
 
@@ -631,6 +689,7 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
     return stopped;
   }
   returned_.store(false);
+  unattached_ = 0;
   for (int a = 0; a < topology_.actors(); ++a) {
     seen_posted_[static_cast<std::size_t>(a)] = load(cb_->actor[a].posted);
   }
@@ -651,8 +710,23 @@ ExecutionResult Engine::Impl::run(Program& program, Strategy& strategy) {
   if (ok && !fibers_) abort_remaining();
   if (broken_) return scheduler_.take_result();
   detail::sync_acquire(&detail::end_sync);
+  // What an exec'd program's shim reported, read before cleanup() reaps the programs.
+  std::optional<EnvironmentError> environment;
+  for (std::size_t g = 0; g < topology_.groups.size() && !environment; ++g) {
+    if (topology_.groups[g].kind != ActorKind::kProgram) continue;
+    const il_actor& slot = cb_->actor[topology_.first_of(static_cast<int>(g))];
+    if (const int err = __atomic_load_n(&slot.env_errno, __ATOMIC_ACQUIRE); err != 0) {
+      environment = EnvironmentError(
+          fmt::format("worker {}: {}", g,
+                      std::string(slot.env_what, strnlen(slot.env_what, IL_ENV_CAPACITY))),
+          err);
+    }
+  }
   cleanup();
-  return scheduler_.take_result();
+  if (environment) throw *environment;
+  ExecutionResult result = scheduler_.take_result();
+  result.unattached = std::exchange(unattached_, 0);
+  return result;
 }
 
 Engine::Engine(Topology topology, InstanceFactory factory, EngineOptions options)

@@ -152,6 +152,9 @@ class Runner {
       } catch (const EnvironmentError& e) {
         report_.environment_error = e.what();
         f.shrink = ShrinkStatus::kEnvironment;
+      } catch (const TestError& e) {
+        report_.error = e.what();
+        f.shrink = ShrinkStatus::kError;
       }
     }
     f.verdict = judged.verdict;
@@ -390,11 +393,28 @@ Judged judge(Program& program, ExecutionResult result, Engine& engine, bool span
 
 Judged run_judged(const ProgramFactory& factory, Strategy& strategy, const ExecutionStart& start,
                   Engine& engine, bool spans) {
+  const auto stopped = [] {
+    Judged judged;
+    judged.result.outcome = Outcome::kStopped;
+    judged.result.message = "stopped on request";
+    return judged;
+  };
   for (int attempt = 1;; ++attempt) {
-    std::unique_ptr<Program> program = factory();
+    std::unique_ptr<Program> program;
+    try {
+      program = factory();
+    } catch (const ExecutionStopped&) {
+      return stopped();
+    }
     if (attempt > 1) strategy.begin_execution(start);
     ExecutionResult result = engine.run(*program, strategy);
-    if (result.outcome != Outcome::kLost) return judge(*program, std::move(result), engine, spans);
+    if (result.outcome != Outcome::kLost) {
+      try {
+        return judge(*program, std::move(result), engine, spans);
+      } catch (const ExecutionStopped&) {
+        return stopped();
+      }
+    }
     if (attempt == kLostAttempts) {
       throw EnvironmentError::described(
           fmt::format("{}, in {} executions in a row: worker processes are being killed from "
@@ -458,6 +478,9 @@ ExploreReport explore(const ProgramFactory& factory, const ExploreOptions& optio
     // A failure recorded before stands; what could not be run says nothing about the store.
     report.environment_error = e.what();
     report.exhausted = false;
+  } catch (const TestError& e) {
+    report.error = e.what();
+    report.exhausted = false;
   }
   report.stopped |= first.stopped();
   return report;
@@ -474,6 +497,9 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
   } catch (const EnvironmentError& e) {
     report.environment_error = e.what();
     return report;
+  } catch (const TestError& e) {
+    report.error = e.what();
+    return report;
   }
   report.stats.executions = 1;
   report.stats.steps = judged.result.trace.size();
@@ -482,12 +508,14 @@ ExploreReport replay(const ProgramFactory& factory, std::vector<int> decisions, 
   if (judged.result.outcome == Outcome::kDiverged) {
     report.error = judged.result.message;
   } else if (strategy.size() > judged.result.trace.size() &&
-             judged.result.outcome == Outcome::kCompleted) {
+             judged.result.outcome != Outcome::kStopped) {
+    // Every execution that ended, on a verdict or not, used all of its token's decisions.
     report.error = fmt::format(
         "diverged at step {}: the execution ended but the schedule has {} more decisions",
         judged.result.trace.size(), strategy.size() - judged.result.trace.size());
   }
   report.stopped = judged.result.outcome == Outcome::kStopped;
+  if (report.error) return report;  // a token that does not fit the program judges nothing
   report.verdict = judged.verdict;
   if (!judged.verdict.passed()) {
     Failure f;

@@ -164,6 +164,8 @@ std::string_view to_string(ShrinkStatus status) {
       return "unconfirmed";
     case ShrinkStatus::kEnvironment:
       return "environment-error";
+    case ShrinkStatus::kError:
+      return "error";
   }
   return "?";
 }

@@ -36,6 +36,7 @@ enum class ShrinkStatus {
   kInterrupted,    // a stop request (Ctrl-C) ended the search: the schedule is as found
   kUnconfirmed,    // the simpler schedule did not fail the same way when replayed alone
   kEnvironment,    // an error of the environment (a full disk) ended the search: as found
+  kError,          // an error of the test (a check that hung) ended the search: as found
 };
 std::string_view to_string(ShrinkStatus status);
 

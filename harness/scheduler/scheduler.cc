@@ -45,7 +45,8 @@ int Scheduler::advance(int actor, const Pending& pending) {
       a.state = State::kFinished;
       if (!pending.failure.empty()) stop(Outcome::kCrash, pending.failure);
       break;
-    case Event::kBlocked: {
+    case Event::kBlocked:
+    case Event::kWait: {
       // The step just run was this actor's attempt to take the lock, refused natively (a holder the
       // scheduler does not know): it took nothing and only read the lock's state, which
       // partial-order reduction must see as a read.
@@ -62,6 +63,7 @@ int Scheduler::advance(int actor, const Pending& pending) {
       }
       a.state = State::kBlocked;
       a.lock = pending.lock;
+      a.retry_plain = pending.event == Event::kWait;
       break;
     }
     default:
@@ -328,8 +330,8 @@ void Scheduler::release(std::uint64_t lock) {
                  holders_.end());
   for (Actor& a : actors_) {
     if (a.state == State::kBlocked && a.lock == lock) {
-      a.state = State::kRunnable;  // it waits at the acquisition again
-      a.event = Event::kAcquire;
+      a.state = State::kRunnable;  // it waits at the acquisition again, or retries
+      a.event = a.retry_plain ? Event::kYield : Event::kAcquire;
     }
   }
 }

@@ -29,7 +29,10 @@
 
 namespace interleave::detail {
 
-enum class Event : std::uint8_t { kYield, kAcquire, kRelease, kBlocked, kFinish };
+// kWait (IL_EVENT_WAIT): the step just run found `lock` held, as kBlocked, but the actor retries
+// with an ordinary step once it is released (the resource's state lives with the actor, as the
+// kernel's file locks do for an exec'd program), not with a scheduler-side acquisition.
+enum class Event : std::uint8_t { kYield, kAcquire, kRelease, kBlocked, kFinish, kWait };
 
 // What an actor reached: the step it runs when it is next chosen (or the end of its body).
 struct Pending {
@@ -117,6 +120,7 @@ class Scheduler {
     const char* label = "start";
     Object object;
     Event event = Event::kYield;
+    bool retry_plain = false;       // kBlocked after kWait: the retry is an ordinary step
     std::uint64_t lock = 0;         // kAcquire: the lock it waits to take; kBlocked: blocked on
     std::uint64_t description = 0;  // kAcquire of a file lock
     bool fifo = false;              // kAcquire: waits in line (Pending::fifo)
