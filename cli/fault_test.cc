@@ -203,6 +203,14 @@ TEST(Faults, AFullDiskIsAnErrorOfTheEnvironmentNotABug) {
     EXPECT_NE(r.err.find("ENOSPC"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(tmp.path().string()), std::string::npos) << r.err;
   }
+  // A valid token replayed on the full disk: the error of the environment, not a divergence (the
+  // failed writes change what the workers do, so the schedule no longer fits).
+  const Result replayed = run(
+      {"replay", "--schedule", "I1:durability:ack-before-sync:processes:a2o2c1m3w0:b23c:fb9f74f9"},
+      {}, tmp);
+  EXPECT_EQ(replayed.code, 3) << replayed.out << replayed.err;
+  EXPECT_EQ(replayed.err.find("diverged"), std::string::npos) << replayed.err;
+  EXPECT_NE(replayed.err.find("ENOSPC"), std::string::npos) << replayed.err;
   // 10 executions per strategy: enough for the crash cells of threads mode (files in memory, so
   // the full disk does not touch them) to find their bugs with the default seed (random in 7, PCT
   // in 4), so that every cell matches or is an error.

@@ -136,6 +136,10 @@ class Program {
   virtual std::vector<Span> spans(std::span<const std::byte> scratch) const { return {}; }
   // The oracle, for an execution whose actors all finished. Runs on the harness side afterwards.
   virtual Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) = 0;
+  // Throws EnvironmentError when the execution met an error of the machine's (an operation that
+  // failed with ENOSPC), whatever its outcome: such an execution says nothing about the program,
+  // not even that a replay of it diverged. Called before judging; nothing by default.
+  virtual void check_environment(std::span<const std::byte> scratch) const {}
   // The verdict of an execution that did not complete (a crash, a hang, a deadlock), given the
   // engine's: a program can add what it knows (a crashed program's standard error). Unchanged by
   // default.

@@ -281,12 +281,9 @@ Verdict ScenarioProgram::judge_workload_calls(const History& history) const {
   return judge_workload(workload, all);
 }
 
-Verdict ScenarioProgram::judge(const ExecutionResult& result, std::span<const std::byte> scratch) {
-  const History history = this->history(scratch);
-  if (target_.workload_scenario() != nullptr) return judge_workload_calls(history);
-  if (result.outcome == Outcome::kCrashed) return judge_crash(history);
+void ScenarioProgram::check_environment(std::span<const std::byte> scratch) const {
   // An operation that failed for a reason of the machine's says nothing about the store.
-  for (const Op& op : history.ops) {
+  for (const Op& op : history(scratch).ops) {
     if (const int err = environment_errno(op.status, dir_.path())) {
       throw EnvironmentError::described(
           fmt::format("{} in the data directory {}: {}", describe_errno(err), dir_.path().string(),
@@ -294,6 +291,12 @@ Verdict ScenarioProgram::judge(const ExecutionResult& result, std::span<const st
           err);
     }
   }
+}
+
+Verdict ScenarioProgram::judge(const ExecutionResult& result, std::span<const std::byte> scratch) {
+  const History history = this->history(scratch);
+  if (target_.workload_scenario() != nullptr) return judge_workload_calls(history);
+  if (result.outcome == Outcome::kCrashed) return judge_crash(history);
   store::OpenResult recovered = target_.open_store(dir_.path());
   if (const int err = environment_errno(recovered.status, dir_.path())) {
     throw EnvironmentError(fmt::format("recovery of the store in {} failed: {}",

@@ -76,6 +76,7 @@ class ScenarioProgram final : public Program {
   std::string spec() const override;
   void begin(std::span<std::byte> scratch) override;
   std::string token_prefix() const override;
+  void check_environment(std::span<const std::byte> scratch) const override;
   Verdict judge(const ExecutionResult& result, std::span<const std::byte> scratch) override;
   std::vector<Span> spans(std::span<const std::byte> scratch) const override;
   const std::filesystem::path& data_dir() const { return dir_.path(); }

@@ -378,6 +378,7 @@ void explore_systematic_parallel(Runner& runner, const StrategyInfo& info,
 // The verdict on one finished execution of `program` (and, when it failed and `spans`, its
 // operations as spans).
 Judged judge(Program& program, ExecutionResult result, Engine& engine, bool spans_wanted) {
+  if (result.outcome != Outcome::kStopped) program.check_environment(engine.scratch());
   Verdict verdict = verdict_of_outcome(result);
   if (result.outcome == Outcome::kCompleted || result.outcome == Outcome::kCrashed) {
     verdict = program.judge(result, engine.scratch());
