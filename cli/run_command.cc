@@ -53,6 +53,7 @@ std::string quote(const std::string& word) {
 // that the line works from any directory).
 std::string replay_line(const RunArgs& a, const std::string& token) {
   std::string line = fmt::format("interleave run --workers {}", a.workers);
+  if (a.threads > 0) line += fmt::format(" --threads {}", a.threads);
   for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
   if (!a.setup.empty()) line += " --setup " + quote(a.setup);
   if (!a.check.empty()) line += " --check " + quote(a.check);
@@ -80,6 +81,9 @@ RunArgs parse_run_args(std::vector<std::string> args) {
   app.name("interleave run");
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   add_whole(&app, "--workers", &a.workers, 1, kMaxActors, "number of workers (default 2)");
+  add_whole(&app, "--threads", &a.threads, 1, kMaxActors,
+            "actors per worker: its main thread and the threads it may create under control "
+            "(default 8, or 52 / workers)");
   app.add_option("--worker-cmd", a.worker_cmds,
                  "the command of one worker (words split at spaces), once per worker; "
                  "instead of -- PROGRAM")
@@ -182,6 +186,7 @@ namespace {
 programs::ProgramRequest request_of(const RunArgs& a) {
   programs::ProgramRequest r;
   r.workers = a.workers;
+  r.threads = a.threads;
   r.program = a.program;
   for (std::size_t w = 0; w < a.worker_cmds.size(); ++w) {
     r.worker_programs.push_back(split_words(a.worker_cmds[w]));
@@ -216,11 +221,8 @@ Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::Pr
                       : fmt::format("{} workers: {}", n, fmt::join(given.worker_cmds, "; "));
   nlohmann::json programs = nlohmann::json::array();
   for (const auto& argv : spec.workers) programs.push_back(argv);
-  s.target = {{"kind", "program"},
-              {"workers", n},
-              {"programs", programs},
-              {"setup", spec.setup},
-              {"check", spec.check}};
+  s.target = {{"kind", "program"},    {"workers", n},        {"threads", spec.threads},
+              {"programs", programs}, {"setup", spec.setup}, {"check", spec.check}};
   s.topology = programs::topology_of(spec);
   s.junit_class = "interleave.run";
   s.junit_name = fmt::format("{}-workers", n);
@@ -230,6 +232,7 @@ Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::Pr
   s.replay_command = [a](const std::string& token) { return replay_line(a, token); };
   s.seed_command = [a](const std::string& strategy, int depth, std::uint64_t seed) {
     std::string line = fmt::format("interleave run --workers {}", a.workers);
+    if (a.threads > 0) line += fmt::format(" --threads {}", a.threads);
     for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
     if (!a.setup.empty()) line += " --setup " + quote(a.setup);
     if (!a.check.empty()) line += " --check " + quote(a.check);

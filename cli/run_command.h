@@ -17,6 +17,7 @@ namespace interleave::cli {
 // `interleave run`'s arguments as the command line gave them.
 struct RunArgs {
   int workers = 2;
+  int threads = 0;  // actors per worker; 0: programs::default_threads
   std::vector<std::string> worker_cmds;
   std::vector<std::string> program;
   std::string setup, check, shim;

@@ -41,9 +41,14 @@ enum {
   IL_EVENT_ACQUIRE = 1, /* the next step takes lock `lock` through `description` */
   IL_EVENT_RELEASE = 2, /* the next step releases lock `lock` */
   IL_EVENT_BLOCKED = 3, /* the lock the last step took was refused natively: wait for a release */
-  IL_EVENT_FINISH = 4,  /* the body ended; `message` is set when it failed (a crash) */
+  IL_EVENT_FINISH = 4,  /* the body ended; `message` is set when it failed (a crash); a `lock` other
+                           than 0 is released (the threads that join this one) */
   IL_EVENT_WAIT = 5,    /* the step just run found `lock` held (it only read it): wait until a
-                           release of `lock`, then run the next step as an ordinary one (a retry) */
+                           release of `lock`, then run the next step as an ordinary one (a retry).
+                           With `timed`, the wait may also end as a decision (virtual time) */
+  IL_EVENT_SPAWN = 6,   /* an ordinary yield point whose step creates the thread of actor `lock`
+                           (of the poster's group): that actor is runnable after it */
+  IL_EVENT_EXIT = 7,    /* the process ends: every actor of the poster's group is finished */
 };
 
 /* Object kinds (interleave::ObjectKind). */
@@ -61,8 +66,12 @@ struct il_pending {
   uint8_t kind;
   uint8_t access;
   uint8_t await;
-  uint32_t reserved;
-  uint64_t lock;        /* ACQUIRE, RELEASE, BLOCKED: the lock's id */
+  uint8_t timed;     /* WAIT: the wait may end by a timeout, as a decision */
+  uint8_t keep_last; /* BLOCKED, WAIT: the step before was no failed attempt (it did what it
+                        declared), so it stays as recorded rather than becoming a read */
+  uint8_t reserved[2];
+  uint64_t lock;        /* ACQUIRE, RELEASE, BLOCKED, WAIT: the lock's id; SPAWN: the actor;
+                           FINISH: what to release, or 0 */
   uint64_t description; /* ACQUIRE of a file lock: the open file description taking it */
   char label[IL_LABEL_CAPACITY];
   char space[IL_SPACE_CAPACITY];
@@ -71,6 +80,19 @@ struct il_pending {
 };
 
 #define IL_ENV_CAPACITY 160
+#define IL_MAX_TOUCHES 8
+
+/* What the running step of an exec'd program's actor did besides what its yield point declared,
+ * without a decision of its own (the release of a mutex, a semaphore's post, a signal): recorded
+ * by the actor, applied by the harness when it next posts, before it decides. */
+struct il_touch {
+  uint64_t wakes; /* the lock whose waiters the release wakes, or 0 */
+  uint8_t kind;   /* IL_KIND_* of the object touched */
+  uint8_t access; /* IL_READ or IL_WRITE */
+  uint8_t reserved[6];
+  char space[IL_SPACE_CAPACITY];
+  char name[IL_NAME_CAPACITY];
+};
 
 struct il_actor {
   uint32_t go;       /* futex word: IL_GO_* */
@@ -85,6 +107,9 @@ struct il_actor {
   int32_t env_errno;   /* a call failed for a reason of the machine's (ENOSPC, EMFILE, ...): the
                           execution says nothing about the program (`env_what` names the call) */
   char env_what[IL_ENV_CAPACITY];
+  uint32_t touches; /* the entries of `touch` recorded since the actor's last post */
+  uint32_t reserved_touches;
+  struct il_touch touch[IL_MAX_TOUCHES];
   struct il_pending pending;
 } __attribute__((aligned(64)));
 

@@ -66,8 +66,8 @@ std::optional<std::string> Topology::check() const {
     local += g.kind == ActorKind::kThread || g.kind == ActorKind::kFiber;
     fibers |= g.kind == ActorKind::kFiber;
     others |= g.kind != ActorKind::kFiber;
-    if (g.kind == ActorKind::kProgram && (g.actors != 1 || g.argv.empty())) {
-      return std::string("a program group has one actor and a command to run");
+    if (g.kind == ActorKind::kProgram && g.argv.empty()) {
+      return std::string("a program group needs a command to run");
     }
   }
   if (local > 1) return std::string("at most one group of threads or fibers of the harness");

@@ -38,7 +38,9 @@ std::string_view to_string(ActorKind kind);
 // A group is one process as far as exploration is concerned: what it declares as memory is private
 // to it. The thread and fiber groups live in the harness process and share one instance (at most
 // one of them); each kProcess group is a worker process with its own instance, its actors threads
-// of it; a kProgram group has one actor, a program exec'd for every execution.
+// of it; a kProgram group is a program exec'd for every execution, its first actor the program's
+// main thread and the others the threads it creates, in the order it creates them (each starts as
+// its creator's step creates it).
 struct Topology {
   struct Group {
     ActorKind kind = ActorKind::kThread;

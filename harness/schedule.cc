@@ -52,7 +52,7 @@ std::string parse_sizes(std::string_view text, Schedule* out) {
   while (i < text.size()) {
     const char letter = text[i++];
     if (kSizeLetters.find(letter) == std::string_view::npos) {
-      return fmt::format("unknown size letter '{}' (known: a, o, p, c, m, w)",
+      return fmt::format("unknown size letter '{}' (known: a, o, p, c, m, w, t)",
                          printable(std::string_view(&letter, 1)));
     }
     if (std::any_of(out->sizes.begin(), out->sizes.end(),

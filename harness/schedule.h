@@ -31,8 +31,9 @@ inline constexpr int kMaxTokenActors = 52;
 // The size letters a token may carry: a (actors), o (operations per actor), p (worker processes,
 // mixed mode); with crashes (docs/crashes.md): c (crash decisions allowed, --crashes), m (the
 // persistence model's number, store/crash_model.h), w (which crash state the failure is about).
-// A token without c, m, w is a token without crashes, as before they existed.
-inline constexpr std::string_view kSizeLetters = "aopcmw";
+// A token without c, m, w is a token without crashes, as before they existed. Program targets: a
+// (workers) and t (actors per worker: its main thread and the threads it may create).
+inline constexpr std::string_view kSizeLetters = "aopcmwt";
 
 struct Schedule {
   std::string scenario;

@@ -26,6 +26,9 @@ enum class ObjectKind : std::uint8_t {
   kFile,      // a file (its name): shared by every process
   kLock,      // an interleave::Mutex (recorded by the harness): private to its process
   kFileLock,  // a file lock (recorded by the harness): shared by every process
+  kProcess,   // everything of its process (recorded by the harness for a step that can change what
+              // the process's other threads do through memory no yield point names: a timed wait
+              // that timed out, CPython's GIL drop request)
 };
 
 // True for the kinds every process shares.

@@ -80,7 +80,9 @@ std::string tail_of(const std::string& path, int lines) {
 
 Topology topology_of(const ProgramSpec& spec) {
   Topology t;
-  for (const auto& argv : spec.workers) t.groups.push_back({ActorKind::kProgram, 1, argv});
+  for (const auto& argv : spec.workers) {
+    t.groups.push_back({ActorKind::kProgram, spec.threads, argv});
+  }
   return t;
 }
 
@@ -118,12 +120,13 @@ std::vector<std::string> ProgramExecution::command_environment() const {
 
 std::vector<std::string> ProgramExecution::environment(int actor) const {
   const char* preload = std::getenv("LD_PRELOAD");
-  return {fmt::format("INTERLEAVE_WORKER={}", actor),
+  const int w = topology().group_of(actor);  // the worker whose main thread `actor` is
+  return {fmt::format("INTERLEAVE_WORKER={}", w),
           fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size()),
           fmt::format("INTERLEAVE_EXECUTION={}", run_dir_),
           fmt::format("INTERLEAVE_DATA_DIR={}", data_dir_),
-          fmt::format("INTERLEAVE_NOTES={}", file("notes", actor)),
-          fmt::format("INTERLEAVE_HISTORY={}", file("history", actor)),
+          fmt::format("INTERLEAVE_NOTES={}", file("notes", w)),
+          fmt::format("INTERLEAVE_HISTORY={}", file("history", w)),
           fmt::format("INTERLEAVE_SEED={}", spec_.seed),
           fmt::format("LD_PRELOAD={}{}{}", spec_.shim, preload && *preload ? ":" : "",
                       preload ? preload : ""),
@@ -131,7 +134,9 @@ std::vector<std::string> ProgramExecution::environment(int actor) const {
           "PYTHONDONTWRITEBYTECODE=1"};
 }
 
-std::string ProgramExecution::output_path(int actor) const { return file("output", actor); }
+std::string ProgramExecution::output_path(int actor) const {
+  return file("output", topology().group_of(actor));
+}
 
 void ProgramExecution::collect_escapes() {
   for (int a = 0; a < static_cast<int>(spec_.workers.size()); ++a) {
@@ -178,7 +183,8 @@ Verdict ProgramExecution::judge(const ExecutionResult& result, std::span<const s
     const std::string path = file("history", a);
     if (::access(path.c_str(), F_OK) != 0) continue;
     any = true;
-    if (std::string error = parse_history(read_all(path), a, &history); !error.empty()) {
+    const int first_actor = topology().first_of(a);
+    if (std::string error = parse_history(read_all(path), first_actor, &history); !error.empty()) {
       throw TestError(
           fmt::format("the history of worker {} ($INTERLEAVE_HISTORY) is malformed: {}", a, error));
     }
@@ -204,7 +210,7 @@ Verdict ProgramExecution::judge_incomplete(const ExecutionResult& result, Verdic
   if (std::regex_search(result.message, m, worker_re)) {
     const int w = std::stoi(m[1].str());
     if (w >= 0 && w < static_cast<int>(spec_.workers.size())) {
-      const std::string tail = tail_of(output_path(w));
+      const std::string tail = tail_of(file("output", w));
       if (!tail.empty()) {
         verdict.message += fmt::format("\nworker {}'s output ends:\n{}", w, printable_lines(tail));
       }

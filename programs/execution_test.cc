@@ -190,13 +190,23 @@ TEST(ProgramExecution, AWritableSharedMappingOfADataFileIsReported) {
 constexpr const char* kCounterCheck =
     "test \"$(cat counter)\" = 2 || { echo \"lost-update: counter is $(cat counter)\"; exit 1; }";
 
-TEST(Issue20, RunReportsAnUncontrolledThreadAsAnEscape) {
+TEST(Issue20, RunReportsAThreadBeyondTheWorkersActorsAsAnEscape) {
   Workers run{spec_of("thread", 1)};
+  run.spec.threads = 1;  // the main thread only: the thread it creates is not controlled
   const ExploreReport report = run.explore("pct", 3);
   EXPECT_FALSE(report.failure) << report.verdict.message;
   const std::vector<std::string> escapes = run.escapes->list();
   ASSERT_EQ(escapes.size(), 1u);
-  EXPECT_NE(escapes[0].find("pthread_create"), std::string::npos) << escapes[0];
+  EXPECT_NE(escapes[0].find("beyond the worker's actors"), std::string::npos) << escapes[0];
+}
+
+TEST(ProgramThreads, AThreadAWorkerCreatesIsAnActorOfItsOwn) {
+  Workers run{spec_of("thread", 1)};
+  run.spec.threads = 2;
+  const ExploreReport report = run.explore("random", 3);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_TRUE(run.escapes->list().empty()) << run.escapes->list().front();
+  EXPECT_EQ(report.stats.executions, 3u);
 }
 
 // Two workers of `mode` each increment the counter under a lock the kernel lets both hold at once;
@@ -277,15 +287,25 @@ TEST(Issue20, AFullDiskUnderAWorkerIsAnErrorOfTheEnvironmentNotACrash) {
 
 TEST(HistoryProtocol, LinesAreOrderedByTheirStampedSteps) {
   scenarios::History h;
-  ASSERT_EQ(parse_history("3 invoke increment counter 1\n9 ok 1\n", 0, &h), "");
-  ASSERT_EQ(parse_history("5 invoke increment counter 1\n7 ok 1\n", 1, &h), "");
+  ASSERT_EQ(parse_history("3 0 invoke increment counter 1\n9 0 ok 1\n", 0, &h), "");
+  ASSERT_EQ(parse_history("5 0 invoke increment counter 1\n7 0 ok 1\n", 1, &h), "");
   order_history(&h);
   ASSERT_EQ(h.ops.size(), 2u);
   EXPECT_LT(h.ops[0].invoked_at, h.ops[1].invoked_at);
   EXPECT_LT(h.ops[1].returned_at, h.ops[0].returned_at);
   scenarios::History bad;
-  EXPECT_NE(parse_history("1 invoke frobnicate k\n", 0, &bad), "");
-  EXPECT_NE(parse_history("1 ok\n", 0, &bad), "");
+  EXPECT_NE(parse_history("1 0 invoke frobnicate k\n", 0, &bad), "");
+  EXPECT_NE(parse_history("1 0 ok\n", 0, &bad), "");
+}
+
+TEST(HistoryProtocol, TheThreadsOfAWorkerEachHaveTheirOwnPendingInvocation) {
+  scenarios::History h;
+  ASSERT_EQ(parse_history("1 0 invoke put a 1\n2 1 invoke put b 2\n3 1 ok\n4 0 ok\n", 8, &h), "");
+  ASSERT_EQ(h.ops.size(), 2u);
+  EXPECT_EQ(h.ops[0].actor, 8);
+  EXPECT_EQ(h.ops[1].actor, 9);
+  EXPECT_EQ(h.ops[0].returned_step, 4u);
+  EXPECT_EQ(h.ops[1].returned_step, 3u);
 }
 
 }  // namespace

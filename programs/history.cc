@@ -1,6 +1,7 @@
 #include "programs/history.h"
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "fmt/format.h"
@@ -25,24 +26,26 @@ bool parse_op(std::string_view name, scenarios::OpKind* kind) {
 
 }  // namespace
 
-std::string parse_history(const std::string& text, int worker, scenarios::History* out) {
+std::string parse_history(const std::string& text, int first_actor, scenarios::History* out) {
   std::istringstream in(text);
   std::string line;
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::size_t open = kNone;  // the worker's pending invocation
+  std::map<int, std::size_t> open;  // each thread's pending invocation
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
     std::istringstream words(line);
     std::uint32_t step = 0;
+    int thread = 0;
     std::string event;
-    if (!(words >> step >> event)) {
+    if (!(words >> step >> thread >> event) || thread < 0) {
       if (line.find_first_not_of(' ') == std::string::npos) continue;
       return fmt::format(
-          "line {}: not '<step> invoke|ok|not_found|fail ...' (was the history "
+          "line {}: not '<step> <thread> invoke|ok|not_found|fail ...' (was the history "
           "written without the shim?)",
           number);
     }
+    const int actor = first_actor + thread;
     if (event == "invoke") {
       std::string name, key, input;
       scenarios::Op op;
@@ -51,18 +54,20 @@ std::string parse_history(const std::string& text, int worker, scenarios::Histor
       }
       words >> input;
       if (op.kind == scenarios::OpKind::kIncrement && input.empty()) input = "1";
-      op.actor = worker;
+      op.actor = actor;
       op.key = key;
       op.input = input;
       op.invoked_step = step;
       op.invoked_at = 1;  // ordered by order_history()
       out->ops.push_back(std::move(op));
-      open = out->ops.size() - 1;
+      open[thread] = out->ops.size() - 1;
       continue;
     }
-    if (open == kNone)
+    const auto pending = open.find(thread);
+    if (pending == open.end() || pending->second == kNone) {
       return fmt::format("line {}: a response '{}' without an invocation", number, event);
-    scenarios::Op& op = out->ops[open];
+    }
+    scenarios::Op& op = out->ops[pending->second];
     std::string rest;
     words >> rest;
     if (event == "ok") {
@@ -80,7 +85,7 @@ std::string parse_history(const std::string& text, int worker, scenarios::Histor
     }
     op.returned_step = step;
     op.returned_at = 1;
-    open = kNone;
+    pending->second = kNone;
   }
   return {};
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "harness/control.h"
 #include "harness/printable.h"
 
 namespace interleave::programs {
@@ -184,6 +186,10 @@ std::string find_shim(const std::string& given) {
       "INTERLEAVE_SHIM");
 }
 
+int default_threads(int workers) {
+  return std::max(1, std::min(8, IL_MAX_ACTORS / std::max(workers, 1)));
+}
+
 ProgramSpec resolve(const ProgramRequest& request) {
   ProgramSpec spec;
   const int n = request.worker_programs.empty() ? request.workers
@@ -201,6 +207,12 @@ ProgramSpec resolve(const ProgramRequest& request) {
           printable(argv[0])));
     }
     spec.workers.push_back(std::move(argv));
+  }
+  spec.threads = request.threads > 0 ? request.threads : default_threads(n);
+  if (n * spec.threads > IL_MAX_ACTORS) {
+    throw ProgramError(
+        fmt::format("{} workers x {} threads is more than the {} actors of an execution", n,
+                    spec.threads, IL_MAX_ACTORS));
   }
   spec.setup = request.setup;
   spec.check = request.check;

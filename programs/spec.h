@@ -25,6 +25,9 @@ struct ProgramSpec {
   std::string check;                              // a shell command, or ""
   std::string shim;                               // the shim's absolute path
   std::uint64_t seed = 0;                         // of the fixed clock and random bytes
+  // Actors per worker: its main thread and the threads it may create under control (a thread
+  // beyond them runs uncontrolled, an escape).
+  int threads = 1;
 
   // FNV-1a over the workers' command lines and the setup: what a schedule token is for.
   std::uint32_t hash() const;
@@ -35,6 +38,7 @@ struct ProgramSpec {
 // one next to the running binary, or $INTERLEAVE_SHIM).
 struct ProgramRequest {
   int workers = 2;
+  int threads = 0;  // actors per worker; 0: default_threads(workers)
   std::vector<std::string> program;
   std::vector<std::vector<std::string>> worker_programs;
   std::string setup;
@@ -47,6 +51,10 @@ struct ProgramRequest {
 struct ProgramError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
+
+// The actors per worker when none are asked for: 8, or as many as the 52 actors of an execution
+// leave each worker.
+int default_threads(int workers);
 
 // Resolves `request` into a spec: programs found on $PATH and made absolute, arguments that name
 // existing files made absolute (a script given relative to the caller's directory is still found

@@ -22,7 +22,8 @@ std::string token_for(const ProgramSpec& spec, const std::vector<int>& decisions
   s.scenario = kScenario;
   s.store = store_field(spec);
   s.mode = kMode;
-  s.sizes = {{'a', static_cast<std::uint32_t>(spec.workers.size())}};
+  s.sizes = {{'a', static_cast<std::uint32_t>(spec.workers.size())},
+             {'t', static_cast<std::uint32_t>(spec.threads)}};
   s.decisions = decisions;
   return encode_token(s);
 }
@@ -40,6 +41,10 @@ std::vector<int> decisions_from(std::string_view token, const ProgramSpec& spec)
   if (s.size('a', 0) != spec.workers.size()) {
     throw ProgramError(fmt::format("--schedule: the token is for {} workers, not {}",
                                    s.size('a', 0), spec.workers.size()));
+  }
+  if (s.size('t', 1) != static_cast<std::uint32_t>(spec.threads)) {
+    throw ProgramError(fmt::format("--schedule: the token is for {} threads per worker, not {}",
+                                   s.size('t', 1), spec.threads));
   }
   if (s.store != store_field(spec)) {
     throw ProgramError(

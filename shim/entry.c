@@ -29,12 +29,14 @@
 
 #include "shim/shim.h"
 
-il_client client;
+__thread il_client client __attribute__((tls_model("initial-exec")));
+struct il_control* control_block;
+int first_actor;
 int controlled;
 int observer;
 pid_t main_pid;
 int worker = -1;
-__thread int inside;
+__thread int inside __attribute__((tls_model("initial-exec")));
 static int notes_fd = -1;
 static unsigned escapes; /* bit per kind of escape already noted */
 
@@ -56,10 +58,14 @@ void note(unsigned bit, const char* what, const char* name) {
   }
 }
 
+struct il_actor* worker_slot(void) {
+  return &control_block->actor[first_actor];
+}
+
 void environment_error(const char* call, const char* name, int err) {
   struct il_actor* slot;
-  if (client.control == NULL || !is_environment_errno(err) || !in_worker()) return;
-  slot = &client.control->actor[client.actor];
+  if (control_block == NULL || !is_environment_errno(err) || !in_worker()) return;
+  slot = worker_slot();
   if (__atomic_load_n(&slot->env_errno, __ATOMIC_ACQUIRE) != 0) return; /* the first one stands */
   snprintf(slot->env_what, sizeof slot->env_what, "%s%s%s", call, name[0] ? " " : "", name);
   __atomic_store_n(&slot->env_errno, err, __ATOMIC_RELEASE);
@@ -72,23 +78,19 @@ int is_environment_errno(int err) {
 
 int in_worker(void) { return main_pid != 0 && (pid_t)syscall(SYS_getpid) == main_pid; }
 
-/* Whether the call comes from the thread the scheduler controls. */
-static __thread int thread_is_main = -1; /* -1 until the thread's first intercepted call */
-int on_main_thread(void) {
-  if (thread_is_main < 0) thread_is_main = (pid_t)syscall(SYS_gettid) == main_pid;
-  return thread_is_main;
-}
-
 int controlled_call(const char* call, const char* name) {
   if (inside) return 0;
-  if (observer || (controlled && !in_worker())) {
+  /* A child made by vfork shares the worker's memory until it execs: only its pid tells it apart
+   * (one system call, paid by calls on the data directory only). */
+  if (observer || (controlled && name != NULL && !in_worker())) {
     /* A process the worker started (forked, or between vfork and exec): it runs uncontrolled. */
     if (name != NULL) note(1u << 3, "a child process of the worker (not controlled) called", call);
     return 0;
   }
   if (!controlled) return 0;
-  if (!on_main_thread()) {
-    if (name != NULL) note(1u << 0, "a thread other than the main one called", call);
+  if (client.control == NULL) {
+    /* A thread the scheduler does not control (beyond --threads, or ended its body). */
+    if (name != NULL) note(1u << 0, "a thread the scheduler does not control called", call);
     return 0;
   }
   return 1;
@@ -96,22 +98,70 @@ int controlled_call(const char* call, const char* name) {
 
 void stop_now(void) {
   controlled = 0;
-  il_finish(&client, "");
+  if (client.control != NULL) {
+    struct il_pending* p = &client.control->actor[client.actor].pending;
+    p->event = IL_EVENT_EXIT;
+    p->lock = 0;
+    p->message[0] = '\0';
+    il_finish_posted(&client);
+  }
   syscall(SYS_exit_group, 0);
+}
+
+/* The client's own calls (the spin's sched_yield, the futex it sleeps on) are no calls of the
+ * program: `inside` lets them through. */
+int shim_wait(void) {
+  int go;
+  ++inside;
+  go = il_wait(&client);
+  --inside;
+  return go;
+}
+
+int post(int event, int kind, const char* space, const char* label, const char* name, int access,
+         uint64_t lock, int flags) {
+  struct il_pending* p = &client.control->actor[client.actor].pending;
+  p->event = (uint8_t)event;
+  p->kind = (uint8_t)kind;
+  p->access = (uint8_t)access;
+  p->await = 0;
+  p->timed = (flags & POST_TIMED) != 0;
+  p->keep_last = (flags & POST_KEEP_LAST) != 0;
+  p->lock = lock;
+  p->description = 0;
+  il_copy(p->label, IL_LABEL_CAPACITY, label);
+  il_copy(p->space, IL_SPACE_CAPACITY, space);
+  il_copy(p->name, IL_NAME_CAPACITY, name);
+  p->message[0] = '\0';
+  ++inside;
+  const int go = il_post(&client);
+  --inside;
+  if (go != IL_GO_RUN) stop_now();
+  return 0;
+}
+
+static const char* space_of(int kind) {
+  switch (kind) {
+    case IL_KIND_FILE:
+      return "file";
+    case IL_KIND_FILE_LOCK:
+      return "file-lock";
+    case IL_KIND_LOCK:
+      return "lock";
+    default:
+      return "";
+  }
 }
 
 void post_step(const char* call, int kind, const char* name, int access) {
   char label[IL_LABEL_CAPACITY];
   snprintf(label, sizeof label, "%s%s%s", call, name[0] ? " " : "", name);
-  if (il_yield(&client, label, kind, kind == IL_KIND_NONE ? "" : "file", name, access) !=
-      IL_GO_RUN) {
-    stop_now();
-  }
+  post(IL_EVENT_YIELD, kind, space_of(kind), label, name, access, 0, 0);
 }
 
 static void finish_body(int status, void* arg) {
-  char message[128] = "";
-  if (!controlled || !in_worker() || !on_main_thread()) return;
+  struct il_pending* p;
+  if (!controlled || !in_worker() || client.control == NULL) return;
   fflush(NULL);
   for (int i = 0; i < MAX_LOCKS; ++i) {
     if (!locks[i].used) continue;
@@ -120,10 +170,16 @@ static void finish_body(int status, void* arg) {
     controlled_release(&locks[i], "exit releases");
     kernel_unlock(&copy);
   }
-  if (status != 0)
-    snprintf(message, sizeof message, "worker %d exited with status %d", worker, status);
   controlled = 0;
-  il_finish(&client, message);
+  /* The process ends: every thread of it with it. */
+  p = &client.control->actor[client.actor].pending;
+  p->event = IL_EVENT_EXIT;
+  p->lock = 0;
+  p->message[0] = '\0';
+  if (status != 0) {
+    snprintf(p->message, sizeof p->message, "worker %d exited with status %d", worker, status);
+  }
+  il_finish_posted(&client);
 }
 
 /* A child of a worker is no worker: it runs uncontrolled, and its calls on the data directory are
@@ -131,7 +187,7 @@ static void finish_body(int status, void* arg) {
 static void after_fork_in_child(void) {
   controlled = 0;
   observer = 1;
-  thread_is_main = -1;
+  client.control = NULL;
 }
 
 /* Maps the control block without closing its descriptor: an image the worker execs (a wrapper
@@ -144,11 +200,14 @@ static int attach(void) {
   const int actor = atoi(actor_text);
   void* map = mmap(NULL, sizeof(struct il_control), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) return -1;
-  il_client_init(&client, (struct il_control*)map, actor);
-  if (client.control->magic != IL_CONTROL_MAGIC || actor < 0 ||
-      actor >= (int)client.control->actors) {
+  control_block = (struct il_control*)map;
+  first_actor = actor;
+  if (control_block->magic != IL_CONTROL_MAGIC || actor < 0 ||
+      actor >= (int)control_block->actors) {
+    control_block = NULL;
     return -1;
   }
+  il_client_init(&client, control_block, actor);
   return 0;
 }
 
@@ -188,7 +247,9 @@ __attribute__((constructor)) static void shim_attach(void) {
   snprintf(pid_text, sizeof pid_text, "%d", (int)main_pid);
   setenv("INTERLEAVE_SHIM_PID", pid_text, 1);
   read_environment();
-  __atomic_store_n(&client.control->actor[client.actor].attached, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&worker_slot()->attached, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&worker_slot()->tid, (int32_t)main_pid, __ATOMIC_RELAXED);
+  start_threads(getenv("INTERLEAVE_ACTORS"));
   if (notes_fd < 0 && getenv("INTERLEAVE_NOTES") != NULL) {
     environment_error("open its notes file", "", errno);
   }
@@ -196,7 +257,7 @@ __attribute__((constructor)) static void shim_attach(void) {
   on_exit(finish_body, NULL);
   pthread_atfork(NULL, NULL, after_fork_in_child);
   controlled = 1;
-  if (!resumed && il_wait(&client) != IL_GO_RUN) stop_now();
+  if (!resumed && shim_wait() != IL_GO_RUN) stop_now();
 }
 
 void _exit(int status) {

@@ -35,6 +35,16 @@ long syscall(long number, ...) {
   va_start(ap, number);
   for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
+  /* The futexes of the control block are the shim's own (il_wait): they go to the kernel. */
+  if (number == SYS_futex && control_block != NULL &&
+      !((char*)a[0] >= (char*)control_block &&
+        (char*)a[0] < (char*)control_block + sizeof *control_block)) {
+    long result;
+    if (futex_call((uint32_t*)a[0], (int)a[1], (uint32_t)a[2], (const struct timespec*)a[3],
+                   &result)) {
+      return result;
+    }
+  }
   if (number == SYS_kill) note_self_signal((pid_t)a[0], (int)a[1]);
   if (number == SYS_tgkill) note_self_signal((pid_t)a[0], (int)a[2]);
   if (number == SYS_tkill) note_self_signal((pid_t)syscall(SYS_getpid), (int)a[1]);

@@ -188,6 +188,13 @@ static void history_out(int fd, const char* p, size_t n) {
   }
 }
 
+/* "<step> <thread> ": the decisions made so far, and the writing thread (0: the main one). */
+static int history_prefix(char* out, size_t size) {
+  const unsigned steps = __atomic_load_n(&control_block->steps, __ATOMIC_RELAXED);
+  const int thread = client.control != NULL ? client.actor - first_actor : 0;
+  return snprintf(out, size, "%u %d ", steps, thread);
+}
+
 /* Writes out what is buffered for the history file: every complete line, each prefixed with the
  * number of decisions made so far; with `all`, the rest too, ended with a newline. A line longer
  * than the buffer goes out in pieces: the prefix before its first piece (the step when the buffer
@@ -198,8 +205,8 @@ void flush_history(int fd, int all) {
     const int last = i + 1 == history_used;
     if (history_buffer[i] != '\n' && !(all && last)) continue;
     if (!history_line_open) {
-      char prefix[24];
-      const int n = snprintf(prefix, sizeof prefix, "%u ", il_steps(&client));
+      char prefix[32];
+      const int n = history_prefix(prefix, sizeof prefix);
       history_out(fd, prefix, (size_t)n);
     }
     history_out(fd, history_buffer + start, i + 1 - start);
@@ -212,8 +219,8 @@ void flush_history(int fd, int all) {
   if (history_used == sizeof history_buffer) {
     /* One line fills the buffer: send what there is of it and keep the line open. */
     if (!history_line_open) {
-      char prefix[24];
-      const int n = snprintf(prefix, sizeof prefix, "%u ", il_steps(&client));
+      char prefix[32];
+      const int n = history_prefix(prefix, sizeof prefix);
       history_out(fd, prefix, (size_t)n);
     }
     history_out(fd, history_buffer, history_used);

@@ -35,20 +35,9 @@ struct held_lock* find_lock(uint64_t id, int fd, int type) {
 }
 
 static void post_lock_event(int event, uint64_t id, const char* label, const char* name) {
-  struct il_pending* p = &client.control->actor[client.actor].pending;
   char text[IL_LABEL_CAPACITY];
   snprintf(text, sizeof text, "%s %s", label, name);
-  p->event = (uint8_t)event;
-  p->kind = IL_KIND_FILE_LOCK;
-  p->access = IL_WRITE;
-  p->await = 0;
-  p->lock = id;
-  p->description = 0;
-  il_copy(p->label, IL_LABEL_CAPACITY, text);
-  il_copy(p->space, IL_SPACE_CAPACITY, "file-lock");
-  il_copy(p->name, IL_NAME_CAPACITY, name);
-  p->message[0] = '\0';
-  if (il_post(&client) != IL_GO_RUN) stop_now();
+  post(event, IL_KIND_FILE_LOCK, "file-lock", text, name, IL_WRITE, id, 0);
 }
 
 static void forget_lock(struct held_lock* l) { l->used = 0; }

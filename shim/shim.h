@@ -6,7 +6,9 @@
  * the body, fork and exit), files.c (descriptors and paths under the data directory, the history
  * file), locks.c (flock, fcntl and lockf locks as scheduler resources), time.c (clocks, sleeps,
  * polls and random bytes as inputs of the execution), escapes.c (what the shim cannot control and
- * reports), signals.c (a SIGKILL a worker sends itself), threads.c (threads a worker creates). */
+ * reports), signals.c (a SIGKILL a worker sends itself), threads.c (a worker's threads as actors:
+ * creation, exit, join), sync.c (mutexes, reader-writer locks, condition variables, semaphores,
+ * barriers, futexes and sched_yield between them as scheduler decisions, with virtual time). */
 #ifndef INTERLEAVE_SHIM_SHIM_H_
 #define INTERLEAVE_SHIM_SHIM_H_
 
@@ -15,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "harness/backends/client.h"
 
@@ -40,34 +43,57 @@ struct held_lock {
   if (real_##name == NULL) *(void**)(&real_##name) = dlsym(RTLD_NEXT, #name)
 
 /* entry.c: the worker's link to the scheduler. */
-SHIM_HIDDEN extern il_client client;
-SHIM_HIDDEN extern int controlled;      /* attached, and the body has not finished */
-SHIM_HIDDEN extern int observer;        /* a process the worker started: notes escapes only */
-SHIM_HIDDEN extern pid_t main_pid;      /* the worker's pid (its main thread's tid) */
-SHIM_HIDDEN extern int worker;          /* the worker's number ($INTERLEAVE_WORKER) */
-SHIM_HIDDEN extern __thread int inside; /* the shim is calling the real function itself */
+/* The calling thread's link: its actor, or control NULL for a thread the scheduler does not
+ * control (one created beyond the worker's actors, one that ended its body, a forked child's). */
+SHIM_HIDDEN extern __thread il_client client __attribute__((tls_model("initial-exec")));
+SHIM_HIDDEN extern struct il_control* control_block; /* mapped at attach, or NULL */
+SHIM_HIDDEN extern int first_actor; /* the worker's main thread's actor; its threads follow */
+SHIM_HIDDEN extern int controlled;  /* attached, and the body has not finished */
+SHIM_HIDDEN extern int observer;    /* a process the worker started: notes escapes only */
+SHIM_HIDDEN extern pid_t main_pid;  /* the worker's pid (its main thread's tid) */
+SHIM_HIDDEN extern int worker;      /* the worker's number ($INTERLEAVE_WORKER) */
+/* The shim is calling the real function itself. */
+SHIM_HIDDEN extern __thread int inside __attribute__((tls_model("initial-exec")));
 SHIM_HIDDEN long raw_write(int fd, const void* buf, size_t n);
 /* Writes "escape: <what> <name>" to the notes file, once per kind (`bit`). */
 SHIM_HIDDEN void note(unsigned bit, const char* what, const char* name);
-/* Whether the call comes from the thread the scheduler controls. */
-SHIM_HIDDEN int on_main_thread(void);
 /* Whether the caller is the worker's own process: not a child of it, which between vfork and exec
  * shares the worker's memory (so `controlled` reads 1 there too). One getpid system call. */
 SHIM_HIDDEN int in_worker(void);
 /* Whether a call is to be a scheduler decision: attached and the body running, not the shim's own
- * call, the worker's process and its main thread. Else, when `name` is set (the call touches the
- * data directory), notes the escape of the thread or child process that made it. */
+ * call, the worker's process and a thread the scheduler controls. Else, when `name` is set (the
+ * call touches the data directory), notes the escape of the thread or child process that made it.
+ */
 SHIM_HIDDEN int controlled_call(const char* call, const char* name);
+/* The worker's slot of the control block (its main thread's), where it reports to the harness. */
+SHIM_HIDDEN struct il_actor* worker_slot(void);
 /* Reports, once per execution, that `call` on `name` failed with `err` for a reason of the
  * machine's (is_environment_errno): the harness then takes the execution for an error of the
  * environment, never a verdict. */
 SHIM_HIDDEN void environment_error(const char* call, const char* name, int err);
 /* ENOSPC, EDQUOT, EFBIG, EMFILE, ENFILE, ENOMEM, EIO, EROFS. */
 SHIM_HIDDEN int is_environment_errno(int err);
-/* The execution is being stopped: end the body and the process. */
+/* The execution is being stopped: end the process (the harness is told its threads all ended). */
 SHIM_HIDDEN void stop_now(void);
+/* Flags of post(): the wait may end by a timeout (virtual time), and the step before a wait did
+ * what it declared (no failed attempt, which would be recorded as a read). */
+enum { POST_TIMED = 1, POST_KEEP_LAST = 2 };
+/* Posts the calling thread's pending step (IL_EVENT_*, what it touches, the lock or actor it names,
+ * POST_* flags) and waits for its grant; a grant other than IL_GO_RUN ends the process
+ * (stop_now). */
+SHIM_HIDDEN int post(int event, int kind, const char* space, const char* label, const char* name,
+                     int access, uint64_t lock, int flags);
+/* Waits for the calling thread's grant (il_wait, its own calls let through); returns IL_GO_*. */
+SHIM_HIDDEN int shim_wait(void);
 /* Posts a yield point labelled "<call> <name>" that touches `name` (kind IL_KIND_*). */
 SHIM_HIDDEN void post_step(const char* call, int kind, const char* name, int access);
+
+/* threads.c: threads as actors. */
+/* Reads the worker's actor count ($INTERLEAVE_ACTORS) at attach. */
+SHIM_HIDDEN void start_threads(const char* actors);
+/* How many controlled threads of the worker are running their bodies (1: only the main one, and
+ * synchronization between threads is no decision). */
+SHIM_HIDDEN extern int live_threads;
 
 /* files.c: descriptors and paths. */
 SHIM_HIDDEN extern char data_dir[PATH_MAX];
@@ -95,6 +121,12 @@ SHIM_HIDDEN void kernel_unlock(const struct held_lock* l);
 
 /* signals.c: a SIGKILL the worker sends itself (to `pid`) is noted in its control-block slot. */
 SHIM_HIDDEN void note_self_signal(pid_t pid, int sig);
+
+/* sync.c: a futex system call (through syscall(2)) of a controlled thread: wait and wake are
+ * decisions. Returns 1 with the call's result in `result` (and errno set), or 0 when the call is
+ * to go to the kernel as it is. */
+SHIM_HIDDEN int futex_call(uint32_t* word, int op, uint32_t value, const struct timespec* timeout,
+                           long* result);
 
 /* time.c: the execution's fixed clock and random bytes. */
 SHIM_HIDDEN void start_clock(const char* seed, int actor);

@@ -13,11 +13,11 @@
 
 void note_self_signal(pid_t pid, int sig) {
   pid_t self;
-  if (sig != SIGKILL || client.control == NULL || !in_worker()) return;
+  if (sig != SIGKILL || control_block == NULL || !in_worker()) return;
   self = (pid_t)syscall(SYS_getpid);
   /* kill(0, ...) and kill(-pgrp, ...) reach the worker too when it leads its process group. */
   if (pid == self || pid == 0 || pid == -self || pid == -1) {
-    __atomic_store_n(&client.control->actor[client.actor].self_signal, sig, __ATOMIC_RELEASE);
+    __atomic_store_n(&worker_slot()->self_signal, sig, __ATOMIC_RELEASE);
   }
 }
 

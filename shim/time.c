@@ -38,8 +38,17 @@ void fill_random(void* buf, size_t n) {
 
 /* ------------------------------------------------------------------------ time and chance */
 
+/* A sleep of the controlled thread: a yield point that takes no time; while the worker has other
+ * threads, a timed wait that nothing wakes (virtual time: it ends once another actor made a step,
+ * or when nothing else can run). */
 static int sleep_step(void) {
   if (!controlled_call("sleep", NULL)) return 0;
+  if (live_threads > 1) {
+    const uint64_t id = (1ull << 62) | ((uint64_t)(worker < 0 ? 0 : worker) << 40) | (8ull << 32) |
+                        (uint64_t)client.actor;
+    post(IL_EVENT_WAIT, IL_KIND_NONE, "", "sleep", "", IL_READ, id, POST_TIMED | POST_KEEP_LAST);
+    return 1;
+  }
   post_step("sleep", IL_KIND_NONE, "", IL_READ);
   return 1;
 }

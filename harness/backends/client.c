@@ -117,9 +117,12 @@ int il_yield(il_client* client, const char* label, int kind, const char* space, 
 void il_finish(il_client* client, const char* message) {
   struct il_pending* p = &client->control->actor[client->actor].pending;
   p->event = IL_EVENT_FINISH;
+  p->lock = 0;
   il_copy(p->message, IL_MESSAGE_CAPACITY, message);
   post(client);
 }
+
+void il_finish_posted(il_client* client) { post(client); }
 
 void il_grant(struct il_control* control, int actor, uint32_t go) {
   struct il_actor* slot = &control->actor[actor];

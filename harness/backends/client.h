@@ -45,6 +45,9 @@ int il_yield(il_client* client, const char* label, int kind, const char* space, 
 /* Posts the end of the actor's body (`message`: why it failed, or "" when it did not), without
  * waiting. */
 void il_finish(il_client* client, const char* message);
+/* Posts what the actor wrote into its slot's `pending` (an end: FINISH or EXIT), without waiting.
+ */
+void il_finish_posted(il_client* client);
 
 /* The decisions made so far in the current execution. */
 uint32_t il_steps(const il_client* client);

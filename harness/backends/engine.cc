@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,6 +150,8 @@ class Engine::Impl {
   void return_to_engine();
   void grant(int actor, std::uint32_t go);
   detail::Pending read_pending(int actor);
+  // Applies what `actor`'s step did without a decision (il_touch), before its next post is read.
+  void apply_touches(int actor);
   // Serves the steps of actors in other processes until the execution hands control back to the
   // engine (it ended, or an aborted actor is done), watching for dead and hung workers and for a
   // stop request. Returns false after an in-process hang or interrupt (the engine is broken).
@@ -248,6 +251,7 @@ void Engine::Impl::reset_slots(int group) {
     __atomic_store_n(&cb_->actor[a].go, IL_GO_WAIT, __ATOMIC_RELAXED);
     __atomic_store_n(&cb_->actor[a].sleeping, 0, __ATOMIC_RELAXED);
     cb_->actor[a].attached = 0;
+    cb_->actor[a].touches = 0;
     cb_->actor[a].self_signal = 0;
     cb_->actor[a].env_errno = 0;
     cb_->actor[a].env_what[0] = '\0';
@@ -458,7 +462,8 @@ void Engine::Impl::spawn_each_program(const Program& program) {
     // calls.
     std::vector<std::string> env_strings = {
         fmt::format("INTERLEAVE_CONTROL_FD={}", control_map_.fd()),
-        fmt::format("INTERLEAVE_ACTOR={}", actor)};
+        fmt::format("INTERLEAVE_ACTOR={}", actor),
+        fmt::format("INTERLEAVE_ACTORS={}", group.actors)};
     const std::vector<std::string> extra = program.environment(actor);
     for (const std::string& e : extra) env_strings.push_back(e);
     const auto replaced = [&](const char* e) {
@@ -470,7 +475,8 @@ void Engine::Impl::spawn_each_program(const Program& program) {
     };
     for (char** e = environ; *e != nullptr; ++e) {
       if (std::strncmp(*e, "INTERLEAVE_CONTROL_FD=", 22) != 0 &&
-          std::strncmp(*e, "INTERLEAVE_ACTOR=", 17) != 0 && !replaced(*e)) {
+          std::strncmp(*e, "INTERLEAVE_ACTOR=", 17) != 0 &&
+          std::strncmp(*e, "INTERLEAVE_ACTORS=", 18) != 0 && !replaced(*e)) {
         env_strings.emplace_back(*e);
       }
     }
@@ -503,6 +509,9 @@ void Engine::Impl::spawn_each_program(const Program& program) {
         ::_exit(127);
       };
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      // Addresses are an input of the program like time: without ASLR they are the same in every
+      // execution (CPython's sets of objects hash by address, so their order follows it).
+      ::personality(ADDR_NO_RANDOMIZE);
       ::fcntl(control_fd, F_SETFD, 0);  // inherited across exec
       if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) fail(0);
       if (!output.empty()) {
@@ -546,6 +555,19 @@ void Engine::Impl::cleanup() {
   }
 }
 
+void Engine::Impl::apply_touches(int actor) {
+  il_actor& slot = cb_->actor[actor];
+  const std::uint32_t n = std::min<std::uint32_t>(slot.touches, IL_MAX_TOUCHES);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const il_touch& t = slot.touch[i];
+    scheduler_.touch(actor, static_cast<ObjectKind>(t.kind), intern_label(t.space),
+                     std::string_view(t.name, strnlen(t.name, IL_NAME_CAPACITY)),
+                     t.access == IL_WRITE ? Access::kWrite : Access::kRead);
+    if (t.wakes != 0) scheduler_.wake(t.wakes);
+  }
+  slot.touches = 0;
+}
+
 detail::Pending Engine::Impl::read_pending(int actor) {
   const il_pending& slot = cb_->actor[actor].pending;
   detail::Pending p;
@@ -558,6 +580,8 @@ detail::Pending Engine::Impl::read_pending(int actor) {
   p.lock = slot.lock;
   p.description = slot.description;
   p.failure = std::string_view(slot.message, strnlen(slot.message, IL_MESSAGE_CAPACITY));
+  p.timed = slot.timed != 0;
+  p.keep_last = slot.keep_last != 0;
   return p;
 }
 
@@ -595,11 +619,21 @@ bool Engine::Impl::serve() {
       if (posted != seen_posted_[static_cast<std::size_t>(a)]) {
         seen_posted_[static_cast<std::size_t>(a)] = posted;
         detail::baton_acquired();
+        apply_touches(a);
         const detail::Pending pending = read_pending(a);
-        if (pending.event == detail::Event::kFinish && kind_of_actor(a) == ActorKind::kProgram) {
-          program_done_[static_cast<std::size_t>(topology_.group_of(a))] = 1;
-        }
         const int next = scheduler_.advance(a, pending);
+        if ((pending.event == detail::Event::kFinish || pending.event == detail::Event::kExit) &&
+            kind_of_actor(a) == ActorKind::kProgram) {
+          // A program whose every thread ended its body may exit.
+          const int group = topology_.group_of(a);
+          const int first = topology_.first_of(group);
+          bool all = true;
+          for (int b = first; b < first + topology_.groups[static_cast<std::size_t>(group)].actors;
+               ++b) {
+            all &= scheduler_.finished(b);
+          }
+          program_done_[static_cast<std::size_t>(group)] = all ? 1 : 0;
+        }
         if (next == kNoActor) return true;
         grant(next, scheduler_.take_crash_grant() ? IL_GO_CRASH : IL_GO_RUN);
         continue;

@@ -177,6 +177,15 @@ class Runner {
 
 // One engine, any strategy: executions in order until the strategy has none left, the budget is
 // spent, a bug is found (unless the whole budget is wanted) or the run is stopped.
+// A systematic search replays a prefix of an earlier execution: when the program does not follow
+// it, the search cannot tell what it covered, so it ends with an error rather than a claim.
+[[noreturn]] void throw_diverged(const ExecutionResult& result, std::uint64_t execution) {
+  throw TestError(fmt::format(
+      "execution {} of the search did not follow the schedule it replays ({}): the program is "
+      "not deterministic under control (something escaped it?), so no exhaustion is claimed",
+      execution + 1, result.message));
+}
+
 void explore_one(Runner& runner, const StrategyInfo& info, const ProgramFactory& factory,
                  const ExploreOptions& options, Engine& engine, ExploreReport& report) {
   calibrate(info, factory, engine, report);
@@ -196,6 +205,7 @@ void explore_one(Runner& runner, const StrategyInfo& info, const ProgramFactory&
       break;
     }
     const Judged judged = runner.run(*strategy, start);
+    if (judged.result.outcome == Outcome::kDiverged) throw_diverged(judged.result, n);
     strategy->end_execution(judged.result);
     if (report.stopped) break;
     if (!info.systematic) report.executed.push_back(index);
@@ -335,6 +345,7 @@ void explore_systematic_parallel(Runner& runner, const StrategyInfo& info,
         return;
       }
       Judged judged = run_judged(factory, *strategy, at, engine);
+      if (judged.result.outcome == Outcome::kDiverged) throw_diverged(judged.result, index);
       strategy->end_execution(judged.result);
       std::lock_guard lock(mu);
       if (judged.result.outcome == Outcome::kStopped) return;

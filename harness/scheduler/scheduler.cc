@@ -15,11 +15,22 @@ Scheduler::Scheduler(const Topology& topology, const Limits& limits, const std::
       stop_(stop),
       control_(control),
       actor_count_(topology.actors()),
-      actors_(static_cast<std::size_t>(actor_count_)) {}
+      actors_(static_cast<std::size_t>(actor_count_)),
+      last_step_(static_cast<std::size_t>(actor_count_)) {}
 
 int Scheduler::begin(Strategy& strategy) {
   strategy_ = &strategy;
   std::fill(actors_.begin(), actors_.end(), Actor{});
+  std::fill(last_step_.begin(), last_step_.end(), 0);
+  // A program's threads other than its first are not there yet: each starts when its creator's
+  // step (kSpawn) runs.
+  for (std::size_t g = 0; g < topology_.groups.size(); ++g) {
+    if (topology_.groups[g].kind != ActorKind::kProgram) continue;
+    const int first = topology_.first_of(static_cast<int>(g));
+    for (int a = first + 1; a < first + topology_.groups[g].actors; ++a) {
+      actors_[static_cast<std::size_t>(a)].state = State::kFinished;
+    }
+  }
   holders_.clear();
   crashes_ = 0;
   crash_grant_ = false;
@@ -43,8 +54,19 @@ int Scheduler::advance(int actor, const Pending& pending) {
   switch (pending.event) {
     case Event::kFinish:
       a.state = State::kFinished;
+      if (pending.lock != 0) release(pending.lock);  // its joiners
       if (!pending.failure.empty()) stop(Outcome::kCrash, pending.failure);
       break;
+    case Event::kExit: {
+      const int group = topology_.group_of(actor);
+      const int first = topology_.first_of(group);
+      for (int b = first; b < first + topology_.groups[static_cast<std::size_t>(group)].actors;
+           ++b) {
+        actors_[static_cast<std::size_t>(b)].state = State::kFinished;
+      }
+      if (!pending.failure.empty()) stop(Outcome::kCrash, pending.failure);
+      break;
+    }
     case Event::kBlocked:
     case Event::kWait: {
       // The step just run was this actor's attempt to take the lock, refused natively (a holder the
@@ -55,7 +77,7 @@ int Scheduler::advance(int actor, const Pending& pending) {
                                       return h.lock == pending.lock && h.actor == actor;
                                     }),
                      holders_.end());
-      for (auto it = trace_.rbegin(); it != trace_.rend(); ++it) {
+      for (auto it = trace_.rbegin(); it != trace_.rend() && !pending.keep_last; ++it) {
         if (it->actor == actor) {
           it->object.access = Access::kRead;
           break;
@@ -64,6 +86,8 @@ int Scheduler::advance(int actor, const Pending& pending) {
       a.state = State::kBlocked;
       a.lock = pending.lock;
       a.retry_plain = pending.event == Event::kWait;
+      a.timed = pending.event == Event::kWait && pending.timed;
+      a.since = trace_.size();
       break;
     }
     default:
@@ -153,8 +177,18 @@ void Scheduler::mark_finished(int actor) {
   actors_[static_cast<std::size_t>(actor)].state = State::kFinished;
 }
 
+bool Scheduler::may_time_out(int actor) const {
+  const Actor& a = actors_[static_cast<std::size_t>(actor)];
+  if (a.state != State::kBlocked || !a.timed) return false;
+  for (int b = 0; b < actor_count_; ++b) {
+    if (b != actor && last_step_[static_cast<std::size_t>(b)] > a.since) return true;
+  }
+  return false;
+}
+
 bool Scheduler::enabled(int actor) const {
   const Actor& a = actors_[static_cast<std::size_t>(actor)];
+  if (may_time_out(actor)) return true;
   if (a.state != State::kRunnable) return false;
   if (a.event != Event::kAcquire) return true;
   if (a.fifo) return holder_against(a.lock, 0) == actor;  // handed to it
@@ -193,14 +227,24 @@ int Scheduler::decide(int current) {
   std::size_t count = 0;
   bool any_waiting = false;
   bool current_runnable = false;
+  bool any_timed = false;
   for (int a = 0; a < actor_count_; ++a) {
-    if (actors_[static_cast<std::size_t>(a)].state == State::kFinished) continue;
+    const Actor& actor = actors_[static_cast<std::size_t>(a)];
+    if (actor.state == State::kFinished) continue;
+    any_timed |= actor.state == State::kBlocked && actor.timed;
     if (!enabled(a)) {
       any_waiting = true;
       continue;
     }
     runnable[count++] = a;
     current_runnable |= a == current;
+  }
+  if (count == 0 && any_timed) {
+    // Nothing else can run: time passes, and every timed wait may end.
+    for (int a = 0; a < actor_count_; ++a) {
+      const Actor& actor = actors_[static_cast<std::size_t>(a)];
+      if (actor.state == State::kBlocked && actor.timed) runnable[count++] = a;
+    }
   }
   const auto step = static_cast<std::uint32_t>(trace_.size());
   if (count == 0) {
@@ -302,6 +346,18 @@ int Scheduler::decide(int current) {
   s.actor = chosen;
   s.label = a.label;
   s.object = a.object;
+  if (a.state == State::kBlocked && a.timed) {
+    // The wait ends, woken or timed out: either way what the actor does next (a timeout, a GIL
+    // drop request) may change what its process's other threads do, through memory.
+    a.state = State::kRunnable;
+    a.event = Event::kYield;
+    a.timed = false;
+    s.also.push_back(Object{ObjectKind::kProcess, "process", "", Access::kWrite});
+  } else {
+    // Progress that lets a timed wait end: a timeout is none (two waiters timing out in turn
+    // would otherwise run forever in no time).
+    last_step_[static_cast<std::size_t>(chosen)] = trace_.size();
+  }
   for (std::size_t i = 0; i < count; ++i) s.runnable |= std::uint64_t{1} << runnable[i];
   if (current != kNoActor && chosen != current) ++handoffs_;
   grant_effects(chosen);
@@ -320,6 +376,13 @@ void Scheduler::grant_effects(int chosen) {
     if (!a.fifo) holders_.push_back(Holder{a.lock, chosen, a.description});  // fifo: handed over
   } else if (a.event == Event::kRelease) {
     release(a.lock);
+  } else if (a.event == Event::kSpawn) {
+    // The new thread waits at its "start" step, which reads what the creating step wrote (the
+    // thread's object): nothing of the thread can be ordered before its creation.
+    Actor& born = actors_[static_cast<std::size_t>(a.lock)];
+    born = Actor{};
+    born.object = a.object;
+    born.object.access = Access::kRead;
   }
   a.event = Event::kYield;  // the effect is applied once
 }
@@ -332,6 +395,7 @@ void Scheduler::release(std::uint64_t lock) {
     if (a.state == State::kBlocked && a.lock == lock) {
       a.state = State::kRunnable;  // it waits at the acquisition again, or retries
       a.event = a.retry_plain ? Event::kYield : Event::kAcquire;
+      a.timed = false;
     }
   }
 }

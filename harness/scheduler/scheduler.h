@@ -32,7 +32,18 @@ namespace interleave::detail {
 // kWait (IL_EVENT_WAIT): the step just run found `lock` held, as kBlocked, but the actor retries
 // with an ordinary step once it is released (the resource's state lives with the actor, as the
 // kernel's file locks do for an exec'd program), not with a scheduler-side acquisition.
-enum class Event : std::uint8_t { kYield, kAcquire, kRelease, kBlocked, kFinish, kWait };
+// kSpawn (IL_EVENT_SPAWN): an ordinary step that creates the thread of actor `lock`; kExit
+// (IL_EVENT_EXIT): the poster's whole process ends.
+enum class Event : std::uint8_t {
+  kYield,
+  kAcquire,
+  kRelease,
+  kBlocked,
+  kFinish,
+  kWait,
+  kSpawn,
+  kExit
+};
 
 // What an actor reached: the step it runs when it is next chosen (or the end of its body).
 struct Pending {
@@ -48,6 +59,13 @@ struct Pending {
   // line and is enabled once the lock was handed to it (give_back() hands it to the first waiter).
   bool fifo = false;
   std::string_view failure;  // kFinish: why the body failed (a crash), or empty
+  // kWait: the wait may also end by a timeout, which is a decision (virtual time: a timed waiter
+  // is runnable once another actor made a step that was no timeout since it began to wait, and
+  // always when no other actor can run).
+  bool timed = false;
+  // kBlocked, kWait: the step before the wait did what it declared (a release of a mutex by a
+  // condition wait), so it is not recorded as a mere read of the lock.
+  bool keep_last = false;
 };
 
 class Scheduler {
@@ -74,6 +92,9 @@ class Scheduler {
   // it to the first of them.
   void take(int actor, std::uint64_t lock, std::uint64_t description);
   void give_back(std::uint64_t lock);
+  // An exec'd program's release without a decision (il_touch): wakes the actors waiting for
+  // `lock` (and forgets its holders), as a release step would.
+  void wake(std::uint64_t lock) { release(lock); }
   // Whether actors wait in line for `lock` (then a newcomer must wait behind them).
   bool has_waiters(std::uint64_t lock) const;
   // The actor holding `lock` through a description other than `description` (0: any), or kNoActor.
@@ -121,6 +142,8 @@ class Scheduler {
     Object object;
     Event event = Event::kYield;
     bool retry_plain = false;       // kBlocked after kWait: the retry is an ordinary step
+    bool timed = false;             // kBlocked after a timed kWait: it may time out
+    std::uint64_t since = 0;        // timed: the number of steps when it began to wait
     std::uint64_t lock = 0;         // kAcquire: the lock it waits to take; kBlocked: blocked on
     std::uint64_t description = 0;  // kAcquire of a file lock
     bool fifo = false;              // kAcquire: waits in line (Pending::fifo)
@@ -133,6 +156,8 @@ class Scheduler {
   };
 
   bool enabled(int actor) const;
+  // A timed waiter may time out now: another actor made a step since it began to wait.
+  bool may_time_out(int actor) const;
   int decide(int current);
   void grant_effects(int chosen);
   void release(std::uint64_t lock);
@@ -146,6 +171,8 @@ class Scheduler {
   const int actor_count_;
   Strategy* strategy_ = nullptr;
   std::vector<Actor> actors_;
+  // Per actor: 1 + the index of its last step that was no timeout, or 0.
+  std::vector<std::uint64_t> last_step_;
   std::vector<Holder> holders_;
   std::uint32_t crashes_ = 0;  // crash decisions taken in this execution
   bool crash_grant_ = false;   // the actor just chosen is to be granted IL_GO_CRASH

@@ -21,10 +21,15 @@ bool any_object(const Step& step, F f) {
   return false;
 }
 
+bool process_wide(const Step& step) {
+  return any_object(step, [](const Object& o) { return o.kind == ObjectKind::kProcess; });
+}
+
 }  // namespace
 
 bool dependent(const Step& a, int process_a, const Step& b, int process_b) {
   if (a.actor == b.actor) return false;
+  if (process_a == process_b && (process_wide(a) || process_wide(b))) return true;
   return any_object(a, [&](const Object& oa) {
     return any_object(b, [&](const Object& ob) { return conflict(oa, process_a, ob, process_b); });
   });
