@@ -308,7 +308,6 @@ std::optional<RunProgramsArgs> program_replay(const std::vector<std::string>& ar
   const auto dashes = std::find(args.begin(), args.end(), "--");
   std::optional<std::string> token;
   bool workers_given = false;
-  bool threads_given = false;
   for (auto it = args.begin() + 1; it != dashes; ++it) {
     if (*it == "--schedule" && it + 1 != dashes) token = *(it + 1);
     if (it->starts_with("--schedule=")) token = it->substr(11);

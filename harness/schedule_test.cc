@@ -156,5 +156,22 @@ TEST(Swimlanes, ALongTraceShowsItsHeadAndTailAndSaysWhatItLeavesOut) {
   EXPECT_NE(text.find("99999"), std::string::npos);  // the last step is shown
 }
 
+TEST(Swimlanes, OnlyActorsThatMadeAStepHaveAColumn) {
+  Trace trace(2);
+  trace[0].actor = 1;
+  trace[0].label = "read";
+  trace[1].index = 1;
+  trace[1].actor = 7;
+  trace[1].label = "write";
+  const std::string text = render_swimlanes(trace, 9);
+  EXPECT_EQ(text.find("actor 0"), std::string::npos);
+  EXPECT_NE(text.find("actor 1"), std::string::npos);
+  EXPECT_NE(text.find("actor 7"), std::string::npos);
+  // actor 7's step is in the second column, right after actor 1's.
+  const std::size_t line = text.find("write");
+  const std::size_t start = text.rfind('\n', line) + 1;
+  EXPECT_EQ(line - start, 7 + 40u);
+}
+
 }  // namespace
 }  // namespace interleave

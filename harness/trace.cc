@@ -1,9 +1,11 @@
 #include "harness/trace.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "fmt/format.h"
 
@@ -35,8 +37,16 @@ bool Step::operator==(const Step& o) const {
 
 std::string render_swimlanes(const Trace& trace, int actors) {
   constexpr std::size_t kColumn = 40;
+  // A column for each actor that made a step (a program's thread slots are mostly dormant).
+  std::vector<int> column(static_cast<std::size_t>(std::max(actors, 0)), -1);
+  for (const Step& step : trace) {
+    if (step.actor >= 0 && step.actor < actors) column[static_cast<std::size_t>(step.actor)] = 0;
+  }
   std::string out = fmt::format("{:>5}  ", "step");
+  int columns = 0;
   for (int a = 0; a < actors; ++a) {
+    if (column[static_cast<std::size_t>(a)] < 0) continue;
+    column[static_cast<std::size_t>(a)] = columns++;
     out += fmt::format("{:<{}}", fmt::format("actor {}", a), kColumn);
   }
   out += '\n';
@@ -63,7 +73,8 @@ std::string render_swimlanes(const Trace& trace, int actors) {
     if (cell.size() >= kColumn) cell = cell.substr(0, kColumn - 2) + "~";
     const char* marker = (previous != kNoActorColumn && previous != step.actor) ? ">" : " ";
     out += fmt::format("{:>5}{} ", step.index, marker);
-    out += std::string(static_cast<std::size_t>(step.actor) * kColumn, ' ');
+    out += std::string(
+        static_cast<std::size_t>(column[static_cast<std::size_t>(step.actor)]) * kColumn, ' ');
     out += cell;
     out += '\n';
     previous = step.actor;

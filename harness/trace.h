@@ -60,10 +60,11 @@ struct Span {
 // The most steps render_swimlanes() shows: of a longer trace, the first and the last half of it.
 inline constexpr std::size_t kSwimlaneSteps = 400;
 
-// Renders the trace as swimlanes: one row per step, one column per actor, the step's label (and the
-// object it touches) in its actor's column. Consecutive steps of one actor stay in one column, so a
-// context switch shows as a jump between columns. A trace longer than kSwimlaneSteps shows its
-// first and last kSwimlaneSteps / 2 steps and says how many it leaves out.
+// Renders the trace as swimlanes: one row per step, one column per actor that made a step (of
+// `actors`; the others, such as a program's unused thread slots, take no room), the step's label
+// (and the object it touches) in its actor's column. Consecutive steps of one actor stay in one
+// column, so a context switch shows as a jump between columns. A trace longer than kSwimlaneSteps
+// shows its first and last kSwimlaneSteps / 2 steps and says how many it leaves out.
 std::string render_swimlanes(const Trace& trace, int actors);
 
 }  // namespace interleave

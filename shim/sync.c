@@ -108,22 +108,53 @@ static void step(const struct object* o, const char* verb, int event, int access
 /* A decision point before an attempt or a release: only while the worker has other threads. */
 static int deciding(void) { return live_threads > 1; }
 
-/* Takes `o` through `attempt` (0, or the errno of a non-blocking try: EBUSY or EAGAIN when taken,
- * anything else is returned as it is): a decision, then attempts, waiting for a release between
- * them. Timed: one wait at most, then ETIMEDOUT if still taken. */
-static int acquire(struct object* o, const char* verb, int (*attempt)(void*), void* target,
-                   int timed) {
-  int rc;
-  if (deciding()) step(o, verb, IL_EVENT_YIELD, IL_WRITE, 0);
+/* Adds to this thread's last step that it touched `o` (a write: with `wakes`, a release that wakes
+ * its waiters), applied by the harness when the thread next posts. 0 when there is no room. */
+static int add_touch(const struct object* o, int access, int wakes) {
+  struct il_actor* slot = &client.control->actor[client.actor];
+  struct il_touch* t;
+  if (slot->touches >= IL_MAX_TOUCHES) return 0;
+  t = &slot->touch[slot->touches];
+  t->wakes = wakes ? id_of(o) : 0;
+  t->kind = IL_KIND_LOCK;
+  t->access = (uint8_t)access;
+  il_copy(t->space, sizeof t->space, "lock");
+  name_of(o, t->name, sizeof t->name);
+  ++slot->touches;
+  return 1;
+}
+
+/* After `attempt` (0, or the errno of a non-blocking try: EBUSY or EAGAIN when taken, anything
+ * else is returned as it is) returned `rc`: waits for a release and attempts again until `o` is
+ * taken. Timed: one wait at most, then ETIMEDOUT if still taken. */
+static int retry(struct object* o, const char* verb, int (*attempt)(void*), void* target, int timed,
+                 int rc) {
   for (;;) {
-    rc = attempt(target);
     if (rc != EBUSY && rc != EAGAIN) return rc;
     step(o, verb, IL_EVENT_WAIT, IL_WRITE, timed ? POST_TIMED : 0);
+    rc = attempt(target);
     if (timed) {
-      rc = attempt(target);
       return rc == EBUSY || rc == EAGAIN ? ETIMEDOUT : rc;
     }
   }
+}
+
+/* Takes `o` through `attempt` after a decision. */
+static int acquire(struct object* o, const char* verb, int (*attempt)(void*), void* target,
+                   int timed) {
+  if (deciding()) step(o, verb, IL_EVENT_YIELD, IL_WRITE, 0);
+  return retry(o, verb, attempt, target, timed, attempt(target));
+}
+
+/* Takes `o` through `attempt` with no decision first: right after a decision of this thread's (the
+ * end of a wait), where one more would reach no order that one did not. The first attempt is a
+ * touch of that step (a step of its own if there is no room). */
+static int take(struct object* o, const char* verb, int (*attempt)(void*), void* target) {
+  const int rc = attempt(target);
+  if (deciding() && !add_touch(o, rc == EBUSY || rc == EAGAIN ? IL_READ : IL_WRITE, 0)) {
+    step(o, verb, IL_EVENT_YIELD, IL_WRITE, 0);
+  }
+  return retry(o, verb, attempt, target, 0, rc);
 }
 
 /* The release of `o` (made before the real one): no decision of its own. A preemption just before
@@ -132,21 +163,8 @@ static int acquire(struct object* o, const char* verb, int (*attempt)(void*), vo
  * (a touch, il_touch: what it touches, and whose waiters it wakes), which the harness applies when
  * this thread next posts, before it decides. */
 static void release(struct object* o, const char* verb) {
-  struct il_actor* slot;
-  struct il_touch* t;
   if (!deciding() && o->waiting == 0) return;
-  slot = &client.control->actor[client.actor];
-  if (slot->touches >= IL_MAX_TOUCHES) {
-    step(o, verb, IL_EVENT_RELEASE, IL_WRITE, 0); /* no room: a step of its own */
-    return;
-  }
-  t = &slot->touch[slot->touches];
-  t->wakes = id_of(o);
-  t->kind = IL_KIND_LOCK;
-  t->access = IL_WRITE;
-  il_copy(t->space, sizeof t->space, "lock");
-  name_of(o, t->name, sizeof t->name);
-  ++slot->touches;
+  if (!add_touch(o, IL_WRITE, 1)) step(o, verb, IL_EVENT_RELEASE, IL_WRITE, 0); /* no room */
 }
 
 /* A wake left for `ticket` (a waiter's), taken; 0 when there is none. */
@@ -432,7 +450,8 @@ static int wait_cond(pthread_cond_t* c, pthread_mutex_t* m, int timed) {
   rc = real_pthread_mutex_unlock(m);
   if (rc != 0) return rc; /* EPERM: not the owner */
   rc = wait_for_wake(o, timed ? "timedwait" : "wait", timed);
-  relock = acquire(mo, "lock (cond wait)", mutex_try, m, 0);
+  /* The end of the wait (woken or timed out) was the decision: the relock follows at once. */
+  relock = take(mo, "lock (cond wait)", mutex_try, m);
   return relock != 0 ? relock : rc;
 }
 

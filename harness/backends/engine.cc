@@ -563,7 +563,7 @@ void Engine::Impl::apply_touches(int actor) {
     scheduler_.touch(actor, static_cast<ObjectKind>(t.kind), intern_label(t.space),
                      std::string_view(t.name, strnlen(t.name, IL_NAME_CAPACITY)),
                      t.access == IL_WRITE ? Access::kWrite : Access::kRead);
-    if (t.wakes != 0) scheduler_.wake(t.wakes);
+    if (t.wakes != 0) scheduler_.wake(actor, t.wakes);
   }
   slot.touches = 0;
 }

@@ -87,7 +87,16 @@ int Scheduler::advance(int actor, const Pending& pending) {
       a.lock = pending.lock;
       a.retry_plain = pending.event == Event::kWait;
       a.timed = pending.event == Event::kWait && pending.timed;
+      a.aftermath = false;
       a.since = trace_.size();
+      if (pending.event == Event::kWait) {
+        // The step that ends the wait (a retry, or a timeout) is the wait's own.
+        a.label = pending.label;
+        a.object.kind = pending.kind;
+        a.object.space = pending.space;
+        a.object.name.assign(pending.name);
+        a.object.access = pending.access;
+      }
       break;
     }
     default:
@@ -180,6 +189,7 @@ void Scheduler::mark_finished(int actor) {
 bool Scheduler::may_time_out(int actor) const {
   const Actor& a = actors_[static_cast<std::size_t>(actor)];
   if (a.state != State::kBlocked || !a.timed) return false;
+  if (a.timeouts < kTimeoutsWithoutProgress) return true;
   for (int b = 0; b < actor_count_; ++b) {
     if (b != actor && last_step_[static_cast<std::size_t>(b)] > a.since) return true;
   }
@@ -352,11 +362,13 @@ int Scheduler::decide(int current) {
     a.state = State::kRunnable;
     a.event = Event::kYield;
     a.timed = false;
+    a.aftermath = true;
+    ++a.timeouts;
     s.also.push_back(Object{ObjectKind::kProcess, "process", "", Access::kWrite});
-  } else {
+  } else if (!a.aftermath) {
     // Progress that lets a timed wait end: a timeout is none (two waiters timing out in turn
     // would otherwise run forever in no time).
-    last_step_[static_cast<std::size_t>(chosen)] = trace_.size();
+    made_progress(chosen, step);
   }
   for (std::size_t i = 0; i < count; ++i) s.runnable |= std::uint64_t{1} << runnable[i];
   if (current != kNoActor && chosen != current) ++handoffs_;
@@ -375,7 +387,7 @@ void Scheduler::grant_effects(int chosen) {
   if (a.event == Event::kAcquire) {
     if (!a.fifo) holders_.push_back(Holder{a.lock, chosen, a.description});  // fifo: handed over
   } else if (a.event == Event::kRelease) {
-    release(a.lock);
+    if (release(a.lock)) made_progress(chosen, trace_.size() - 1);
   } else if (a.event == Event::kSpawn) {
     // The new thread waits at its "start" step, which reads what the creating step wrote (the
     // thread's object): nothing of the thread can be ordered before its creation.
@@ -387,16 +399,38 @@ void Scheduler::grant_effects(int chosen) {
   a.event = Event::kYield;  // the effect is applied once
 }
 
-void Scheduler::release(std::uint64_t lock) {
+bool Scheduler::release(std::uint64_t lock) {
   holders_.erase(std::remove_if(holders_.begin(), holders_.end(),
                                 [&](const Holder& h) { return h.lock == lock; }),
                  holders_.end());
+  bool woke = false;
   for (Actor& a : actors_) {
     if (a.state == State::kBlocked && a.lock == lock) {
       a.state = State::kRunnable;  // it waits at the acquisition again, or retries
       a.event = a.retry_plain ? Event::kYield : Event::kAcquire;
       a.timed = false;
+      woke = true;
     }
+  }
+  return woke;
+}
+
+void Scheduler::wake(int actor, std::uint64_t lock) {
+  if (!release(lock)) return;
+  for (auto it = trace_.rbegin(); it != trace_.rend(); ++it) {
+    if (it->actor == actor) {
+      made_progress(actor, it->index);
+      return;
+    }
+  }
+}
+
+void Scheduler::made_progress(int actor, std::uint64_t index) {
+  actors_[static_cast<std::size_t>(actor)].aftermath = false;
+  std::uint64_t& last = last_step_[static_cast<std::size_t>(actor)];
+  last = std::max(last, index + 1);
+  for (int b = 0; b < actor_count_; ++b) {
+    if (b != actor) actors_[static_cast<std::size_t>(b)].timeouts = 0;
   }
 }
 

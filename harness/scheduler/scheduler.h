@@ -92,9 +92,9 @@ class Scheduler {
   // it to the first of them.
   void take(int actor, std::uint64_t lock, std::uint64_t description);
   void give_back(std::uint64_t lock);
-  // An exec'd program's release without a decision (il_touch): wakes the actors waiting for
-  // `lock` (and forgets its holders), as a release step would.
-  void wake(std::uint64_t lock) { release(lock); }
+  // An exec'd program's release without a decision (il_touch) in `actor`'s last step: wakes the
+  // actors waiting for `lock` (and forgets its holders), as a release step would.
+  void wake(int actor, std::uint64_t lock);
   // Whether actors wait in line for `lock` (then a newcomer must wait behind them).
   bool has_waiters(std::uint64_t lock) const;
   // The actor holding `lock` through a description other than `description` (0: any), or kNoActor.
@@ -141,8 +141,16 @@ class Scheduler {
     const char* label = "start";
     Object object;
     Event event = Event::kYield;
-    bool retry_plain = false;       // kBlocked after kWait: the retry is an ordinary step
-    bool timed = false;             // kBlocked after a timed kWait: it may time out
+    bool retry_plain = false;  // kBlocked after kWait: the retry is an ordinary step
+    bool timed = false;        // kBlocked after a timed kWait: it may time out
+    // Its last wait ended by a timeout, and since then it has neither waited again nor woken
+    // another actor: its steps meanwhile are no progress that lets another timed wait end (else
+    // two waiters that time out and wait again in turn would run forever in no time).
+    bool aftermath = false;
+    // Timeouts it took since another actor last made progress: a wait may time out again without
+    // such progress while this is below kTimeoutsWithoutProgress (CPython's GIL waiter times out
+    // once to see the holder change, and a second time to ask it to drop the GIL).
+    int timeouts = 0;
     std::uint64_t since = 0;        // timed: the number of steps when it began to wait
     std::uint64_t lock = 0;         // kAcquire: the lock it waits to take; kBlocked: blocked on
     std::uint64_t description = 0;  // kAcquire of a file lock
@@ -156,11 +164,16 @@ class Scheduler {
   };
 
   bool enabled(int actor) const;
-  // A timed waiter may time out now: another actor made a step since it began to wait.
+  // A timed waiter may time out now: another actor made progress since it began to wait, or it
+  // took fewer than kTimeoutsWithoutProgress timeouts since the last progress of another.
   bool may_time_out(int actor) const;
+  static constexpr int kTimeoutsWithoutProgress = 2;
   int decide(int current);
   void grant_effects(int chosen);
-  void release(std::uint64_t lock);
+  // Forgets the holders of `lock` and wakes the actors blocked on it; whether it woke one.
+  bool release(std::uint64_t lock);
+  // `actor`'s steps up to its step `index` (from 0) were progress (see last_step_).
+  void made_progress(int actor, std::uint64_t index);
   std::string describe_deadlock() const;
   void publish_steps();
 
@@ -171,7 +184,8 @@ class Scheduler {
   const int actor_count_;
   Strategy* strategy_ = nullptr;
   std::vector<Actor> actors_;
-  // Per actor: 1 + the index of its last step that was no timeout, or 0.
+  // Per actor: 1 + the index of its last step that was progress (no timeout or its aftermath), or
+  // 0.
   std::vector<std::uint64_t> last_step_;
   std::vector<Holder> holders_;
   std::uint32_t crashes_ = 0;  // crash decisions taken in this execution
