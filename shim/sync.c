@@ -308,6 +308,15 @@ static int wr_try(void* l) {
   return real_pthread_rwlock_trywrlock((pthread_rwlock_t*)l);
 }
 
+/* The attempts of the blocking forms: the thread that holds the write lock gets EDEADLK, as
+ * pthread_rwlock_rdlock and pthread_rwlock_wrlock (and their timed forms) say; the try forms say
+ * EBUSY to it. */
+static int owner_deadlock(pthread_rwlock_t* l, int rc) {
+  return rc == EBUSY && l->__data.__cur_writer == (int)syscall(SYS_gettid) ? EDEADLK : rc;
+}
+static int rd_attempt(void* l) { return owner_deadlock((pthread_rwlock_t*)l, rd_try(l)); }
+static int wr_attempt(void* l) { return owner_deadlock((pthread_rwlock_t*)l, wr_try(l)); }
+
 static int lock_rw(pthread_rwlock_t* l, int write, int timed, int blocking) {
   struct object* o = object_of(l, OBJ_RWLOCK);
   int (*attempt)(void*) = write ? wr_try : rd_try;
@@ -317,7 +326,7 @@ static int lock_rw(pthread_rwlock_t* l, int write, int timed, int blocking) {
     if (deciding()) step(o, write ? "trywrlock" : "tryrdlock", IL_EVENT_YIELD, IL_WRITE, 0);
     return attempt(l);
   }
-  return acquire(o, verb, attempt, l, timed);
+  return acquire(o, verb, write ? wr_attempt : rd_attempt, l, timed);
 }
 
 /* pthread_rwlock_rdlock(3) and the others: shared and exclusive holders as the C library allows. */
@@ -530,14 +539,15 @@ int pthread_barrier_wait(pthread_barrier_t* b) {
       o->count == 0) {
     return real_pthread_barrier_wait(b);
   }
+  /* The decision comes before the count is read: threads that arrive at once are counted in the
+   * order they run, so the last of them is the one that finds the others all there. */
+  if (deciding()) step(o, "wait", IL_EVENT_YIELD, IL_WRITE, 0);
   if (o->arrived + 1 == o->count) {
-    if (deciding()) step(o, "wait", IL_EVENT_YIELD, IL_WRITE, 0);
     release(o, "wait (last)");
     o->arrived = 0;
     ++o->generation;
     return PTHREAD_BARRIER_SERIAL_THREAD;
   }
-  if (deciding()) step(o, "wait", IL_EVENT_YIELD, IL_WRITE, 0);
   ++o->arrived;
   generation = o->generation;
   while (o->generation == generation) {

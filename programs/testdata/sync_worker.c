@@ -1,0 +1,499 @@
+/* Workers for programs/sync_test.cc: each mode (argv[1]) checks the C library's documented
+ * semantics of a few synchronization calls between the threads of one process, so that the same
+ * program run under `interleave run` (the shim models each call: shim/sync.c) and run plainly (the
+ * C library's own calls) must agree. Only the main thread checks; the threads leave what they saw
+ * in globals, read after they were joined.
+ *
+ * Exit status: 0 every check held; 1 a check failed (stderr names the call, what it returned and
+ * what was expected); 2 unknown mode; 3 a call the mode needs to start failed. A mode whose result
+ * depends on the schedule (a timed wait woken or timed out) prints "outcome <what>" on stdout for
+ * the test to count, and accepts either. Deadlines are a few milliseconds ahead: run plainly a
+ * timed wait ends quickly, under the shim the deadline is not looked at (virtual time).
+ *
+ *   trylock           trylock of a held normal mutex: EBUSY for its owner and for another thread;
+ *                     0 once it is unlocked
+ *   timedlock         another thread's pthread_mutex_timedlock while the main thread holds the
+ *                     mutex across a step: "outcome 0" or "outcome ETIMEDOUT" (threads: 2)
+ *   clocklock         the same with pthread_mutex_clocklock (CLOCK_MONOTONIC)
+ *   errorcheck        PTHREAD_MUTEX_ERRORCHECK: relock and timedlock by the owner EDEADLK, trylock
+ * by the owner EBUSY; unlock by another thread EPERM (and the mutex stays held); unlock of an
+ * unlocked one EPERM recursive         PTHREAD_MUTEX_RECURSIVE locked twice by its owner: after one
+ * unlock another thread's trylock is EBUSY and its lock waits; after the second it takes it
+ *   normal-relock     a normal mutex locked twice by its owner (a self-deadlock: never returns)
+ *   cond-timedwait    a thread in pthread_cond_timedwait, signalled by the main thread once it
+ *                     waits: "outcome 0" or "outcome ETIMEDOUT"
+ *   signal-lost-timed a thread signals a condition variable nobody waits on; after joining it,
+ *                     the main thread's pthread_cond_timedwait on it must time out
+ *   signal-lost       the same with pthread_cond_wait (never returns: nothing else signals)
+ *   broadcast         two threads wait on one condition variable; one pthread_cond_broadcast
+ *                     wakes both (threads: 3)
+ *   sem-trywait       sem_trywait of a zero semaphore: -1 with EAGAIN; 0 after a sem_post
+ *   sem-timedwait     a thread in sem_timedwait on a zero semaphore the main thread posts after a
+ *                     step: "outcome 0" or "outcome ETIMEDOUT"
+ *   sem-clockwait     the same with sem_clockwait (CLOCK_MONOTONIC)
+ *   rwlock            two readers hold at once (a writer's trywrlock is EBUSY meanwhile); a writer
+ *                     excludes: tryrdlock and trywrlock EBUSY, a rdlock waits for its unlock
+ *   rwlock-relock     the writer of a rwlock: wrlock, rdlock and their timed forms EDEADLK,
+ *                     tryrdlock and trywrlock EBUSY
+ *   barrier           three threads at a barrier of three: none passes before all arrived, exactly
+ *                     one is PTHREAD_BARRIER_SERIAL_THREAD (threads: 3)
+ *   stdio-lock        the main thread holds stdout's lock (flockfile) and waits on a semaphore that
+ *                     another thread posts after an fputs to stdout: that thread blocks in a lock
+ *                     the shim does not model (never returns) */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+/* The name of an error number ("EBUSY"), "0" for none. */
+static const char* name_of(int err) {
+  const char* name;
+  if (err == 0) return "0";
+  name = strerrorname_np(err);
+  return name != NULL ? name : "an unknown error";
+}
+
+/* Checks that `what` returned `want` (0 or an error number). */
+static void expect(const char* what, int got, int want) {
+  if (got == want) return;
+  dprintf(2, "%s returned %s, expected %s\n", what, name_of(got), name_of(want));
+  ++failures;
+}
+
+static void expect_true(const char* what, int holds) {
+  if (holds) return;
+  dprintf(2, "%s does not hold\n", what);
+  ++failures;
+}
+
+/* A call that returns -1 and sets errno (sem_*): its error number, or 0. */
+static int errno_of(int rc) { return rc == 0 ? 0 : errno; }
+
+/* `ms` milliseconds from now on `clock`. */
+static struct timespec in_ms(clockid_t clock, int ms) {
+  struct timespec t;
+  clock_gettime(clock, &t);
+  t.tv_nsec += (long)ms * 1000000;
+  t.tv_sec += t.tv_nsec / 1000000000;
+  t.tv_nsec %= 1000000000;
+  return t;
+}
+
+static void outcome(int err) { dprintf(1, "outcome %s\n", name_of(err)); }
+
+static void init_mutex(pthread_mutex_t* m, int type) {
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, type);
+  pthread_mutex_init(m, &a);
+  pthread_mutexattr_destroy(&a);
+}
+
+/* Runs `body` on `n` threads and joins them; 0, or 3 when one cannot be created. */
+static int run_threads(int n, void* (*body)(void*)) {
+  pthread_t t[4];
+  for (int i = 0; i < n; ++i) {
+    if (pthread_create(&t[i], NULL, body, NULL) != 0) return 3;
+  }
+  for (int i = 0; i < n; ++i) pthread_join(t[i], NULL);
+  return 0;
+}
+
+static pthread_mutex_t mutex;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
+static pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_barrier_t barrier;
+static sem_t sem[5];
+static int seen[4];     /* what the threads saw, an error number per check */
+static int flag, count; /* guarded by `mutex`, or read after a join */
+static const char* mode;
+
+/* ------------------------------------------------------------------------------ mutexes */
+
+static void* trylock_thread(void* arg) {
+  seen[0] = pthread_mutex_trylock(&mutex);
+  return arg;
+}
+
+static int trylock_mode(void) {
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  expect("pthread_mutex_lock", pthread_mutex_lock(&mutex), 0);
+  expect("pthread_mutex_trylock by the owner", pthread_mutex_trylock(&mutex), EBUSY);
+  if (run_threads(1, trylock_thread) != 0) return 3;
+  expect("pthread_mutex_trylock by another thread", seen[0], EBUSY);
+  expect("pthread_mutex_unlock", pthread_mutex_unlock(&mutex), 0);
+  expect("pthread_mutex_trylock of an unlocked mutex", pthread_mutex_trylock(&mutex), 0);
+  return 0;
+}
+
+static void* timedlock_thread(void* arg) {
+  if (strcmp(mode, "timedlock") == 0) {
+    const struct timespec deadline = in_ms(CLOCK_REALTIME, 20);
+    seen[0] = pthread_mutex_timedlock(&mutex, &deadline);
+  } else {
+    const struct timespec deadline = in_ms(CLOCK_MONOTONIC, 20);
+    seen[0] = pthread_mutex_clocklock(&mutex, CLOCK_MONOTONIC, &deadline);
+  }
+  if (seen[0] == 0) pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* The main thread holds the mutex across a step (sched_yield) and then releases it: the other
+ * thread's timed lock either times out while it is held or takes it after. */
+static int timedlock_mode(void) {
+  pthread_t t;
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  pthread_mutex_lock(&mutex);
+  if (pthread_create(&t, NULL, timedlock_thread, NULL) != 0) return 3;
+  sched_yield();
+  pthread_mutex_unlock(&mutex);
+  pthread_join(t, NULL);
+  if (seen[0] != 0 && seen[0] != ETIMEDOUT) expect(mode, seen[0], ETIMEDOUT);
+  outcome(seen[0]);
+  return 0;
+}
+
+static void* errorcheck_thread(void* arg) {
+  seen[0] = pthread_mutex_unlock(&mutex);
+  seen[1] = pthread_mutex_trylock(&mutex);
+  return arg;
+}
+
+static int errorcheck_mode(void) {
+  const struct timespec deadline = in_ms(CLOCK_REALTIME, 20);
+  init_mutex(&mutex, PTHREAD_MUTEX_ERRORCHECK);
+  expect("pthread_mutex_lock", pthread_mutex_lock(&mutex), 0);
+  expect("pthread_mutex_lock by the owner", pthread_mutex_lock(&mutex), EDEADLK);
+  expect("pthread_mutex_timedlock by the owner", pthread_mutex_timedlock(&mutex, &deadline),
+         EDEADLK);
+  expect("pthread_mutex_trylock by the owner", pthread_mutex_trylock(&mutex), EBUSY);
+  if (run_threads(1, errorcheck_thread) != 0) return 3;
+  expect("pthread_mutex_unlock by another thread", seen[0], EPERM);
+  expect("pthread_mutex_trylock by another thread after its unlock", seen[1], EBUSY);
+  expect("pthread_mutex_unlock by the owner", pthread_mutex_unlock(&mutex), 0);
+  expect("pthread_mutex_unlock of an unlocked mutex", pthread_mutex_unlock(&mutex), EPERM);
+  return 0;
+}
+
+static void* recursive_thread(void* arg) {
+  sem_wait(&sem[0]); /* the owner unlocked once */
+  seen[0] = pthread_mutex_trylock(&mutex);
+  sem_post(&sem[1]);
+  seen[1] = pthread_mutex_lock(&mutex);
+  __atomic_store_n(&flag, 1, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+static int recursive_mode(void) {
+  pthread_t t;
+  init_mutex(&mutex, PTHREAD_MUTEX_RECURSIVE);
+  sem_init(&sem[0], 0, 0);
+  sem_init(&sem[1], 0, 0);
+  expect("pthread_mutex_lock", pthread_mutex_lock(&mutex), 0);
+  expect("pthread_mutex_lock by the owner", pthread_mutex_lock(&mutex), 0);
+  if (pthread_create(&t, NULL, recursive_thread, NULL) != 0) return 3;
+  expect("the first pthread_mutex_unlock", pthread_mutex_unlock(&mutex), 0);
+  sem_post(&sem[0]);
+  sem_wait(&sem[1]); /* the other thread's trylock was refused; its lock waits */
+  sched_yield();
+  sched_yield();
+  expect_true("after one of two unlocks, another thread's lock still waits",
+              __atomic_load_n(&flag, __ATOMIC_SEQ_CST) == 0);
+  expect("the second pthread_mutex_unlock", pthread_mutex_unlock(&mutex), 0);
+  pthread_join(t, NULL);
+  expect("pthread_mutex_trylock by another thread after one of two unlocks", seen[0], EBUSY);
+  expect("pthread_mutex_lock by another thread after both unlocks", seen[1], 0);
+  expect_true("after both unlocks, another thread took the mutex", flag == 1);
+  expect("pthread_mutex_unlock of an unlocked mutex", pthread_mutex_unlock(&mutex), EPERM);
+  return 0;
+}
+
+static int normal_relock_mode(void) {
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  pthread_mutex_lock(&mutex);
+  pthread_mutex_lock(&mutex);
+  dprintf(2, "a normal mutex locked twice by its owner returned\n");
+  return 1;
+}
+
+/* ------------------------------------------------------------------ condition variables */
+
+static void* cond_timedwait_thread(void* arg) {
+  const struct timespec deadline = in_ms(CLOCK_REALTIME, 20);
+  pthread_mutex_lock(&mutex);
+  flag = 1;
+  pthread_cond_signal(&ready);
+  seen[0] = pthread_cond_timedwait(&cond, &mutex, &deadline);
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* The main thread signals once the other thread waits (it saw `flag` under the mutex, which the
+ * other thread released only by waiting): the wait is woken, or timed out before the signal. */
+static int cond_timedwait_mode(void) {
+  pthread_t t;
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  if (pthread_create(&t, NULL, cond_timedwait_thread, NULL) != 0) return 3;
+  pthread_mutex_lock(&mutex);
+  while (!flag) pthread_cond_wait(&ready, &mutex);
+  pthread_cond_signal(&cond);
+  pthread_mutex_unlock(&mutex);
+  pthread_join(t, NULL);
+  if (seen[0] != 0 && seen[0] != ETIMEDOUT) expect(mode, seen[0], ETIMEDOUT);
+  outcome(seen[0]);
+  return 0;
+}
+
+static void* signal_thread(void* arg) {
+  pthread_mutex_lock(&mutex);
+  seen[0] = pthread_cond_signal(&cond);
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* A signal sent while nobody waits wakes nobody later. */
+static int signal_lost(int timed) {
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  if (run_threads(1, signal_thread) != 0) return 3;
+  expect("pthread_cond_signal", seen[0], 0);
+  pthread_mutex_lock(&mutex);
+  if (timed) {
+    const struct timespec deadline = in_ms(CLOCK_REALTIME, 20);
+    expect("pthread_cond_timedwait after a signal nobody waited for",
+           pthread_cond_timedwait(&cond, &mutex, &deadline), ETIMEDOUT);
+  } else {
+    pthread_cond_wait(&cond, &mutex);
+    dprintf(2, "pthread_cond_wait returned after a signal nobody waited for\n");
+    ++failures;
+  }
+  pthread_mutex_unlock(&mutex);
+  return 0;
+}
+
+static int signal_lost_timed_mode(void) { return signal_lost(1); }
+static int signal_lost_untimed_mode(void) { return signal_lost(0); }
+
+static void* broadcast_thread(void* arg) {
+  pthread_mutex_lock(&mutex);
+  ++count;
+  pthread_cond_signal(&ready);
+  while (!flag) pthread_cond_wait(&cond, &mutex);
+  ++seen[0];
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* Both threads wait before the broadcast (`count` is raised under the mutex they release only by
+ * waiting); nothing but the one broadcast wakes them. */
+static int broadcast_mode(void) {
+  pthread_t t[2];
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  for (int i = 0; i < 2; ++i) {
+    if (pthread_create(&t[i], NULL, broadcast_thread, NULL) != 0) return 3;
+  }
+  pthread_mutex_lock(&mutex);
+  while (count < 2) pthread_cond_wait(&ready, &mutex);
+  flag = 1;
+  expect("pthread_cond_broadcast", pthread_cond_broadcast(&cond), 0);
+  pthread_mutex_unlock(&mutex);
+  for (int i = 0; i < 2; ++i) pthread_join(t[i], NULL);
+  expect_true("one broadcast woke both waiters", seen[0] == 2);
+  return 0;
+}
+
+/* ----------------------------------------------------------------------------- semaphores */
+
+static void* sem_trywait_thread(void* arg) {
+  seen[0] = errno_of(sem_trywait(&sem[0]));
+  sem_post(&sem[0]);
+  return arg;
+}
+
+static int sem_try_mode(void) {
+  sem_init(&sem[0], 0, 0);
+  expect("sem_trywait of a zero semaphore", errno_of(sem_trywait(&sem[0])), EAGAIN);
+  if (run_threads(1, sem_trywait_thread) != 0) return 3;
+  expect("sem_trywait of a zero semaphore by another thread", seen[0], EAGAIN);
+  expect("sem_trywait after a sem_post", errno_of(sem_trywait(&sem[0])), 0);
+  expect("sem_trywait after it took the post", errno_of(sem_trywait(&sem[0])), EAGAIN);
+  return 0;
+}
+
+static void* sem_timedwait_thread(void* arg) {
+  if (strcmp(mode, "sem-timedwait") == 0) {
+    const struct timespec deadline = in_ms(CLOCK_REALTIME, 20);
+    seen[0] = errno_of(sem_timedwait(&sem[0], &deadline));
+  } else {
+    const struct timespec deadline = in_ms(CLOCK_MONOTONIC, 20);
+    seen[0] = errno_of(sem_clockwait(&sem[0], CLOCK_MONOTONIC, &deadline));
+  }
+  return arg;
+}
+
+/* The main thread posts after a step: the other thread's timed wait takes the post, or times out
+ * before it. */
+static int sem_timed_mode(void) {
+  pthread_t t;
+  sem_init(&sem[0], 0, 0);
+  if (pthread_create(&t, NULL, sem_timedwait_thread, NULL) != 0) return 3;
+  sched_yield();
+  sem_post(&sem[0]);
+  pthread_join(t, NULL);
+  if (seen[0] != 0 && seen[0] != ETIMEDOUT) expect(mode, seen[0], ETIMEDOUT);
+  outcome(seen[0]);
+  return 0;
+}
+
+/* ----------------------------------------------------------------------- reader-writer locks */
+
+static void* rwlock_thread(void* arg) {
+  /* Shared: the main thread holds a read lock. */
+  sem_wait(&sem[0]);
+  seen[0] = pthread_rwlock_rdlock(&rwlock);
+  sem_post(&sem[1]);
+  sem_wait(&sem[2]);
+  pthread_rwlock_unlock(&rwlock);
+  /* Exclusive: the main thread holds the write lock. */
+  sem_wait(&sem[3]);
+  seen[1] = pthread_rwlock_tryrdlock(&rwlock);
+  seen[2] = pthread_rwlock_trywrlock(&rwlock);
+  sem_post(&sem[4]);
+  seen[3] = pthread_rwlock_rdlock(&rwlock);
+  __atomic_store_n(&flag, 1, __ATOMIC_SEQ_CST);
+  pthread_rwlock_unlock(&rwlock);
+  return arg;
+}
+
+static int rwlock_mode(void) {
+  pthread_t t;
+  for (int i = 0; i < 5; ++i) sem_init(&sem[i], 0, 0);
+  if (pthread_create(&t, NULL, rwlock_thread, NULL) != 0) return 3;
+  expect("pthread_rwlock_rdlock", pthread_rwlock_rdlock(&rwlock), 0);
+  sem_post(&sem[0]);
+  sem_wait(&sem[1]); /* the other thread holds a read lock too, or its rdlock failed */
+  expect("pthread_rwlock_trywrlock while two readers hold", pthread_rwlock_trywrlock(&rwlock),
+         EBUSY);
+  expect("pthread_rwlock_unlock", pthread_rwlock_unlock(&rwlock), 0);
+  sem_post(&sem[2]);
+  expect("pthread_rwlock_wrlock", pthread_rwlock_wrlock(&rwlock), 0);
+  sem_post(&sem[3]);
+  sem_wait(&sem[4]); /* the other thread tried, and now waits in rdlock */
+  sched_yield();
+  sched_yield();
+  expect_true("a reader waits while the writer holds",
+              __atomic_load_n(&flag, __ATOMIC_SEQ_CST) == 0);
+  expect("pthread_rwlock_unlock of the write lock", pthread_rwlock_unlock(&rwlock), 0);
+  pthread_join(t, NULL);
+  expect("pthread_rwlock_rdlock while another reader holds", seen[0], 0);
+  expect("pthread_rwlock_tryrdlock while a writer holds", seen[1], EBUSY);
+  expect("pthread_rwlock_trywrlock while a writer holds", seen[2], EBUSY);
+  expect("pthread_rwlock_rdlock after the writer's unlock", seen[3], 0);
+  expect_true("the reader took the lock after the writer's unlock", flag == 1);
+  return 0;
+}
+
+static int rwlock_relock_mode(void) {
+  const struct timespec deadline = in_ms(CLOCK_REALTIME, 20);
+  expect("pthread_rwlock_wrlock", pthread_rwlock_wrlock(&rwlock), 0);
+  expect("pthread_rwlock_wrlock by the writer", pthread_rwlock_wrlock(&rwlock), EDEADLK);
+  expect("pthread_rwlock_rdlock by the writer", pthread_rwlock_rdlock(&rwlock), EDEADLK);
+  expect("pthread_rwlock_timedwrlock by the writer", pthread_rwlock_timedwrlock(&rwlock, &deadline),
+         EDEADLK);
+  expect("pthread_rwlock_timedrdlock by the writer", pthread_rwlock_timedrdlock(&rwlock, &deadline),
+         EDEADLK);
+  expect("pthread_rwlock_trywrlock by the writer", pthread_rwlock_trywrlock(&rwlock), EBUSY);
+  expect("pthread_rwlock_tryrdlock by the writer", pthread_rwlock_tryrdlock(&rwlock), EBUSY);
+  expect("pthread_rwlock_unlock", pthread_rwlock_unlock(&rwlock), 0);
+  expect("pthread_rwlock_tryrdlock after the unlock", pthread_rwlock_tryrdlock(&rwlock), 0);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------ barriers */
+
+static void* barrier_thread(void* arg) {
+  int rc;
+  __atomic_add_fetch(&count, 1, __ATOMIC_SEQ_CST);
+  rc = pthread_barrier_wait(&barrier);
+  if (__atomic_load_n(&count, __ATOMIC_SEQ_CST) != 3)
+    __atomic_add_fetch(&seen[0], 1, __ATOMIC_SEQ_CST);
+  if (rc == PTHREAD_BARRIER_SERIAL_THREAD) __atomic_add_fetch(&seen[1], 1, __ATOMIC_SEQ_CST);
+  if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+    __atomic_add_fetch(&seen[2], 1, __ATOMIC_SEQ_CST);
+  return arg;
+}
+
+static int barrier_mode(void) {
+  pthread_t t[2];
+  pthread_barrier_init(&barrier, NULL, 3);
+  for (int i = 0; i < 2; ++i) {
+    if (pthread_create(&t[i], NULL, barrier_thread, NULL) != 0) return 3;
+  }
+  barrier_thread(NULL);
+  for (int i = 0; i < 2; ++i) pthread_join(t[i], NULL);
+  expect_true("no thread passed the barrier before all three arrived", seen[0] == 0);
+  expect_true("exactly one thread is PTHREAD_BARRIER_SERIAL_THREAD", seen[1] == 1);
+  expect_true("the others returned 0", seen[2] == 0);
+  return 0;
+}
+
+/* ------------------------------------------------------------- a lock the shim does not model */
+
+static void* stdio_thread(void* arg) {
+  fputs("blocked behind the main thread's flockfile\n", stdout);
+  sem_post(&sem[0]);
+  return arg;
+}
+
+static int stdio_lock_mode(void) {
+  pthread_t t;
+  sem_init(&sem[0], 0, 0);
+  flockfile(stdout);
+  if (pthread_create(&t, NULL, stdio_thread, NULL) != 0) return 3;
+  sem_wait(&sem[0]);
+  funlockfile(stdout);
+  pthread_join(t, NULL);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  static const struct {
+    const char* name;
+    int (*run)(void);
+  } kModes[] = {
+      {"trylock", trylock_mode},
+      {"timedlock", timedlock_mode},
+      {"clocklock", timedlock_mode},
+      {"errorcheck", errorcheck_mode},
+      {"recursive", recursive_mode},
+      {"normal-relock", normal_relock_mode},
+      {"cond-timedwait", cond_timedwait_mode},
+      {"signal-lost-timed", signal_lost_timed_mode},
+      {"signal-lost", signal_lost_untimed_mode},
+      {"broadcast", broadcast_mode},
+      {"sem-trywait", sem_try_mode},
+      {"sem-timedwait", sem_timed_mode},
+      {"sem-clockwait", sem_timed_mode},
+      {"rwlock", rwlock_mode},
+      {"rwlock-relock", rwlock_relock_mode},
+      {"barrier", barrier_mode},
+      {"stdio-lock", stdio_lock_mode},
+  };
+  mode = argc > 1 ? argv[1] : "";
+  for (size_t i = 0; i < sizeof kModes / sizeof kModes[0]; ++i) {
+    if (strcmp(mode, kModes[i].name) != 0) continue;
+    const int rc = kModes[i].run();
+    return rc != 0 ? rc : failures != 0;
+  }
+  dprintf(2, "unknown mode %s\n", mode);
+  return 2;
+}
