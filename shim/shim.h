@@ -95,6 +95,11 @@ SHIM_HIDDEN void start_threads(const char* actors);
  * synchronization between threads is no decision). */
 SHIM_HIDDEN extern int live_threads;
 
+/* python.c: CPython's calls and returns as decision points. */
+/* Before a thread is created: in CPython, with the GIL held, installs the profile callback (once).
+ */
+SHIM_HIDDEN void python_calls_before_thread(void);
+
 /* files.c: descriptors and paths. */
 SHIM_HIDDEN extern char data_dir[PATH_MAX];
 SHIM_HIDDEN extern size_t data_dir_len;

@@ -91,6 +91,7 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)
          NULL);
     return real_pthread_create(thread, attr, start, arg);
   }
+  python_calls_before_thread();
   slot = next_actor++;
   snprintf(name, sizeof name, "thread#%d", slot);
   snprintf(label, sizeof label, "%s create", name);
