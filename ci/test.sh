@@ -18,6 +18,9 @@ build/bench/stress_bench
 echo "== interleave run: the DESIGN.md store as plain C and Python programs =="
 bash ci/run_programs.sh
 
+echo "== interleave run: threaded programs (thread pools in C and Python, a pure-Python race) =="
+bash ci/run_threads.sh
+
 echo "== examples/store_suite against an installed interleave =="
 bash ci/example.sh
 
