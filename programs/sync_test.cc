@@ -196,9 +196,12 @@ TEST(SyncSemantics, AThreadBlockedInStdiosLockBehindAParkedThreadIsNamed) {
   const ExploreReport report =
       expect_first_execution_fails("stdio-lock", 2, BugKind::kHang, limits);
   const std::string& message = report.verdict.message;
-  EXPECT_NE(message.find("actor 1 is blocked in a lock the scheduler does not control"),
+  EXPECT_NE(message.find("actor 1 (worker 0, thread#1) is blocked in a wait the scheduler does "
+                         "not control"),
             std::string::npos)
       << message;
+  EXPECT_NE(message.find("stdio's FILE lock"), std::string::npos) << message;
+  EXPECT_EQ(message.find("interleave::Mutex"), std::string::npos) << message;  // no store advice
   EXPECT_NE(message.find("futex(2)"), std::string::npos) << message;
 }
 

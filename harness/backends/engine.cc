@@ -131,6 +131,13 @@ class Engine::Impl {
   ActorKind kind_of_actor(int actor) const {
     return topology_.groups[static_cast<std::size_t>(topology_.group_of(actor))].kind;
   }
+  // "worker 0, main thread" or "worker 0, thread#2": an exec'd program's actor by its thread.
+  std::string program_actor_name(int actor) const {
+    const int group = topology_.group_of(actor);
+    const int n = actor - topology_.first_of(group);
+    return n == 0 ? fmt::format("worker {}, main thread", group)
+                  : fmt::format("worker {}, thread#{}", group, n);
+  }
   bool remote(int actor) const {
     const ActorKind k = kind_of_actor(actor);
     return k == ActorKind::kProcess || k == ActorKind::kProgram;
@@ -673,7 +680,20 @@ bool Engine::Impl::serve() {
         Clock::now() - since > kUncontrolledLockDelay) {
       const std::optional<std::string> lock = detail::uncontrolled_lock_wait(
           __atomic_load_n(&cb_->actor[a].tid, __ATOMIC_RELAXED), cb_, sizeof(il_control));
-      sightings = lock ? sightings + 1 : 0;
+      // An actor asleep on its grant is in the control block's wait, granted but not yet run (an
+      // exec'd program maps the block elsewhere, so the address check cannot tell).
+      const bool own_wait = load(cb_->actor[a].sleeping) != 0;
+      sightings = lock && !own_wait ? sightings + 1 : 0;
+      if (sightings >= kUncontrolledSightings && kind_of_actor(a) == ActorKind::kProgram) {
+        return end_stuck_actor(
+            Outcome::kHang,
+            fmt::format("actor {} ({}) is blocked in a wait the scheduler does not control, after "
+                        "{}: its thread waits in {}, such as a lock the C library keeps to itself "
+                        "(stdio's FILE lock) or one shared with another process. The thread "
+                        "holding it cannot run until this one yields, so the execution cannot go "
+                        "on, and no clean verdict is claimed",
+                        a, program_actor_name(a), label, *lock));
+      }
       if (sightings >= kUncontrolledSightings) {
         return end_stuck_actor(
             Outcome::kHang,
