@@ -16,6 +16,26 @@ bool is_systematic(std::string_view strategy) {
   return info != nullptr && info->systematic;
 }
 
+// Swimlane titles: an exec'd program's actors by worker and thread ("actor 4 (w1 thread#1)"), the
+// others by number.
+std::vector<std::string> actor_names(const Topology& topology) {
+  std::vector<std::string> names;
+  for (std::size_t g = 0; g < topology.groups.size(); ++g) {
+    const Topology::Group& group = topology.groups[g];
+    for (int n = 0; n < group.actors; ++n) {
+      const int a = static_cast<int>(names.size());
+      if (group.kind != ActorKind::kProgram) {
+        names.push_back(fmt::format("actor {}", a));
+      } else if (n == 0) {
+        names.push_back(fmt::format("actor {} (w{} main)", a, g));
+      } else {
+        names.push_back(fmt::format("actor {} (w{} thread#{})", a, g, n));
+      }
+    }
+  }
+  return names;
+}
+
 // The longest error text error_line() writes, in characters.
 constexpr std::size_t kMaxErrorLine = 300;
 
@@ -295,7 +315,7 @@ std::string to_text(const RunInfo& info, const ExploreReport& report) {
   }
   out += shrink_line(f) + "\n";
   out += fmt::format("\n{}\n\n", f.verdict.message);
-  out += render_swimlanes(f.result.trace, report.actors);
+  out += render_swimlanes(f.result.trace, report.actors, actor_names(info.subject.topology));
   if (const std::string replay = replay_line(info, report); !replay.empty()) {
     out += info.escapes.empty()
                ? fmt::format("\nreplay:  {}\n", replay)

@@ -217,7 +217,7 @@ Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::Pr
   Subject s;
   const std::size_t n = spec.workers.size();
   s.description = given.worker_cmds.empty()
-                      ? fmt::format("{} ({} workers)", joined(given.program), n)
+                      ? fmt::format("{} ({} worker{})", joined(given.program), n, n == 1 ? "" : "s")
                       : fmt::format("{} workers: {}", n, fmt::join(given.worker_cmds, "; "));
   nlohmann::json programs = nlohmann::json::array();
   for (const auto& argv : spec.workers) programs.push_back(argv);

@@ -171,6 +171,10 @@ TEST(Swimlanes, OnlyActorsThatMadeAStepHaveAColumn) {
   const std::size_t line = text.find("write");
   const std::size_t start = text.rfind('\n', line) + 1;
   EXPECT_EQ(line - start, 7 + 40u);
+  // Titles, where given, name the actors (an exec'd program's by worker and thread).
+  std::vector<std::string> names(9);
+  names[7] = "actor 7 (w1 thread#3)";
+  EXPECT_NE(render_swimlanes(trace, 9, names).find("actor 7 (w1 thread#3)"), std::string::npos);
 }
 
 }  // namespace

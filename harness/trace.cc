@@ -36,6 +36,11 @@ bool Step::operator==(const Step& o) const {
 }
 
 std::string render_swimlanes(const Trace& trace, int actors) {
+  return render_swimlanes(trace, actors, {});
+}
+
+std::string render_swimlanes(const Trace& trace, int actors,
+                             const std::vector<std::string>& names) {
   constexpr std::size_t kColumn = 40;
   // A column for each actor that made a step (a program's thread slots are mostly dormant).
   std::vector<int> column(static_cast<std::size_t>(std::max(actors, 0)), -1);
@@ -47,7 +52,8 @@ std::string render_swimlanes(const Trace& trace, int actors) {
   for (int a = 0; a < actors; ++a) {
     if (column[static_cast<std::size_t>(a)] < 0) continue;
     column[static_cast<std::size_t>(a)] = columns++;
-    out += fmt::format("{:<{}}", fmt::format("actor {}", a), kColumn);
+    const std::size_t i = static_cast<std::size_t>(a);
+    out += fmt::format("{:<{}}", i < names.size() ? names[i] : fmt::format("actor {}", a), kColumn);
   }
   out += '\n';
   constexpr int kNoActorColumn = -1;

@@ -66,5 +66,7 @@ inline constexpr std::size_t kSwimlaneSteps = 400;
 // column, so a context switch shows as a jump between columns. A trace longer than kSwimlaneSteps
 // shows its first and last kSwimlaneSteps / 2 steps and says how many it leaves out.
 std::string render_swimlanes(const Trace& trace, int actors);
+// The same with a column title per actor (`names[a]`, e.g. "w0 thread#1"; "actor a" past the end).
+std::string render_swimlanes(const Trace& trace, int actors, const std::vector<std::string>& names);
 
 }  // namespace interleave
