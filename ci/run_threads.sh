@@ -36,18 +36,21 @@ fail() {
   exit 1
 }
 
-# found NAME WORKERS THREADS CMD...: found within $EXECUTIONS (100) random executions for seeds
-# 1-10, no escape; seed 1 finds the same schedule 10 times; its replay line replays identically
-# 100 times.
+# found NAME KIND WORKERS THREADS CMD...: found within $EXECUTIONS (100) random executions for
+# seeds 1-10, the bug of KIND (the verdict's name, or a word of its message), no escape; seed 1
+# finds the same schedule 10 times; its replay line replays identically 100 times.
 found() {
-  local name=$1 workers=$2 threads=$3 out="$work/found.json" code executions=() budget=${EXECUTIONS:-100}
-  shift 3
+  local name=$1 kind=$2 workers=$3 threads=$4 out="$work/found.json" code executions=()
+  local budget=${EXECUTIONS:-100}
+  shift 4
   for seed in 1 2 3 4 5 6 7 8 9 10; do
     code=0
     $bin run --json --workers "$workers" --threads "$threads" --executions "$budget" --seed "$seed" \
       --no-shrink -- "$@" >"$out" || code=$?
     [ "$code" = 1 ] || fail "$name, seed $seed: exit $code, expected a bug" "$out"
     [ "$(field "$out" escapes)" = "[]" ] || fail "$name, seed $seed: escapes" "$out"
+    [ "$(field "$out" verdict)" = "$kind" ] || field "$out" bug.message | grep -q "^$kind:" ||
+      fail "$name, seed $seed: another bug than $kind" "$out"
     executions+=("$(field "$out" executions)")
   done
   echo "$name: found for seeds 1-10 after ${executions[*]} executions ($(field "$out" verdict | head -1))"
@@ -86,15 +89,15 @@ clean() {
 # One execution uncontrolled first: the interpreter's start-up from a warm page cache.
 $py_pool run 1 >/dev/null && rm -f database.bin
 
-found "C pool store" 1 3 $c_pool run 2
-found "Python pool store" 1 3 $py_pool run 2
+found "C pool store" not-linearizable 1 3 $c_pool run 2
+found "Python pool store" not-linearizable 1 3 $py_pool run 2
 # The seeded twin needs a writer woken while another writer holds the lock: 2 to 77 executions here
 # (the acceptance bound of 100 is for the unlocked stores), so a wider budget.
-EXECUTIONS=300 found "Python pool store --lock rwlock-if" 1 3 $py_pool --lock rwlock-if run 2
-found "pure-Python dict race" 1 3 $dict_race run 2
-found "C pool store, 2 workers x 2 threads, mutex only" 2 3 $c_pool --lock mutex run 2
-found "C++ store (std::thread, no lock)" 1 3 $cxx_store run 2
-found "C++ queue, std::condition_variable waited with an if" 1 3 $cxx_store --wait if queue 3
+EXECUTIONS=300 found "Python pool store --lock rwlock-if" not-linearizable 1 3 $py_pool --lock rwlock-if run 2
+found "pure-Python dict race" lost-update 1 3 $dict_race run 2
+found "C pool store, 2 workers x 2 threads, mutex only" not-linearizable 2 3 $c_pool --lock mutex run 2
+found "C++ store (std::thread, no lock)" not-linearizable 1 3 $cxx_store run 2
+found "C++ queue, std::condition_variable waited with an if" empty-pop 1 3 $cxx_store --wait if queue 3
 for lock in mutex rwlock; do
   clean "C pool store --lock $lock" dpor 1 3 --check "$c_pool check 2" -- $c_pool --lock $lock run 2
   clean "C pool store --lock $lock" pct 1 3 --executions 1000 --check "$c_pool check 2" -- \

@@ -177,5 +177,18 @@ TEST(Swimlanes, OnlyActorsThatMadeAStepHaveAColumn) {
   EXPECT_NE(render_swimlanes(trace, 9, names).find("actor 7 (w1 thread#3)"), std::string::npos);
 }
 
+TEST(Swimlanes, ACrashStepHasAColumnAfterTheActors) {
+  Trace trace(2);
+  trace[0].actor = 0;
+  trace[0].label = "write";
+  trace[1].index = 1;
+  trace[1].actor = 2 + 1;  // the scheduler numbers a crash past the actors (2 here)
+  trace[1].label = "crash of actor 1";
+  const std::string text = render_swimlanes(trace, 2);
+  const std::size_t line = text.find("crash of actor 1");
+  ASSERT_NE(line, std::string::npos);
+  EXPECT_EQ(line - (text.rfind('\n', line) + 1), 7 + 40u);  // after actor 0's column
+}
+
 }  // namespace
 }  // namespace interleave

@@ -55,6 +55,11 @@ std::string render_swimlanes(const Trace& trace, int actors,
     const std::size_t i = static_cast<std::size_t>(a);
     out += fmt::format("{:<{}}", i < names.size() ? names[i] : fmt::format("actor {}", a), kColumn);
   }
+  // A step of no actor (a crash, whose actor number is past the actors) has a column of its own.
+  const int others = columns;
+  const auto column_of = [&](int actor) {
+    return actor >= 0 && actor < actors ? column[static_cast<std::size_t>(actor)] : others;
+  };
   out += '\n';
   constexpr int kNoActorColumn = -1;
   int previous = kNoActorColumn;
@@ -79,8 +84,7 @@ std::string render_swimlanes(const Trace& trace, int actors,
     if (cell.size() >= kColumn) cell = cell.substr(0, kColumn - 2) + "~";
     const char* marker = (previous != kNoActorColumn && previous != step.actor) ? ">" : " ";
     out += fmt::format("{:>5}{} ", step.index, marker);
-    out += std::string(
-        static_cast<std::size_t>(column[static_cast<std::size_t>(step.actor)]) * kColumn, ' ');
+    out += std::string(static_cast<std::size_t>(column_of(step.actor)) * kColumn, ' ');
     out += cell;
     out += '\n';
     previous = step.actor;

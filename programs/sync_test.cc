@@ -125,8 +125,8 @@ TEST(SyncSemantics, EveryCheckOfTheWorkerHoldsForTheCLibraryItself) {
   // behind the main thread's flockfile for good).
   for (const char* mode :
        {"trylock", "timedlock", "clocklock", "errorcheck", "recursive", "cond-timedwait",
-        "signal-lost-timed", "broadcast", "sem-trywait", "sem-timedwait", "sem-clockwait", "rwlock",
-        "rwlock-relock", "barrier"}) {
+        "signal-lost-timed", "broadcast", "spin-after-timeout", "sem-trywait", "sem-timedwait",
+        "sem-clockwait", "rwlock", "rwlock-relock", "barrier"}) {
     EXPECT_EQ(plain_run(mode), 0) << mode;
   }
 }
@@ -185,6 +185,28 @@ TEST(SyncSemantics, RwlockLockedAgainByItsWriterIsEdeadlkAndItsTryFormsEbusy) {
 
 TEST(SyncSemantics, ABarrierReleasesNoThreadBeforeAllArriveAndOneIsTheSerialThread) {
   expect_every_schedule_holds("barrier", 3);
+}
+
+TEST(SyncSemantics, DporTriesEachWaiterASignalCouldWake) {
+  // A signal that wakes the wrong one of two waiters (each waits for its own turn) loses the
+  // wake: both searches must reach the schedule where the other waiter takes it.
+  for (const char* strategy : {"dpor", "dfs"}) {
+    SyncRun run("signal-one-of-two", 3);
+    const ExploreReport report = run.explore(strategy);
+    ASSERT_TRUE(report.failure) << strategy << ": passed " << report.stats.executions;
+    EXPECT_EQ(report.verdict.bug, BugKind::kDeadlock) << strategy << ": " << report.verdict.message;
+  }
+}
+
+TEST(SyncSemantics, TimePassesForATimedWaitWhileTheOtherThreadSpinsAfterItsTimeout) {
+  // The spinning thread's steps are no progress (they follow its own timeout), so without more
+  // the other thread's wait could never time out again: a livelock at the step limit.
+  SyncRun run("spin-after-timeout", 2);
+  Limits limits;
+  limits.max_steps = 5000;
+  const ExploreReport report = run.explore("random", 200, limits);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(report.stats.executions, 200u);
 }
 
 TEST(SyncSemantics, AThreadBlockedInStdiosLockBehindAParkedThreadIsNamed) {

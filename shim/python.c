@@ -35,7 +35,9 @@ enum { PY_METH_VARARGS = 1, PY_TRACE_CALL = 0, PY_TRACE_RETURN = 3 };
 typedef int (*py_tracefunc)(PyObject*, PyObject*, int, PyObject*);
 
 static struct {
-  int (*gil_check)(void);
+  int (*is_initialized)(void);
+  PyObject* (*running_state)(void);
+  PyObject* (*this_thread_state)(void);
   void (*set_profile)(py_tracefunc, PyObject*);
   PyObject* (*new_function)(struct py_method_def*, PyObject*, PyObject*);
   PyObject* (*import)(const char*);
@@ -84,6 +86,10 @@ static int on_event(PyObject* unused, PyObject* frame, int what, PyObject* arg) 
     return 0;
   }
   qualname = py.get_attr(code, "co_qualname");
+  if (qualname == NULL) { /* before 3.11 */
+    py.clear_error();
+    qualname = py.get_attr(code, "co_name");
+  }
   if (qualname != NULL && (name = py.utf8(qualname)) == NULL) name = "?";
   snprintf(label, sizeof label, "py %s %s", what == PY_TRACE_CALL ? "call" : "return", name);
   if (qualname != NULL) py.dec_ref(qualname);
@@ -108,7 +114,12 @@ static struct py_method_def hook_def = {"interleave_profile", install_in_thread,
 static int find_api(void) {
 #define FIND(field, symbol) \
   if ((*(void**)& py.field = dlsym(RTLD_DEFAULT, symbol)) == NULL) return 0
-  FIND(gil_check, "PyGILState_Check");
+  FIND(is_initialized, "Py_IsInitialized");
+  FIND(this_thread_state, "PyGILState_GetThisThreadState");
+  /* The thread state running now, NULL when none (3.13's public name, then the older one). */
+  if ((*(void**)& py.running_state = dlsym(RTLD_DEFAULT, "PyThreadState_GetUnchecked")) == NULL) {
+    FIND(running_state, "_PyThreadState_UncheckedGet");
+  }
   FIND(set_profile, "PyEval_SetProfile");
   FIND(new_function, "PyCFunction_NewEx");
   FIND(import, "PyImport_ImportModule");
@@ -138,6 +149,27 @@ static void find_library(PyObject* threading) {
   py.clear_error();
 }
 
+/* Whether the calling thread holds the GIL of an initialized interpreter: its own thread state is
+ * the one running. (PyGILState_Check alone says yes before Py_Initialize, and always once a
+ * sub-interpreter exists.) */
+static int holds_gil(void) {
+  PyObject* running;
+  if (!py.is_initialized()) return 0;
+  running = py.running_state();
+  return running != NULL && running == py.this_thread_state();
+}
+
+/* Whether `module`.getprofile() names a profile function (the program's, or a profiler's). */
+static int has_profile(const char* module) {
+  PyObject* m = py.import(module);
+  PyObject* current = m != NULL ? py.call_method(m, "getprofile", NULL) : NULL;
+  const int set = current != NULL && current != py.none;
+  if (current != NULL) py.dec_ref(current);
+  if (m != NULL) py.dec_ref(m);
+  py.clear_error();
+  return set;
+}
+
 void python_calls_before_thread(void) {
   const char* setting;
   PyObject* threading;
@@ -149,21 +181,30 @@ void python_calls_before_thread(void) {
     installed = -1;
     return;
   }
-  if (!py.gil_check()) return; /* a thread of an extension's: wait for threading's */
-  hook = py.new_function(&hook_def, NULL, NULL);
-  threading = py.import("threading");
-  if (hook == NULL || threading == NULL) {
-    py.clear_error();
-    installed = -1;
-    note(1u << 8, "CPython without its threading module: Python calls are no decisions", NULL);
+  if (!holds_gil()) return; /* a thread of an extension's, or no interpreter: wait for threading */
+  installed = -1;
+  if (has_profile("sys") || has_profile("threading")) {
+    note(1u << 9,
+         "a profile function of the program's own (sys.setprofile, threading.setprofile, a "
+         "profiler): Python calls are no decisions, so races in pure Python code go unexplored",
+         NULL);
     return;
   }
-  find_library(threading);
-  result = py.call_method(threading, "setprofile", "(O)", hook);
+  hook = py.new_function(&hook_def, NULL, NULL);
+  threading = py.import("threading");
+  result = hook != NULL && threading != NULL ? py.call_method(threading, "setprofile", "(O)", hook)
+                                             : NULL;
   if (result != NULL) py.dec_ref(result);
+  if (threading != NULL) {
+    find_library(threading);
+    py.dec_ref(threading);
+  }
+  if (hook != NULL) py.dec_ref(hook);
   py.clear_error();
-  py.dec_ref(threading);
-  py.dec_ref(hook);
+  if (result == NULL) {
+    note(1u << 8, "threading.setprofile failed: Python calls are no decisions", NULL);
+    return;
+  }
   py.set_profile(on_event, NULL); /* the creating thread */
   installed = 1;
 }

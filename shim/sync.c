@@ -197,7 +197,11 @@ static int wait_for_wake(struct object* o, const char* verb, int timed) {
   ++o->waiting;
   for (;;) {
     step(o, verb, IL_EVENT_WAIT, IL_READ, POST_KEEP_LAST | (timed ? POST_TIMED : 0));
-    if (take_wake(o, ticket)) break;
+    if (take_wake(o, ticket)) {
+      /* Taking the wake writes the object: two waiters one signal could wake are ordered. */
+      if (deciding()) add_touch(o, IL_WRITE, 0);
+      break;
+    }
     if (timed) {
       --o->waiting;
       return ETIMEDOUT;

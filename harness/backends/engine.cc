@@ -678,11 +678,13 @@ bool Engine::Impl::serve() {
     const char* label = scheduler_.running_label();
     if (a != kNoActor && kind_of_actor(a) != ActorKind::kFiber &&
         Clock::now() - since > kUncontrolledLockDelay) {
+      const bool asleep_before = load(cb_->actor[a].sleeping) != 0;
       const std::optional<std::string> lock = detail::uncontrolled_lock_wait(
           __atomic_load_n(&cb_->actor[a].tid, __ATOMIC_RELAXED), cb_, sizeof(il_control));
-      // An actor asleep on its grant is in the control block's wait, granted but not yet run (an
-      // exec'd program maps the block elsewhere, so the address check cannot tell).
-      const bool own_wait = load(cb_->actor[a].sleeping) != 0;
+      // An actor asleep on its grant, before or after /proc was read, is in the control block's
+      // wait, granted but not yet run (an exec'd program maps the block elsewhere, so the address
+      // check cannot tell).
+      const bool own_wait = asleep_before || load(cb_->actor[a].sleeping) != 0;
       sightings = lock && !own_wait ? sightings + 1 : 0;
       if (sightings >= kUncontrolledSightings && kind_of_actor(a) == ActorKind::kProgram) {
         return end_stuck_actor(

@@ -249,6 +249,20 @@ int Scheduler::decide(int current) {
     runnable[count++] = a;
     current_runnable |= a == current;
   }
+  // Every actor that can run only waits or spins after a timeout of its own (it made no progress
+  // since): time passes for the other timed waits too, as it would in real time.
+  bool only_aftermath = count > 0 && any_timed;
+  for (std::size_t i = 0; i < count && only_aftermath; ++i) {
+    const Actor& actor = actors_[static_cast<std::size_t>(runnable[i])];
+    only_aftermath = actor.state == State::kBlocked || actor.aftermath;
+  }
+  if (only_aftermath) {
+    for (int a = 0; a < actor_count_; ++a) {
+      const Actor& actor = actors_[static_cast<std::size_t>(a)];
+      if (actor.state == State::kBlocked && actor.timed && !enabled(a)) runnable[count++] = a;
+    }
+    std::sort(runnable.begin(), runnable.begin() + static_cast<std::ptrdiff_t>(count));
+  }
   if (count == 0 && any_timed) {
     // Nothing else can run: time passes, and every timed wait may end.
     for (int a = 0; a < actor_count_; ++a) {

@@ -45,6 +45,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,71 @@ static int broadcast_mode(void) {
   return 0;
 }
 
+/* Thread `arg` (1 or 2) waits on `cond` for its turn; `flag` is the turn. */
+static void* turn_thread(void* arg) {
+  const int me = (int)(intptr_t)arg;
+  pthread_mutex_lock(&mutex);
+  ++count;
+  pthread_cond_signal(&ready);
+  while (flag != me) pthread_cond_wait(&cond, &mutex);
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* Two threads wait on one condition variable for different turns, and the main thread gives the
+ * first turn with pthread_cond_signal (the bug: a broadcast is needed). When the signal wakes the
+ * second thread, it waits again, the first is never woken, and joining it is a deadlock; when it
+ * wakes the first, all ends. Which waiter a signal wakes is the scheduler's choice. */
+static int signal_one_of_two_mode(void) {
+  pthread_t t[2];
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  for (int i = 0; i < 2; ++i) {
+    if (pthread_create(&t[i], NULL, turn_thread, (void*)(intptr_t)(i + 1)) != 0) return 3;
+  }
+  for (int turn = 1; turn <= 2; ++turn) {
+    pthread_mutex_lock(&mutex);
+    while (count < 2) pthread_cond_wait(&ready, &mutex);
+    flag = turn;
+    pthread_cond_signal(&cond);
+    pthread_mutex_unlock(&mutex);
+    pthread_join(t[turn - 1], NULL);
+  }
+  return 0;
+}
+
+/* Waits on `cond` with timeouts, nobody signalling it, and sets `flag` after its third. */
+static void* timing_out_thread(void* arg) {
+  pthread_mutex_lock(&mutex);
+  for (int timeouts = 0; timeouts < 3;) {
+    const struct timespec deadline = in_ms(CLOCK_REALTIME, 5);
+    if (pthread_cond_timedwait(&cond, &mutex, &deadline) == ETIMEDOUT) ++timeouts;
+  }
+  flag = 1;
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* The main thread's timed wait times out (nobody posts), then it spins with sched_yield until the
+ * other thread, which only times out, is done: time must pass for that thread while this one
+ * spins, in every schedule, or the spin would be a livelock the program does not have. */
+static int spin_after_timeout_mode(void) {
+  pthread_t t;
+  int done = 0;
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  sem_init(&sem[0], 0, 0);
+  if (pthread_create(&t, NULL, timing_out_thread, NULL) != 0) return 3;
+  const struct timespec deadline = in_ms(CLOCK_REALTIME, 5);
+  expect("sem_timedwait with no post", errno_of(sem_timedwait(&sem[0], &deadline)), ETIMEDOUT);
+  while (!done) {
+    sched_yield();
+    pthread_mutex_lock(&mutex);
+    done = flag;
+    pthread_mutex_unlock(&mutex);
+  }
+  pthread_join(t, NULL);
+  return 0;
+}
+
 /* ----------------------------------------------------------------------------- semaphores */
 
 static void* sem_trywait_thread(void* arg) {
@@ -480,6 +546,8 @@ int main(int argc, char** argv) {
       {"signal-lost-timed", signal_lost_timed_mode},
       {"signal-lost", signal_lost_untimed_mode},
       {"broadcast", broadcast_mode},
+      {"signal-one-of-two", signal_one_of_two_mode},
+      {"spin-after-timeout", spin_after_timeout_mode},
       {"sem-trywait", sem_try_mode},
       {"sem-timedwait", sem_timed_mode},
       {"sem-clockwait", sem_timed_mode},
