@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "harness/explore/explore.h"
@@ -26,8 +27,10 @@ namespace {
 // "outcome ..." lines its executions printed.
 class SyncRun {
  public:
-  SyncRun(const std::string& mode, int threads) {
-    spec_.workers.push_back({INTERLEAVE_SYNC_WORKER, mode});
+  SyncRun(const std::string& mode, int threads)
+      : SyncRun(std::vector<std::string>{INTERLEAVE_SYNC_WORKER, mode}, threads) {}
+  SyncRun(std::vector<std::string> argv, int threads) {
+    spec_.workers.push_back(std::move(argv));
     spec_.shim = INTERLEAVE_SHIM;
     spec_.threads = threads;
   }
@@ -207,6 +210,27 @@ TEST(SyncSemantics, TimePassesForATimedWaitWhileTheOtherThreadSpinsAfterItsTimeo
   const ExploreReport report = run.explore("random", 200, limits);
   EXPECT_FALSE(report.failure) << report.verdict.message;
   EXPECT_EQ(report.stats.executions, 200u);
+}
+
+TEST(CPythonThreads, APurePythonLostUpdateIsFoundThroughCallsAsDecisionsAndItsLockedTwinIsClean) {
+  // examples/run_programs/dict_race.py: threads doing write(k, read(k) + 1) on a dict, no I/O. A
+  // switch between read() and write() needs a GIL timeout chosen at a call of the holder's.
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  const std::vector<std::string> python = {"/usr/bin/python3", "-S", INTERLEAVE_DICT_RACE};
+  auto with = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = python;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  };
+  SyncRun racy(with({"run", "2"}), 3);
+  const ExploreReport found = racy.explore("random", 100);
+  ASSERT_TRUE(found.failure) << "passed " << found.stats.executions << " executions";
+  EXPECT_NE(found.verdict.message.find("lost-update"), std::string::npos) << found.verdict.message;
+  EXPECT_TRUE(racy.escapes().list().empty());
+  SyncRun locked(with({"--lock", "run", "2"}), 3);
+  const ExploreReport clean = locked.explore("pct", 100);
+  EXPECT_FALSE(clean.failure) << clean.verdict.message;
+  EXPECT_EQ(clean.stats.executions, 100u);
 }
 
 TEST(SyncSemantics, AThreadBlockedInStdiosLockBehindAParkedThreadIsNamed) {

@@ -60,7 +60,9 @@ static size_t library_len;
 static int own_code(PyObject* code) {
   PyObject* file = py.get_attr(code, "co_filename");
   const char* path = file != NULL ? py.utf8(file) : NULL;
-  const int own = path != NULL && path[0] != '<' &&
+  /* "<frozen ...>" is the interpreter's own; "<string>" and "<stdin>" (python -c, exec) are the
+   * program's. */
+  const int own = path != NULL && strncmp(path, "<frozen", 7) != 0 &&
                   (library_len == 0 || strncmp(path, library, library_len) != 0);
   if (file != NULL) py.dec_ref(file);
   return own;
