@@ -60,13 +60,15 @@ enum {
   IL_KIND_FILE_LOCK = 4
 };
 enum { IL_READ = 0, IL_WRITE = 1 };
+enum { IL_TIMED = 1, IL_TIMED_UNTIL_STUCK = 2 };
 
 struct il_pending {
   uint8_t event;
   uint8_t kind;
   uint8_t access;
   uint8_t await;
-  uint8_t timed;     /* WAIT: the wait may end by a timeout, as a decision */
+  uint8_t timed;     /* WAIT: the wait may end by a timeout, as a decision (IL_TIMED_UNTIL_STUCK:
+                        only when no other actor can run) */
   uint8_t keep_last; /* BLOCKED, WAIT: the step before was no failed attempt (it did what it
                         declared), so it stays as recorded rather than becoming a read */
   uint8_t reserved[2];

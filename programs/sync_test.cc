@@ -128,8 +128,9 @@ TEST(SyncSemantics, EveryCheckOfTheWorkerHoldsForTheCLibraryItself) {
   // behind the main thread's flockfile for good).
   for (const char* mode :
        {"trylock", "timedlock", "clocklock", "errorcheck", "recursive", "cond-timedwait",
-        "signal-lost-timed", "broadcast", "spin-after-timeout", "sem-trywait", "sem-timedwait",
-        "sem-clockwait", "rwlock", "rwlock-relock", "barrier"}) {
+        "signal-lost-timed", "broadcast", "spin-after-timeout", "pipe-pingpong", "eventfd-socket",
+        "pipe-from-child", "sem-trywait", "sem-timedwait", "sem-clockwait", "rwlock",
+        "rwlock-relock", "barrier"}) {
     EXPECT_EQ(plain_run(mode), 0) << mode;
   }
 }
@@ -231,6 +232,24 @@ TEST(CPythonThreads, APurePythonLostUpdateIsFoundThroughCallsAsDecisionsAndItsLo
   const ExploreReport clean = locked.explore("pct", 100);
   EXPECT_FALSE(clean.failure) << clean.verdict.message;
   EXPECT_EQ(clean.stats.executions, 100u);
+}
+
+TEST(SyncSemantics, BlockingReadsBetweenThreadsWaitForTheWriterInsteadOfBlockingTheRun) {
+  // Pipes, an eventfd and a socketpair between two threads: every schedule passes (a read that
+  // blocked in the kernel with the baton would stop the writer: a hang).
+  for (const char* mode : {"pipe-pingpong", "eventfd-socket"}) {
+    SyncRun run(mode, 2);
+    const ExploreReport report = run.explore("dpor");
+    EXPECT_FALSE(report.failure) << mode << ": " << report.verdict.message;
+    EXPECT_TRUE(report.exhausted) << mode << ": " << report.stats.executions;
+  }
+}
+
+TEST(SyncSemantics, AReadOfWhatAChildWritesIsLeftToTheKernelOnceTheThreadsCannotRun) {
+  SyncRun run("pipe-from-child", 2);
+  const ExploreReport report = run.explore("random", 20);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(report.stats.executions, 20u);
 }
 
 TEST(SyncSemantics, AThreadBlockedInStdiosLockBehindAParkedThreadIsNamed) {

@@ -125,7 +125,9 @@ int post(int event, int kind, const char* space, const char* label, const char* 
   p->kind = (uint8_t)kind;
   p->access = (uint8_t)access;
   p->await = 0;
-  p->timed = (flags & POST_TIMED) != 0;
+  p->timed = (flags & POST_UNTIL_STUCK) ? IL_TIMED_UNTIL_STUCK
+             : (flags & POST_TIMED)     ? IL_TIMED
+                                        : 0;
   p->keep_last = (flags & POST_KEEP_LAST) != 0;
   p->lock = lock;
   p->description = 0;

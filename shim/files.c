@@ -169,6 +169,12 @@ int close(int fd) {
       }
     }
   }
+  if (channel(fd)) {
+    /* A reader of the other end sees the end of the data: a wake. */
+    const int rc = real_close(fd);
+    if (rc == 0) channel_wake();
+    return rc;
+  }
   if (fd >= 0 && fd < MAX_FDS) fd_kind[fd] = FD_NONE;
   return real_close(fd);
 }
@@ -250,7 +256,11 @@ ssize_t read(int fd, void* buf, size_t n) {
     fill_random(buf, n);
     return (ssize_t)n;
   }
-  if (data_fd(fd, "read")) post_step("read", IL_KIND_FILE, fd_name[fd], IL_READ);
+  if (data_fd(fd, "read")) {
+    post_step("read", IL_KIND_FILE, fd_name[fd], IL_READ);
+  } else {
+    channel_before_read(fd, "read");
+  }
   return real_read(fd, buf, n);
 }
 
@@ -259,7 +269,11 @@ ssize_t write(int fd, const void* buf, size_t n) {
   if (controlled && fd >= 0 && fd < MAX_FDS && fd_kind[fd] == FD_HISTORY && in_worker()) {
     return history_write(fd, buf, n);
   }
-  if (!data_fd(fd, "write")) return real_write(fd, buf, n);
+  if (!data_fd(fd, "write")) {
+    const ssize_t rc = real_write(fd, buf, n);
+    if (rc >= 0) channel_written(fd);
+    return rc;
+  }
   post_step("write", IL_KIND_FILE, fd_name[fd], IL_WRITE);
   return checked(real_write(fd, buf, n), "write", fd_name[fd]);
 }
@@ -278,13 +292,21 @@ POSITIONED(ssize_t, pwrite64, "pwrite", IL_WRITE, const void*)
 
 ssize_t readv(int fd, const struct iovec* iov, int count) {
   REAL(ssize_t, readv, int, const struct iovec*, int);
-  if (data_fd(fd, "readv")) post_step("readv", IL_KIND_FILE, fd_name[fd], IL_READ);
+  if (data_fd(fd, "readv")) {
+    post_step("readv", IL_KIND_FILE, fd_name[fd], IL_READ);
+  } else {
+    channel_before_read(fd, "readv");
+  }
   return real_readv(fd, iov, count);
 }
 
 ssize_t writev(int fd, const struct iovec* iov, int count) {
   REAL(ssize_t, writev, int, const struct iovec*, int);
-  if (!data_fd(fd, "writev")) return real_writev(fd, iov, count);
+  if (!data_fd(fd, "writev")) {
+    const ssize_t rc = real_writev(fd, iov, count);
+    if (rc >= 0) channel_written(fd);
+    return rc;
+  }
   post_step("writev", IL_KIND_FILE, fd_name[fd], IL_WRITE);
   return checked(real_writev(fd, iov, count), "writev", fd_name[fd]);
 }

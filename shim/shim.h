@@ -8,7 +8,9 @@
  * polls and random bytes as inputs of the execution), escapes.c (what the shim cannot control and
  * reports), signals.c (a SIGKILL a worker sends itself), threads.c (a worker's threads as actors:
  * creation, exit, join), sync.c (mutexes, reader-writer locks, condition variables, semaphores,
- * barriers, futexes and sched_yield between them as scheduler decisions, with virtual time). */
+ * barriers, futexes and sched_yield between them as scheduler decisions, with virtual time),
+ * channels.c (blocking reads of pipes, sockets and eventfds between threads), python.c (CPython's
+ * calls and returns as decision points). */
 #ifndef INTERLEAVE_SHIM_SHIM_H_
 #define INTERLEAVE_SHIM_SHIM_H_
 
@@ -75,9 +77,10 @@ SHIM_HIDDEN void environment_error(const char* call, const char* name, int err);
 SHIM_HIDDEN int is_environment_errno(int err);
 /* The execution is being stopped: end the process (the harness is told its threads all ended). */
 SHIM_HIDDEN void stop_now(void);
-/* Flags of post(): the wait may end by a timeout (virtual time), and the step before a wait did
- * what it declared (no failed attempt, which would be recorded as a read). */
-enum { POST_TIMED = 1, POST_KEEP_LAST = 2 };
+/* Flags of post(): the wait may end by a timeout (virtual time), the step before a wait did what
+ * it declared (no failed attempt, which would be recorded as a read), the wait ends by a timeout
+ * only when no other actor can run. */
+enum { POST_TIMED = 1, POST_KEEP_LAST = 2, POST_UNTIL_STUCK = 4 };
 /* Posts the calling thread's pending step (IL_EVENT_*, what it touches, the lock or actor it names,
  * POST_* flags) and waits for its grant; a grant other than IL_GO_RUN ends the process
  * (stop_now). */
@@ -99,6 +102,18 @@ SHIM_HIDDEN extern int live_threads;
 /* Before a thread is created: in CPython, with the GIL held, installs the profile callback (once).
  */
 SHIM_HIDDEN void python_calls_before_thread(void);
+
+/* channels.c: blocking reads between threads (pipes, sockets, eventfds). */
+/* Before a read of `fd` that may block: a decision, then a wait for another thread's write while
+ * nothing is there to read (left to the kernel once no other actor can run). */
+SHIM_HIDDEN void channel_before_read(int fd, const char* call);
+/* Whether `fd` is a channel while the worker has threads: open, no data file, no regular file or
+ * folder (which never block). */
+SHIM_HIDDEN int channel(int fd);
+/* After a write, send or close of a channel by this thread: wakes the threads waiting to read. */
+SHIM_HIDDEN void channel_wake(void);
+/* channel_wake() when `fd` is a channel. */
+SHIM_HIDDEN void channel_written(int fd);
 
 /* files.c: descriptors and paths. */
 SHIM_HIDDEN extern char data_dir[PATH_MAX];

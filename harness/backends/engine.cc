@@ -588,6 +588,7 @@ detail::Pending Engine::Impl::read_pending(int actor) {
   p.description = slot.description;
   p.failure = std::string_view(slot.message, strnlen(slot.message, IL_MESSAGE_CAPACITY));
   p.timed = slot.timed != 0;
+  p.until_stuck = slot.timed == IL_TIMED_UNTIL_STUCK;
   p.keep_last = slot.keep_last != 0;
   return p;
 }

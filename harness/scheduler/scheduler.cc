@@ -87,6 +87,7 @@ int Scheduler::advance(int actor, const Pending& pending) {
       a.lock = pending.lock;
       a.retry_plain = pending.event == Event::kWait;
       a.timed = pending.event == Event::kWait && pending.timed;
+      a.until_stuck = a.timed && pending.until_stuck;
       a.aftermath = false;
       a.since = trace_.size();
       if (pending.event == Event::kWait) {
@@ -188,7 +189,7 @@ void Scheduler::mark_finished(int actor) {
 
 bool Scheduler::may_time_out(int actor) const {
   const Actor& a = actors_[static_cast<std::size_t>(actor)];
-  if (a.state != State::kBlocked || !a.timed) return false;
+  if (a.state != State::kBlocked || !a.timed || a.until_stuck) return false;
   if (a.timeouts < kTimeoutsWithoutProgress) return true;
   for (int b = 0; b < actor_count_; ++b) {
     if (b != actor && last_step_[static_cast<std::size_t>(b)] > a.since) return true;
@@ -259,7 +260,9 @@ int Scheduler::decide(int current) {
   if (only_aftermath) {
     for (int a = 0; a < actor_count_; ++a) {
       const Actor& actor = actors_[static_cast<std::size_t>(a)];
-      if (actor.state == State::kBlocked && actor.timed && !enabled(a)) runnable[count++] = a;
+      if (actor.state == State::kBlocked && actor.timed && !actor.until_stuck && !enabled(a)) {
+        runnable[count++] = a;
+      }
     }
     std::sort(runnable.begin(), runnable.begin() + static_cast<std::ptrdiff_t>(count));
   }

@@ -63,6 +63,9 @@ struct Pending {
   // is runnable once another actor made a step that was no timeout since it began to wait, and
   // always when no other actor can run).
   bool timed = false;
+  // kWait with `timed`: the wait ends as a decision only when no other actor can run (a blocking
+  // read that no thread of the program may ever satisfy: then it is left to the kernel).
+  bool until_stuck = false;
   // kBlocked, kWait: the step before the wait did what it declared (a release of a mutex by a
   // condition wait), so it is not recorded as a mere read of the lock.
   bool keep_last = false;
@@ -143,6 +146,7 @@ class Scheduler {
     Event event = Event::kYield;
     bool retry_plain = false;  // kBlocked after kWait: the retry is an ordinary step
     bool timed = false;        // kBlocked after a timed kWait: it may time out
+    bool until_stuck = false;  // timed: only when no other actor can run
     // Its last wait ended by a timeout, and since then it has neither waited again nor woken
     // another actor: its steps meanwhile are no progress that lets another timed wait end (else
     // two waiters that time out and wait again in turn would run forever in no time).

@@ -49,6 +49,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -377,6 +380,95 @@ static int spin_after_timeout_mode(void) {
   return 0;
 }
 
+/* ------------------------------------------------------------------ blocking reads (channels) */
+
+static int pipes[2][2];
+
+static void* eventfd_thread(void* arg) {
+  uint64_t value = 0;
+  char byte;
+  if (read(pipes[0][0], &value, sizeof value) != sizeof value) return (void*)1;
+  byte = (char)value;
+  if (send(pipes[0][1], &byte, 1, 0) != 1) return (void*)1;
+  return arg;
+}
+
+static void* waiter_thread(void* arg) {
+  sem_wait(&sem[0]);
+  return arg;
+}
+
+/* Thread 1's side of the ping-pong: reads a byte from pipe 0, answers on pipe 1, twice. */
+static void* pong_thread(void* arg) {
+  char byte;
+  for (int i = 0; i < 2; ++i) {
+    if (read(pipes[0][0], &byte, 1) != 1) return (void*)1;
+    if (write(pipes[1][1], &byte, 1) != 1) return (void*)1;
+  }
+  return arg;
+}
+
+/* Two threads hand a byte back and forth over two pipes with blocking reads: the reader that
+ * runs first must not block in the kernel with the baton (the other thread could never write). */
+static int pipe_pingpong_mode(void) {
+  pthread_t t;
+  void* result;
+  char byte = 'x';
+  if (pipe(pipes[0]) != 0 || pipe(pipes[1]) != 0) return 3;
+  if (pthread_create(&t, NULL, pong_thread, NULL) != 0) return 3;
+  for (int i = 0; i < 2; ++i) {
+    expect("write to pipe 0", (int)write(pipes[0][1], &byte, 1), 1);
+    expect("read from pipe 1", (int)read(pipes[1][0], &byte, 1), 1);
+  }
+  pthread_join(t, &result);
+  expect_true("the other thread read and answered both", result == NULL);
+  return 0;
+}
+
+/* A thread waits on an eventfd that another thread writes; a socketpair carries the answer. */
+static int eventfd_socket_mode(void) {
+  pthread_t t;
+  int sv[2];
+  uint64_t value = 0;
+  char byte = 0;
+  const int efd = eventfd(0, 0);
+  if (efd < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 3;
+  pipes[0][0] = efd;
+  pipes[0][1] = sv[1];
+  if (pthread_create(&t, NULL, eventfd_thread, NULL) != 0) return 3;
+  value = 2;
+  expect("eventfd write", (int)write(efd, &value, sizeof value), (int)sizeof value);
+  expect("recv of the answer", (int)recv(sv[0], &byte, 1, 0), 1);
+  expect_true("the answer is what the eventfd held", byte == 2);
+  pthread_join(t, NULL);
+  return 0;
+}
+
+/* A thread reads what a child process writes to a pipe later, while another thread exists: the
+ * read waits while the threads can run, then is left to the kernel, where the child's byte comes.
+ */
+static int pipe_from_child_mode(void) {
+  pthread_t t;
+  char byte = 0;
+  pid_t child;
+  sem_init(&sem[0], 0, 0);
+  if (pipe(pipes[0]) != 0) return 3;
+  if (pthread_create(&t, NULL, waiter_thread, NULL) != 0) return 3;
+  child = fork();
+  if (child == 0) {
+    usleep(1000);
+    (void)!write(pipes[0][1], "c", 1);
+    _exit(0);
+  }
+  if (child < 0) return 3;
+  expect("read of the child's byte", (int)read(pipes[0][0], &byte, 1), 1);
+  expect_true("the child's byte", byte == 'c');
+  sem_post(&sem[0]);
+  pthread_join(t, NULL);
+  waitpid(child, NULL, 0);
+  return 0;
+}
+
 /* ----------------------------------------------------------------------------- semaphores */
 
 static void* sem_trywait_thread(void* arg) {
@@ -548,6 +640,9 @@ int main(int argc, char** argv) {
       {"broadcast", broadcast_mode},
       {"signal-one-of-two", signal_one_of_two_mode},
       {"spin-after-timeout", spin_after_timeout_mode},
+      {"pipe-pingpong", pipe_pingpong_mode},
+      {"eventfd-socket", eventfd_socket_mode},
+      {"pipe-from-child", pipe_from_child_mode},
       {"sem-trywait", sem_try_mode},
       {"sem-timedwait", sem_timed_mode},
       {"sem-clockwait", sem_timed_mode},

@@ -1,0 +1,125 @@
+/* Blocking reads between a worker's threads: pipes, sockets, eventfds (anything but a data file).
+ *
+ * While the worker has more than one thread, a read that would block (a descriptor without
+ * O_NONBLOCK with nothing to read, as poll says) does not block in the kernel, where it would hold
+ * the baton and stop every other thread: it is a wait on the worker's "io" object. A write, send
+ * or close by a thread of the worker (of any descriptor but a data file's) wakes it, and it probes
+ * again. If no other actor can run, the wait ends (a decision, recorded in the token) and the read
+ * is left to the kernel, so what comes from outside the worker (a child's output, the network, a
+ * terminal) arrives as it would: as the last thing, after everything the threads could do.
+ *
+ * The read itself is a decision point touching "io" (read); a write or close touches it (write)
+ * and wakes its readers, with no decision of its own. One object for all descriptors: coarse (a
+ * write on one pipe wakes the readers of another, which probe and wait again), never wrong. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+/* Writes and closes by the worker's threads so far: a wait that ends with this unchanged ended as
+ * a timeout (no other actor could run), not by a wake. */
+static unsigned writes;
+
+static uint64_t io_id(void) {
+  return (1ull << 61) | ((uint64_t)(worker < 0 ? 0 : worker) << 40) | 1u;
+}
+
+int channel(int fd) {
+  struct stat st;
+  if (fd < 0 || fd >= MAX_FDS || fd_kind[fd] != FD_NONE || live_threads < 2) return 0;
+  if (syscall(SYS_fstat, fd, &st) != 0) return 0;
+  return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+/* Whether `fd` would block a read now: open without O_NONBLOCK, nothing to read, no hang-up. */
+static int would_block(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  const struct timespec now = {0, 0};
+  const long flags = syscall(SYS_fcntl, fd, F_GETFL);
+  if (flags < 0 || (flags & O_NONBLOCK)) return 0;
+  return syscall(SYS_ppoll, &p, 1, &now, NULL, 0) == 0;
+}
+
+void channel_before_read(int fd, const char* call) {
+  char label[IL_LABEL_CAPACITY];
+  if (!channel(fd) || !controlled_call(call, NULL)) return;
+  snprintf(label, sizeof label, "%s fd %d", call, fd);
+  post(IL_EVENT_YIELD, IL_KIND_LOCK, "lock", label, "io", IL_READ, 0, 0);
+  while (would_block(fd)) {
+    const unsigned before = writes;
+    snprintf(label, sizeof label, "%s fd %d (waits)", call, fd);
+    post(IL_EVENT_WAIT, IL_KIND_LOCK, "lock", label, "io", IL_READ, io_id(),
+         POST_TIMED | POST_UNTIL_STUCK | POST_KEEP_LAST);
+    if (writes == before) return; /* nothing else could run: the kernel decides */
+  }
+}
+
+void channel_wake(void) {
+  struct il_actor* slot;
+  struct il_touch* t;
+  if (!controlled_call("write", NULL)) return;
+  ++writes;
+  slot = &client.control->actor[client.actor];
+  if (slot->touches >= IL_MAX_TOUCHES) {
+    post(IL_EVENT_RELEASE, IL_KIND_LOCK, "lock", "io written", "io", IL_WRITE, io_id(), 0);
+    return;
+  }
+  t = &slot->touch[slot->touches++];
+  t->wakes = io_id();
+  t->kind = IL_KIND_LOCK;
+  t->access = IL_WRITE;
+  il_copy(t->space, sizeof t->space, "lock");
+  il_copy(t->name, sizeof t->name, "io");
+}
+
+void channel_written(int fd) {
+  if (channel(fd)) channel_wake();
+}
+
+ssize_t recv(int fd, void* buf, size_t n, int flags) {
+  REAL(ssize_t, recv, int, void*, size_t, int);
+  if (!(flags & MSG_DONTWAIT)) channel_before_read(fd, "recv");
+  return real_recv(fd, buf, n, flags);
+}
+
+ssize_t recvfrom(int fd, void* buf, size_t n, int flags, struct sockaddr* from, socklen_t* len) {
+  REAL(ssize_t, recvfrom, int, void*, size_t, int, struct sockaddr*, socklen_t*);
+  if (!(flags & MSG_DONTWAIT)) channel_before_read(fd, "recvfrom");
+  return real_recvfrom(fd, buf, n, flags, from, len);
+}
+
+ssize_t recvmsg(int fd, struct msghdr* message, int flags) {
+  REAL(ssize_t, recvmsg, int, struct msghdr*, int);
+  if (!(flags & MSG_DONTWAIT)) channel_before_read(fd, "recvmsg");
+  return real_recvmsg(fd, message, flags);
+}
+
+ssize_t send(int fd, const void* buf, size_t n, int flags) {
+  REAL(ssize_t, send, int, const void*, size_t, int);
+  const ssize_t rc = real_send(fd, buf, n, flags);
+  if (rc >= 0) channel_written(fd);
+  return rc;
+}
+
+ssize_t sendto(int fd, const void* buf, size_t n, int flags, const struct sockaddr* to,
+               socklen_t len) {
+  REAL(ssize_t, sendto, int, const void*, size_t, int, const struct sockaddr*, socklen_t);
+  const ssize_t rc = real_sendto(fd, buf, n, flags, to, len);
+  if (rc >= 0) channel_written(fd);
+  return rc;
+}
+
+ssize_t sendmsg(int fd, const struct msghdr* message, int flags) {
+  REAL(ssize_t, sendmsg, int, const struct msghdr*, int);
+  const ssize_t rc = real_sendmsg(fd, message, flags);
+  if (rc >= 0) channel_written(fd);
+  return rc;
+}
