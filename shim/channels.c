@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,17 +50,29 @@ static int would_block(int fd) {
   return syscall(SYS_ppoll, &p, 1, &now, NULL, 0) == 0;
 }
 
+int channel_wait(const char* label, int timed) {
+  const unsigned before = writes;
+  post(IL_EVENT_WAIT, IL_KIND_LOCK, "lock", label, "io", IL_READ, io_id(),
+       POST_TIMED | POST_KEEP_LAST | (timed ? 0 : POST_UNTIL_STUCK));
+  return writes != before;
+}
+
+int channel_deciding(const char* call) {
+  char label[IL_LABEL_CAPACITY];
+  if (live_threads < 2 || !controlled_call(call, NULL)) return 0;
+  snprintf(label, sizeof label, "%s", call);
+  post(IL_EVENT_YIELD, IL_KIND_LOCK, "lock", label, "io", IL_READ, 0, 0);
+  return 1;
+}
+
 void channel_before_read(int fd, const char* call) {
   char label[IL_LABEL_CAPACITY];
   if (!channel(fd) || !controlled_call(call, NULL)) return;
   snprintf(label, sizeof label, "%s fd %d", call, fd);
   post(IL_EVENT_YIELD, IL_KIND_LOCK, "lock", label, "io", IL_READ, 0, 0);
+  snprintf(label, sizeof label, "%s fd %d (waits)", call, fd);
   while (would_block(fd)) {
-    const unsigned before = writes;
-    snprintf(label, sizeof label, "%s fd %d (waits)", call, fd);
-    post(IL_EVENT_WAIT, IL_KIND_LOCK, "lock", label, "io", IL_READ, io_id(),
-         POST_TIMED | POST_UNTIL_STUCK | POST_KEEP_LAST);
-    if (writes == before) return; /* nothing else could run: the kernel decides */
+    if (!channel_wait(label, 0)) return; /* nothing else could run: the kernel decides */
   }
 }
 
@@ -122,4 +136,32 @@ ssize_t sendmsg(int fd, const struct msghdr* message, int flags) {
   const ssize_t rc = real_sendmsg(fd, message, flags);
   if (rc >= 0) channel_written(fd);
   return rc;
+}
+
+/* epoll_wait(2) and epoll_pwait(2) while the worker has threads: a decision, then, with nothing
+ * ready, a wait for another thread's write (a timeout, with one given, is a decision; with none,
+ * the wait ends only when no other actor can run, and the kernel decides). */
+static int epoll_controlled(int epfd, struct epoll_event* events, int max, int timeout,
+                            const sigset_t* mask, int with_mask) {
+  REAL(int, epoll_pwait, int, struct epoll_event*, int, int, const sigset_t*);
+  int rc;
+  if (timeout == 0 || !channel_deciding("epoll_wait")) {
+    return real_epoll_pwait(epfd, events, max, timeout, with_mask ? mask : NULL);
+  }
+  for (;;) {
+    rc = real_epoll_pwait(epfd, events, max, 0, with_mask ? mask : NULL);
+    if (rc != 0) return rc;
+    if (!channel_wait("epoll_wait (waits)", timeout > 0)) {
+      return timeout > 0 ? 0
+                         : real_epoll_pwait(epfd, events, max, timeout, with_mask ? mask : NULL);
+    }
+  }
+}
+
+int epoll_wait(int epfd, struct epoll_event* events, int max, int timeout) {
+  return epoll_controlled(epfd, events, max, timeout, NULL, 0);
+}
+
+int epoll_pwait(int epfd, struct epoll_event* events, int max, int timeout, const sigset_t* mask) {
+  return epoll_controlled(epfd, events, max, timeout, mask, 1);
 }

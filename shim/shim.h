@@ -114,6 +114,13 @@ SHIM_HIDDEN int channel(int fd);
 SHIM_HIDDEN void channel_wake(void);
 /* channel_wake() when `fd` is a channel. */
 SHIM_HIDDEN void channel_written(int fd);
+/* A decision before a poll of channels (`call` its label) while the worker has threads: 1, else 0
+ * (no decision: the caller polls as it would alone). */
+SHIM_HIDDEN int channel_deciding(const char* call);
+/* With nothing ready, waits labelled `label` for another thread's write to a channel: 1 when one
+ * came (look again), 0 when the wait ended without one (timed: a timeout, chosen; else: no other
+ * actor could run, and the kernel is to decide). */
+SHIM_HIDDEN int channel_wait(const char* label, int timed);
 
 /* files.c: descriptors and paths. */
 SHIM_HIDDEN extern char data_dir[PATH_MAX];

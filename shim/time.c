@@ -80,18 +80,53 @@ unsigned sleep(unsigned seconds) {
 
 int poll(struct pollfd* fds, nfds_t n, int timeout) {
   REAL(int, poll, struct pollfd*, nfds_t, int);
-  if (timeout == 0 || !controlled_call("poll", NULL)) return real_poll(fds, n, timeout);
-  int rc = real_poll(fds, n, 0);
+  int rc;
+  if (timeout == 0) return real_poll(fds, n, 0);
+  if (channel_deciding("poll")) {
+    /* Between threads: wait for another thread's write (channels.c). */
+    while ((rc = real_poll(fds, n, 0)) == 0) {
+      if (!channel_wait("poll (waits)", timeout > 0)) {
+        return timeout > 0 ? 0 : real_poll(fds, n, timeout);
+      }
+    }
+    return rc;
+  }
+  if (!controlled_call("poll", NULL)) return real_poll(fds, n, timeout);
+  rc = real_poll(fds, n, 0);
   if (rc == 0) post_step("poll", IL_KIND_NONE, "", IL_READ);
   return rc;
 }
 int select(int n, fd_set* r, fd_set* w, fd_set* e, struct timeval* timeout) {
   REAL(int, select, int, fd_set*, fd_set*, fd_set*, struct timeval*);
+  struct timeval zero = {0, 0};
+  int rc;
+  if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_usec == 0) {
+    return real_select(n, r, w, e, timeout);
+  }
+  if (channel_deciding("select")) {
+    /* Between threads: wait for another thread's write (channels.c); select clears the sets it
+     * is given, so each look starts from a copy. */
+    const fd_set r0 = r ? *r : (fd_set){0}, w0 = w ? *w : (fd_set){0}, e0 = e ? *e : (fd_set){0};
+    while ((rc = real_select(n, r, w, e, &zero)) == 0) {
+      if (r) *r = r0;
+      if (w) *w = w0;
+      if (e) *e = e0;
+      if (!channel_wait("select (waits)", timeout != NULL)) {
+        if (timeout != NULL) {
+          if (r) FD_ZERO(r);
+          if (w) FD_ZERO(w);
+          if (e) FD_ZERO(e);
+          return 0;
+        }
+        return real_select(n, r, w, e, NULL);
+      }
+    }
+    return rc;
+  }
   if (timeout == NULL || !controlled_call("select", NULL)) {
     return real_select(n, r, w, e, timeout);
   }
-  struct timeval zero = {0, 0};
-  int rc = real_select(n, r, w, e, &zero);
+  rc = real_select(n, r, w, e, &zero);
   if (rc == 0) post_step("select", IL_KIND_NONE, "", IL_READ);
   return rc;
 }

@@ -42,6 +42,7 @@
  *                     the shim does not model (never returns) */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -49,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -444,6 +447,48 @@ static int eventfd_socket_mode(void) {
   return 0;
 }
 
+/* Waits until pipe 0 is readable through `how` (poll, select or epoll), with no timeout. */
+static int wait_readable(const char* how) {
+  const int fd = pipes[0][0];
+  if (strcmp(how, "poll") == 0) {
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, -1) == 1 && (p.revents & POLLIN);
+  }
+  if (strcmp(how, "select") == 0) {
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    return select(fd + 1, &r, NULL, NULL, NULL) == 1 && FD_ISSET(fd, &r);
+  }
+  const int ep = epoll_create1(0);
+  struct epoll_event event = {.events = EPOLLIN, .data.fd = fd}, out;
+  const int ok = ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event) == 0 &&
+                 epoll_wait(ep, &out, 1, -1) == 1 && out.data.fd == fd;
+  close(ep);
+  return ok;
+}
+
+static void* writer_thread(void* arg) {
+  (void)!write(pipes[0][1], "w", 1);
+  return arg;
+}
+
+/* The main thread waits, with no timeout, in poll, select and epoll_wait in turn for a byte that
+ * another thread writes: the wait must let the writer run (blocking in the kernel would not). */
+static int poll_kinds_mode(void) {
+  static const char* const kinds[] = {"poll", "select", "epoll"};
+  char byte;
+  if (pipe(pipes[0]) != 0) return 3;
+  for (int i = 0; i < 3; ++i) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, writer_thread, NULL) != 0) return 3;
+    expect_true(kinds[i], wait_readable(kinds[i]));
+    expect("read of the byte", (int)read(pipes[0][0], &byte, 1), 1);
+    pthread_join(t, NULL);
+  }
+  return 0;
+}
+
 /* A thread reads what a child process writes to a pipe later, while another thread exists: the
  * read waits while the threads can run, then is left to the kernel, where the child's byte comes.
  */
@@ -643,6 +688,7 @@ int main(int argc, char** argv) {
       {"pipe-pingpong", pipe_pingpong_mode},
       {"eventfd-socket", eventfd_socket_mode},
       {"pipe-from-child", pipe_from_child_mode},
+      {"poll-kinds", poll_kinds_mode},
       {"sem-trywait", sem_try_mode},
       {"sem-timedwait", sem_timed_mode},
       {"sem-clockwait", sem_timed_mode},
