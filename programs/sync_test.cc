@@ -238,7 +238,7 @@ TEST(SyncSemantics, BlockingReadsBetweenThreadsWaitForTheWriterInsteadOfBlocking
   // Pipes, an eventfd and a socketpair between two threads, and poll, select and epoll_wait with
   // no timeout: every schedule passes (a read or a poll that blocked in the kernel with the baton
   // would stop the writer: a hang).
-  for (const char* mode : {"pipe-pingpong", "eventfd-socket", "poll-kinds"}) {
+  for (const char* mode : {"pipe-pingpong", "eventfd-socket", "poll-kinds", "pipe-after-timeout"}) {
     SyncRun run(mode, 2);
     const ExploreReport report = run.explore("dpor");
     EXPECT_FALSE(report.failure) << mode << ": " << report.verdict.message;

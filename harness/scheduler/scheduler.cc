@@ -267,10 +267,16 @@ int Scheduler::decide(int current) {
     std::sort(runnable.begin(), runnable.begin() + static_cast<std::ptrdiff_t>(count));
   }
   if (count == 0 && any_timed) {
-    // Nothing else can run: time passes, and every timed wait may end.
-    for (int a = 0; a < actor_count_; ++a) {
-      const Actor& actor = actors_[static_cast<std::size_t>(a)];
-      if (actor.state == State::kBlocked && actor.timed) runnable[count++] = a;
+    // Nothing else can run: time passes, and every timed wait may end; a wait that ends only when
+    // nothing else can run (left to the kernel then) only once no timed wait is left to end.
+    for (const bool until_stuck : {false, true}) {
+      for (int a = 0; a < actor_count_; ++a) {
+        const Actor& actor = actors_[static_cast<std::size_t>(a)];
+        if (actor.state == State::kBlocked && actor.timed && actor.until_stuck == until_stuck) {
+          runnable[count++] = a;
+        }
+      }
+      if (count > 0) break;
     }
   }
   const auto step = static_cast<std::uint32_t>(trace_.size());

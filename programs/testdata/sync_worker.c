@@ -489,6 +489,33 @@ static int poll_kinds_mode(void) {
   return 0;
 }
 
+/* Writes to pipe 0 after three timed waits on `cond`, which nobody signals, have timed out. */
+static void* late_writer_thread(void* arg) {
+  pthread_mutex_lock(&mutex);
+  for (int i = 0; i < 3; ++i) {
+    const struct timespec deadline = in_ms(CLOCK_REALTIME, 5);
+    seen[i] = pthread_cond_timedwait(&cond, &mutex, &deadline);
+  }
+  pthread_mutex_unlock(&mutex);
+  (void)!write(pipes[0][1], "w", 1);
+  return arg;
+}
+
+/* The main thread reads a byte that the other thread writes only after its timed wait times out:
+ * while both wait, the timeout must come first (a read left to the kernel then would block with
+ * the baton, and the writer could never run). */
+static int pipe_after_timeout_mode(void) {
+  pthread_t t;
+  char byte;
+  init_mutex(&mutex, PTHREAD_MUTEX_NORMAL);
+  if (pipe(pipes[0]) != 0) return 3;
+  if (pthread_create(&t, NULL, late_writer_thread, NULL) != 0) return 3;
+  expect("read of the late byte", (int)read(pipes[0][0], &byte, 1), 1);
+  pthread_join(t, NULL);
+  for (int i = 0; i < 3; ++i) expect("the writer's wait", seen[i], ETIMEDOUT);
+  return 0;
+}
+
 /* A thread reads what a child process writes to a pipe later, while another thread exists: the
  * read waits while the threads can run, then is left to the kernel, where the child's byte comes.
  */
@@ -689,6 +716,7 @@ int main(int argc, char** argv) {
       {"eventfd-socket", eventfd_socket_mode},
       {"pipe-from-child", pipe_from_child_mode},
       {"poll-kinds", poll_kinds_mode},
+      {"pipe-after-timeout", pipe_after_timeout_mode},
       {"sem-trywait", sem_try_mode},
       {"sem-timedwait", sem_timed_mode},
       {"sem-clockwait", sem_timed_mode},
