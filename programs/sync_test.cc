@@ -253,6 +253,17 @@ TEST(SyncSemantics, AReadOfWhatAChildWritesIsLeftToTheKernelOnceTheThreadsCannot
   EXPECT_EQ(report.stats.executions, 20u);
 }
 
+TEST(CPythonThreads, AnAsyncioLoopWaitingForItsThreadsRunsControlled) {
+  // The loop waits in epoll_wait for call_soon_threadsafe's write from another thread: a wait for
+  // that write, not a block in the kernel with the baton (which would be a hang).
+  if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  SyncRun run({"/usr/bin/python3", "-S", INTERLEAVE_ASYNCIO_THREADS}, 6);
+  const ExploreReport report = run.explore("random", 10);
+  EXPECT_FALSE(report.failure) << report.verdict.message;
+  EXPECT_EQ(report.stats.executions, 10u);
+  EXPECT_TRUE(run.escapes().list().empty()) << run.escapes().list().front();
+}
+
 TEST(SyncSemantics, AThreadBlockedInStdiosLockBehindAParkedThreadIsNamed) {
   // The main thread holds stdout's lock and waits (a decision) for the other thread, which blocks
   // in that lock inside the C library: a futex wait the shim does not see. The engine names it
