@@ -77,21 +77,11 @@ void channel_before_read(int fd, const char* call) {
 }
 
 void channel_wake(void) {
-  struct il_actor* slot;
-  struct il_touch* t;
   if (!controlled_call("write", NULL)) return;
   ++writes;
-  slot = &client.control->actor[client.actor];
-  if (slot->touches >= IL_MAX_TOUCHES) {
+  if (!touch_last_step("io", IL_WRITE, io_id())) {
     post(IL_EVENT_RELEASE, IL_KIND_LOCK, "lock", "io written", "io", IL_WRITE, io_id(), 0);
-    return;
   }
-  t = &slot->touch[slot->touches++];
-  t->wakes = io_id();
-  t->kind = IL_KIND_LOCK;
-  t->access = IL_WRITE;
-  il_copy(t->space, sizeof t->space, "lock");
-  il_copy(t->name, sizeof t->name, "io");
 }
 
 void channel_written(int fd) {

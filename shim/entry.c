@@ -155,6 +155,20 @@ static const char* space_of(int kind) {
   }
 }
 
+int touch_last_step(const char* name, int access, uint64_t wakes) {
+  struct il_actor* slot = &client.control->actor[client.actor];
+  struct il_touch* t;
+  if (slot->touches >= IL_MAX_TOUCHES) return 0;
+  t = &slot->touch[slot->touches];
+  t->wakes = wakes;
+  t->kind = IL_KIND_LOCK;
+  t->access = (uint8_t)access;
+  il_copy(t->space, sizeof t->space, "lock");
+  il_copy(t->name, sizeof t->name, name);
+  ++slot->touches;
+  return 1;
+}
+
 void post_step(const char* call, int kind, const char* name, int access) {
   char label[IL_LABEL_CAPACITY];
   snprintf(label, sizeof label, "%s%s%s", call, name[0] ? " " : "", name);

@@ -88,6 +88,10 @@ SHIM_HIDDEN int post(int event, int kind, const char* space, const char* label, 
                      int access, uint64_t lock, int flags);
 /* Waits for the calling thread's grant (il_wait, its own calls let through); returns IL_GO_*. */
 SHIM_HIDDEN int shim_wait(void);
+/* Adds to this thread's last step that it touched the lock-space object `name` (IL_READ or
+ * IL_WRITE; `wakes`: the id of a lock whose waiters it wakes, or 0), applied by the harness when
+ * the thread next posts. 0 when there is no room (then the caller posts a step of its own). */
+SHIM_HIDDEN int touch_last_step(const char* name, int access, uint64_t wakes);
 /* Posts a yield point labelled "<call> <name>" that touches `name` (kind IL_KIND_*). */
 SHIM_HIDDEN void post_step(const char* call, int kind, const char* name, int access);
 

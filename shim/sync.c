@@ -108,20 +108,11 @@ static void step(const struct object* o, const char* verb, int event, int access
 /* A decision point before an attempt or a release: only while the worker has other threads. */
 static int deciding(void) { return live_threads > 1; }
 
-/* Adds to this thread's last step that it touched `o` (a write: with `wakes`, a release that wakes
- * its waiters), applied by the harness when the thread next posts. 0 when there is no room. */
+/* Adds to this thread's last step that it touched `o` (touch_last_step). */
 static int add_touch(const struct object* o, int access, int wakes) {
-  struct il_actor* slot = &client.control->actor[client.actor];
-  struct il_touch* t;
-  if (slot->touches >= IL_MAX_TOUCHES) return 0;
-  t = &slot->touch[slot->touches];
-  t->wakes = wakes ? id_of(o) : 0;
-  t->kind = IL_KIND_LOCK;
-  t->access = (uint8_t)access;
-  il_copy(t->space, sizeof t->space, "lock");
-  name_of(o, t->name, sizeof t->name);
-  ++slot->touches;
-  return 1;
+  char name[IL_NAME_CAPACITY];
+  name_of(o, name, sizeof name);
+  return touch_last_step(name, access, wakes ? id_of(o) : 0);
 }
 
 /* After `attempt` (0, or the errno of a non-blocking try: EBUSY or EAGAIN when taken, anything
