@@ -100,6 +100,21 @@ inline thread_local Controller* current_controller = nullptr;
 
 inline bool controlled() { return detail::current_controller != nullptr; }
 
+// A scope whose code belongs to the environment an actor runs in, not to the store under test
+// (an in-memory file system's own locking, say): no yield point or lock in it is a decision, and
+// the C library's locks (std::mutex and the others, which are decisions in an actor's own code)
+// are left to the C library. Nests.
+class EnvironmentScope {
+ public:
+  EnvironmentScope() { detail::current_controller = nullptr; }
+  ~EnvironmentScope() { detail::current_controller = hidden_; }
+  EnvironmentScope(const EnvironmentScope&) = delete;
+  EnvironmentScope& operator=(const EnvironmentScope&) = delete;
+
+ private:
+  Controller* const hidden_ = detail::current_controller;
+};
+
 // The steps the calling actor's execution has taken so far; 0 when uncontrolled. Not for store
 // code: scenarios use it to place operations on the trace.
 inline std::uint32_t current_step() {

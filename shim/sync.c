@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim/shim.h"
+#include "shim/sync_port.h"
 
 enum { OBJ_MUTEX = 1, OBJ_COND, OBJ_RWLOCK, OBJ_SEM, OBJ_BARRIER, OBJ_FUTEX };
 static const char* const kKindNames[] = {"", "mutex", "cond", "rwlock", "sem", "barrier", "futex"};
@@ -72,13 +72,15 @@ static struct object* object_of(const void* addr, int kind) {
       return o;
     }
   }
-  note(1u << 5, "more synchronization objects than the shim keeps (4096): some ran uncontrolled",
-       NULL);
+  sync_note(1u << 5,
+            "more synchronization objects than the shim keeps (4096): some ran uncontrolled", NULL);
   return NULL;
 }
 
 static void forget(const void* addr) {
-  size_t h = ((uintptr_t)addr >> 3) * 0x9e3779b97f4a7c15ull % MAX_OBJECTS;
+  size_t h;
+  if (!SYNC_MAY_FORGET()) return;
+  h = ((uintptr_t)addr >> 3) * 0x9e3779b97f4a7c15ull % MAX_OBJECTS;
   for (size_t i = 0; i < MAX_OBJECTS; ++i, h = (h + 1) % MAX_OBJECTS) {
     if (objects[h].addr == NULL) return;
     /* Keep the slot taken (a probe sequence runs through it); a new object reuses it. */
@@ -87,8 +89,7 @@ static void forget(const void* addr) {
 }
 
 static uint64_t id_of(const struct object* o) {
-  return (1ull << 62) | ((uint64_t)(worker < 0 ? 0 : worker) << 40) | ((uint64_t)o->kind << 32) |
-         o->index;
+  return (1ull << 62) | ((uint64_t)sync_process() << 40) | ((uint64_t)o->kind << 32) | o->index;
 }
 
 static void name_of(const struct object* o, char* name, size_t size) {
@@ -101,18 +102,18 @@ static void step(const struct object* o, const char* verb, int event, int access
   char label[IL_LABEL_CAPACITY];
   name_of(o, name, sizeof name);
   snprintf(label, sizeof label, "%s %s", name, verb);
-  post(event, IL_KIND_LOCK, "lock", label, name, access, event == IL_EVENT_YIELD ? 0 : id_of(o),
-       flags);
+  sync_post(event, IL_KIND_LOCK, "lock", label, name, access,
+            event == IL_EVENT_YIELD ? 0 : id_of(o), flags);
 }
 
 /* A decision point before an attempt or a release: only while the worker has other threads. */
-static int deciding(void) { return live_threads > 1; }
+static int deciding(void) { return sync_deciding(); }
 
 /* Adds to this thread's last step that it touched `o` (touch_last_step). */
 static int add_touch(const struct object* o, int access, int wakes) {
   char name[IL_NAME_CAPACITY];
   name_of(o, name, sizeof name);
-  return touch_last_step(name, access, wakes ? id_of(o) : 0);
+  return sync_touch(name, access, wakes ? id_of(o) : 0);
 }
 
 /* After `attempt` (0, or the errno of a non-blocking try: EBUSY or EAGAIN when taken, anything
@@ -202,12 +203,12 @@ static int wait_for_wake(struct object* o, const char* verb, int timed) {
   return 0;
 }
 
-#define CONTROLLED(call) controlled_call(call, NULL)
+#define CONTROLLED(call) SYNC_CONTROLLED(call)
 
 /* Objects shared with other processes are not the worker's own: their waiters could be woken by
  * another worker, which a per-process model cannot see. They run uncontrolled, noted. */
 static int process_shared(int shared, const char* what) {
-  if (shared) note(1u << 7, "an object shared between processes (left to the kernel):", what);
+  if (shared) sync_note(1u << 7, "an object shared between processes (left to the kernel):", what);
   return shared;
 }
 
@@ -453,9 +454,11 @@ static int wait_cond(pthread_cond_t* c, pthread_mutex_t* m, int timed) {
   release(mo, "unlock (cond wait)");
   rc = real_pthread_mutex_unlock(m);
   if (rc != 0) return rc; /* EPERM: not the owner */
+  sync_cond_released(m);
   rc = wait_for_wake(o, timed ? "timedwait" : "wait", timed);
   /* The end of the wait (woken or timed out) was the decision: the relock follows at once. */
   relock = take(mo, "lock (cond wait)", mutex_try, m);
+  sync_cond_released(NULL);
   return relock != 0 ? relock : rc;
 }
 
@@ -518,7 +521,7 @@ int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* attr
   REAL(int, pthread_barrier_init, pthread_barrier_t*, const pthread_barrierattr_t*, unsigned);
   const int rc = real_pthread_barrier_init(b, attr, n);
   struct object* o;
-  if (rc == 0 && controlled && (o = object_of(b, OBJ_BARRIER)) != NULL) {
+  if (rc == 0 && SYNC_ATTACHED() && (o = object_of(b, OBJ_BARRIER)) != NULL) {
     o->count = n;
     o->arrived = 0;
   }
@@ -562,10 +565,13 @@ int pthread_barrier_destroy(pthread_barrier_t* b) {
 /* sched_yield(2): a decision point while the worker has other threads. */
 int sched_yield(void) {
   REAL(int, sched_yield, void);
-  if (CONTROLLED("sched_yield") && deciding()) post_step("sched_yield", IL_KIND_NONE, "", IL_READ);
+  if (CONTROLLED("sched_yield") && deciding()) {
+    sync_post(IL_EVENT_YIELD, IL_KIND_NONE, "", "sched_yield", "", IL_READ, 0, 0);
+  }
   return real_sched_yield();
 }
 
+#ifndef INTERLEAVE_SYNC_IN_PROCESS
 int futex_call(uint32_t* word, int op, uint32_t value, const struct timespec* timeout,
                long* result) {
   struct object* o;
@@ -597,3 +603,9 @@ int futex_call(uint32_t* word, int op, uint32_t value, const struct timespec* ti
   *result = 0;
   return 1;
 }
+#else
+void il_sync_reset(void) {
+  memset(objects, 0, sizeof objects);
+  memset(next_index, 0, sizeof next_index);
+}
+#endif

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,18 @@ class FileWrapper : public File {
 };
 
 // Where files live: the real file system, or one in memory.
+// The own lock of a file system the harness provides (files in memory, the crash journal, the
+// mounts): part of the environment, so never a scheduler decision, even when an actor takes it.
+class EnvironmentLock {
+ public:
+  explicit EnvironmentLock(std::mutex& m) : lock_(m) {}
+  std::unique_lock<std::mutex>& held() { return lock_; }
+
+ private:
+  EnvironmentScope scope_;  // first: the actor is hidden before the lock is taken, shown after
+  std::unique_lock<std::mutex> lock_;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;

@@ -185,7 +185,7 @@ class JournalingFileSystem final : public FileSystem {
   }
 
   bool crash_state(std::vector<FileState>* out) override {
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     const std::unique_ptr<FileSystem> memory = replay();
     memory->crash_state(out);
     known_.clear();
@@ -194,7 +194,7 @@ class JournalingFileSystem final : public FileSystem {
   }
 
   void restore(const CrashImage& image) override {
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     for (const std::string& path : known_) {
       const bool kept = std::any_of(image.files.begin(), image.files.end(),
                                     [&](const auto& file) { return file.first == path; });

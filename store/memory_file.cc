@@ -29,12 +29,12 @@ class MemoryFile final : public File {
   MemoryFile(std::shared_ptr<Node> node, std::string path, bool o_append)
       : node_(std::move(node)), path_(std::move(path)), o_append_(o_append) {}
   ~MemoryFile() override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     if (node_->owner == this) release_locked();
   }
 
   Status read_at(std::uint64_t off, std::size_t n, std::string* out) override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     const std::string& b = node_->bytes;
     out->assign(off < b.size() ? b.substr(off, n) : std::string());
     return Status::ok_status();
@@ -44,7 +44,7 @@ class MemoryFile final : public File {
     if (o_append_) {
       return Status::invalid_argument("write_at on " + path_ + ", which was opened with O_APPEND");
     }
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     std::string& b = node_->bytes;
     if (b.size() < off + data.size()) b.resize(off + data.size(), '\0');
     b.replace(off, data.size(), data);
@@ -57,27 +57,27 @@ class MemoryFile final : public File {
       return Status::invalid_argument("append on " + path_ +
                                       ", which was not opened with O_APPEND");
     }
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     node_->unsynced.push_back(UnsyncedWrite{false, node_->bytes.size(), std::string(data)});
     node_->bytes.append(data);
     return Status::ok_status();
   }
 
   Status size(std::uint64_t* out) override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     *out = node_->bytes.size();
     return Status::ok_status();
   }
 
   Status truncate(std::uint64_t size) override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     node_->bytes.resize(size, '\0');
     node_->unsynced.push_back(UnsyncedWrite{true, size, {}});
     return Status::ok_status();
   }
 
   Status sync() override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     node_->durable = node_->bytes;
     node_->unsynced.clear();
     return Status::ok_status();
@@ -85,20 +85,21 @@ class MemoryFile final : public File {
   int fd() const override { return -1; }
 
   bool try_lock() override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     if (node_->owner != nullptr && node_->owner != this) return false;
     node_->owner = this;
     return true;
   }
 
   void lock() override {
-    std::unique_lock lock(node_->mu);
-    node_->released.wait(lock, [&] { return node_->owner == nullptr || node_->owner == this; });
+    EnvironmentLock lock(node_->mu);
+    node_->released.wait(lock.held(),
+                         [&] { return node_->owner == nullptr || node_->owner == this; });
     node_->owner = this;
   }
 
   void unlock() override {
-    std::lock_guard lock(node_->mu);
+    EnvironmentLock lock(node_->mu);
     if (node_->owner == this) release_locked();
   }
 
@@ -121,7 +122,7 @@ class MemoryFileSystem final : public FileSystem {
               std::unique_ptr<File>* out) override {
     const std::string& name = path.native();
     const std::size_t slash = name.rfind('/');
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     if (slash == std::string::npos || dirs_.count(name.substr(0, slash)) == 0) {
       return Status::io_error("open " + name + ": No such file or directory", ENOENT);
     }
@@ -135,22 +136,22 @@ class MemoryFileSystem final : public FileSystem {
     std::string name = dir.native();
     while (name.size() > 1 && name.back() == '/') name.pop_back();
     name += '/';
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     for (auto& [path, node] : files_) {
       if (path.compare(0, name.size(), name) != 0 ||
           path.find('/', name.size()) != std::string::npos)
         continue;
-      std::lock_guard node_lock(node->mu);
+      EnvironmentLock node_lock(node->mu);
       node->entry_durable = true;
     }
     return Status::ok_status();
   }
 
   bool crash_state(std::vector<FileState>* out) override {
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     out->clear();
     for (const auto& [path, node] : files_) {
-      std::lock_guard node_lock(node->mu);
+      EnvironmentLock node_lock(node->mu);
       out->push_back(
           FileState{path, node->durable, node->unsynced, node->bytes, node->entry_durable});
     }
@@ -158,7 +159,7 @@ class MemoryFileSystem final : public FileSystem {
   }
 
   void restore(const CrashImage& image) override {
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     files_.clear();
     for (const auto& [path, bytes] : image.files) {
       auto node = std::make_shared<Node>();
@@ -172,7 +173,7 @@ class MemoryFileSystem final : public FileSystem {
   Status create_directories(const std::filesystem::path& dir) override {
     std::string name = dir.native();
     while (name.size() > 1 && name.back() == '/') name.pop_back();
-    std::lock_guard lock(mu_);
+    EnvironmentLock lock(mu_);
     for (;;) {
       dirs_[name] = true;
       const std::size_t slash = name.rfind('/');

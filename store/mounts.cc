@@ -27,19 +27,19 @@ std::string_view trimmed(std::string_view dir) {
 
 Mount::Mount(std::string dir, std::unique_ptr<FileSystem> files)
     : dir_(trimmed(dir)), files_(std::move(files)) {
-  std::lock_guard lock(mounts().mu);
+  EnvironmentLock lock(mounts().mu);
   mounts().by_dir[dir_] = files_.get();
 }
 
 Mount::~Mount() {
-  std::lock_guard lock(mounts().mu);
+  EnvironmentLock lock(mounts().mu);
   mounts().by_dir.erase(dir_);
 }
 
 FileSystem* file_system_for(const std::filesystem::path& path) {
   std::string_view text = trimmed(path.native());
   const bool in_memory = text.substr(0, kMemoryPrefix.size()) == kMemoryPrefix;
-  std::lock_guard lock(mounts().mu);
+  EnvironmentLock lock(mounts().mu);
   // The deepest mount first: try the path itself, then each parent.
   for (;;) {
     const auto it = mounts().by_dir.find(text);

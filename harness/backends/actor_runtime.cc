@@ -13,6 +13,7 @@
 
 #include "fmt/format.h"
 #include "harness/backends/futex.h"
+#include "harness/backends/std_sync.h"
 #include "harness/backends/wait.h"
 #include "harness/environment.h"
 #include "harness/seam.h"
@@ -93,6 +94,8 @@ int RemoteLink::submit(int actor, const Pending& pending) {
   slot.kind = static_cast<std::uint8_t>(pending.kind);
   slot.access = static_cast<std::uint8_t>(pending.access);
   slot.await = 0;
+  slot.timed = pending.until_stuck ? IL_TIMED_UNTIL_STUCK : pending.timed ? IL_TIMED : 0;
+  slot.keep_last = pending.keep_last ? 1 : 0;
   slot.lock = pending.lock;
   slot.description = pending.description;
   il_copy(slot.label, IL_LABEL_CAPACITY, pending.label);
@@ -121,6 +124,27 @@ bool RemoteLink::aborting() const {
   return __atomic_load_n(&control_->aborting, __ATOMIC_ACQUIRE) != 0;
 }
 
+bool RemoteLink::touch(int actor, std::string_view name, Access access, std::uint64_t wakes) {
+  il_actor& slot = control_->actor[actor];
+  if (slot.touches >= IL_MAX_TOUCHES) return false;
+  il_touch& t = slot.touch[slot.touches];
+  t.wakes = wakes;
+  t.kind = IL_KIND_LOCK;
+  t.access = access == Access::kWrite ? IL_WRITE : IL_READ;
+  il_copy(t.space, sizeof t.space, "lock");
+  const std::string copy(name);
+  il_copy(t.name, sizeof t.name, copy.c_str());
+  ++slot.touches;
+  return true;
+}
+
+bool touch_scheduler(Scheduler& scheduler, int actor, std::string_view name, Access access,
+                     std::uint64_t wakes) {
+  scheduler.touch(actor, ObjectKind::kLock, "lock", name, access);
+  if (wakes != 0) scheduler.wake(actor, wakes);
+  return true;
+}
+
 std::uint32_t RemoteLink::steps() const {
   return __atomic_load_n(&control_->steps, __ATOMIC_RELAXED);
 }
@@ -128,10 +152,8 @@ std::uint32_t RemoteLink::steps() const {
 // --- the runtime ---------------------------------------------------------------------------------
 
 void ActorRuntime::park_if_poisoned() const {
-  if (!link_.poisoned()) [[likely]]
-    return;
-  std::atomic<std::uint32_t> never{0};
-  for (;;) futex_wait(&never, 0);
+  if (link_.poisoned()) [[unlikely]]
+    park();
 }
 
 bool ActorRuntime::submit(const Pending& pending) {
@@ -172,6 +194,22 @@ void ActorRuntime::yield(const char* label, const Touches& touches, SourceLocati
     go_on = submit(p);
   }
   if (!go_on && !unwinding()) stop_here();
+}
+
+bool ActorRuntime::post_sync(const Pending& pending) {
+  HarnessRegion harness;
+  park_if_poisoned();
+  return submit(pending);
+}
+
+void ActorRuntime::park() const {
+  std::atomic<std::uint32_t> never{0};
+  for (;;) futex_wait(&never, 0);
+}
+
+bool ActorRuntime::touch_sync(std::string_view name, Access access, std::uint64_t wakes) {
+  HarnessRegion harness;
+  return link_.touch(me_, name, access, wakes);
 }
 
 void ActorRuntime::stop_here() {
@@ -325,7 +363,8 @@ void ActorRuntime::run(const std::function<void()>& body) {
 
 // --- actor threads and worker processes ----------------------------------------------------------
 
-void actor_loop(Link& link, il_control* control, int actor, int process, InstanceHolder& holder) {
+void actor_loop(Link& link, il_control* control, int actor, int process, int siblings,
+                InstanceHolder& holder) {
   __atomic_store_n(&control->actor[actor].tid, static_cast<std::int32_t>(::gettid()),
                    __ATOMIC_RELAXED);
   for (;;) {
@@ -337,7 +376,7 @@ void actor_loop(Link& link, il_control* control, int actor, int process, Instanc
       aborting = link.aborting();
     }
     if (go == IL_GO_EXIT) return;
-    ActorRuntime runtime(link, actor, process, false);
+    ActorRuntime runtime(link, actor, process, siblings, false);
     if (go == IL_GO_RUN && !aborting) {
       runtime.run([&] { holder.instance->body(actor); });
     } else {
@@ -361,7 +400,7 @@ void actor_loop(Link& link, il_control* control, int actor, int process, Instanc
   const int first = topology.first_of(group);
   const int count = topology.groups[static_cast<std::size_t>(group)].actors;
   for (int a = first; a < first + count; ++a) {
-    threads.emplace_back([&, a] { actor_loop(link, control, a, group, holder); });
+    threads.emplace_back([&, a] { actor_loop(link, control, a, group, count, holder); });
   }
   il_process& slot = control->processes[group];
   for (;;) {
@@ -374,6 +413,7 @@ void actor_loop(Link& link, il_control* control, int actor, int process, Instanc
     slot.error[0] = '\0';
     slot.error_errno = 0;
     if (command == IL_CMD_PREPARE) {
+      il_sync_reset();  // the C library's locks are named afresh in each execution
       try {
         instance = factory(std::string_view(control->spec, control->spec_size), group, scratch);
       } catch (const EnvironmentError& e) {

@@ -21,6 +21,11 @@
 
 namespace interleave::detail {
 
+// Link::touch for an actor of the harness process: straight into its scheduler.
+class Scheduler;
+bool touch_scheduler(Scheduler& scheduler, int actor, std::string_view name, Access access,
+                     std::uint64_t wakes);
+
 class Link {
  public:
   // `actor` (the baton holder) reached `pending`; returns once it is granted its next step:
@@ -35,6 +40,10 @@ class Link {
   // True once the engine gave up on an actor stuck in uncontrolled code: one that comes back from
   // it parks for good.
   virtual bool poisoned() const { return false; }
+  // Adds to the step `actor` (the baton holder) is running that it touched the lock-space object
+  // `name` and woke the actors waiting for `wakes` (0: none), as a release step would; false when
+  // there is no room (the caller then posts a step of its own).
+  virtual bool touch(int actor, std::string_view name, Access access, std::uint64_t wakes) = 0;
 
  protected:
   ~Link() = default;
@@ -56,6 +65,9 @@ class LocalLink final : public Link {
   std::uint32_t steps() const override { return scheduler_.steps(); }
   Scheduler* scheduler() override { return &scheduler_; }
   bool poisoned() const override { return poisoned_.load(std::memory_order_relaxed); }
+  bool touch(int actor, std::string_view name, Access access, std::uint64_t wakes) override {
+    return touch_scheduler(scheduler_, actor, name, access, wakes);
+  }
 
  private:
   void hand_on(int next);
@@ -73,18 +85,20 @@ class RemoteLink final : public Link {
   void finish(int actor, std::string_view failure) override;
   bool aborting() const override;
   std::uint32_t steps() const override;
+  bool touch(int actor, std::string_view name, Access access, std::uint64_t wakes) override;
 
  private:
   il_control* control_;
 };
 
 // The seam's Controller for one actor, over its Link. `process` numbers the actor's process (its
-// group), so that lock identities of one process differ from another's. `event_loop`: only await
-// points switch (fibers of one loop); a Mutex or FileLock held by another handler blocks the loop.
+// group), so that lock identities of one process differ from another's; `siblings` counts the
+// actors of that process. `event_loop`: only await points switch (fibers of one loop); a Mutex or
+// FileLock held by another handler blocks the loop.
 class ActorRuntime final : public Controller {
  public:
-  ActorRuntime(Link& link, int actor, int process, bool event_loop)
-      : link_(link), me_(actor), process_(process), event_loop_(event_loop) {}
+  ActorRuntime(Link& link, int actor, int process, int siblings, bool event_loop)
+      : link_(link), me_(actor), process_(process), siblings_(siblings), event_loop_(event_loop) {}
 
   void yield(const char* label, const Touches& touches, SourceLocation where, bool await) override;
   void acquire(Mutex& m, SourceLocation where) override;
@@ -96,6 +110,24 @@ class ActorRuntime final : public Controller {
   // Runs `body` as this actor (the seam then reaches this runtime), catching what it throws (a
   // crash, unless it is the unwinding of a stop), and reports the end to the scheduler.
   void run(const std::function<void()>& body);
+
+  // For the C library's synchronization of the actor's threads (std::mutex and the others:
+  // std_sync.cc runs shim/sync.c's model over these).
+  // Whether the model decides here: threads or processes mode, and not while stopping.
+  bool controls_sync() const { return !event_loop_ && !dying_ && !link_.aborting(); }
+  // Whether other actors share the process (else nothing interleaves with this one).
+  bool has_siblings() const { return siblings_ > 1; }
+  int process() const { return process_; }
+  // Posts a step of the model; true once granted, false when the execution is being stopped (the
+  // step was not run, and this actor is to unwind).
+  bool post_sync(const Pending& pending);
+  // After post_sync() said false: throws the unwinding exception.
+  [[noreturn]] void unwind() { stop_here(); }
+  // After post_sync() said false while unwinding already: the actor cannot go on and cannot
+  // throw; it parks for good (the engine's watchdog ends the execution).
+  [[noreturn]] void park() const;
+  // Link::touch for this actor.
+  bool touch_sync(std::string_view name, Access access, std::uint64_t wakes);
 
  private:
   // Submits and throws the internal unwinding exception when the execution is being stopped
@@ -117,6 +149,7 @@ class ActorRuntime final : public Controller {
   Link& link_;
   const int me_;
   const int process_;
+  const int siblings_;
   const bool event_loop_;
 };
 
@@ -127,8 +160,9 @@ struct InstanceHolder {
 
 // Runs executions on the calling thread for `actor` until granted IL_GO_EXIT: waits for a grant,
 // runs the body of the holder's instance (or, when aborted before it started, only reports the
-// end), and so on.
-void actor_loop(Link& link, il_control* control, int actor, int process, InstanceHolder& holder);
+// end), and so on. `siblings`: the actors of the process.
+void actor_loop(Link& link, il_control* control, int actor, int process, int siblings,
+                InstanceHolder& holder);
 
 // The main loop of forked worker process `group`: starts its actor threads, then obeys commands
 // (prepare: build the instance from the spec; cleanup: destroy it; exit). Never returns.

@@ -23,6 +23,7 @@
 #include "harness/backends/blocked_in.h"
 #include "harness/backends/fibers.h"
 #include "harness/backends/futex.h"
+#include "harness/backends/std_sync.h"
 #include "harness/backends/wait.h"
 #include "harness/cleanup.h"
 #include "harness/environment.h"
@@ -311,9 +312,9 @@ void Engine::Impl::start_groups() {
     const int first = topology_.first_of(static_cast<int>(g));
     if (group.kind == ActorKind::kThread && threads_.empty()) {
       for (int a = first; a < first + group.actors; ++a) {
-        threads_.emplace_back([this, a, g] {
+        threads_.emplace_back([this, a, g, actors = group.actors] {
           detail::fatal_report_thread(&scheduler_);
-          detail::actor_loop(local_link_, cb_, a, static_cast<int>(g), holder_);
+          detail::actor_loop(local_link_, cb_, a, static_cast<int>(g), actors, holder_);
         });
       }
     } else if (group.kind == ActorKind::kFiber && !fibers_) {
@@ -410,6 +411,7 @@ bool Engine::Impl::prepare(Program& program) {
   cb_->spec_size = static_cast<std::uint32_t>(spec.size());
   program.begin(scratch_.bytes());
   if (!threads_.empty() || fibers_) {
+    il_sync_reset();  // the C library's locks are named afresh in each execution
     instance_ = factory_(spec, 0, scratch_.bytes());
     holder_.instance = instance_.get();
   }
@@ -702,9 +704,11 @@ bool Engine::Impl::serve() {
             Outcome::kHang,
             fmt::format("actor {} is blocked in a lock the scheduler does not control, after {}: "
                         "its thread waits in {}. The actor holding that lock cannot run until "
-                        "this one yields, so the execution cannot go on. Take interleave::Mutex "
-                        "(interleave/seam.h) in store code instead of std::mutex, and "
-                        "interleave::FileLock instead of a raw flock: the scheduler sees those",
+                        "this one yields, so the execution cannot go on. The scheduler sees "
+                        "interleave::Mutex, std::mutex and the other pthread locks of one "
+                        "process, and interleave::FileLock; not a lock shared with another "
+                        "process (PTHREAD_PROCESS_SHARED), a raw futex or flock, or a lock taken "
+                        "on an event loop",
                         a, label, *lock));
       }
     }

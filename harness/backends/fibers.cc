@@ -30,6 +30,7 @@ class FiberGroup::Impl {
        InstanceHolder& holder)
       : scheduler_(scheduler),
         first_(first),
+        count_(count),
         process_(process),
         event_loop_(event_loop),
         holder_(holder),
@@ -121,6 +122,9 @@ class FiberGroup::Impl {
     bool aborting() const override { return group_.scheduler_.aborting(); }
     std::uint32_t steps() const override { return group_.scheduler_.steps(); }
     Scheduler* scheduler() override { return &group_.scheduler_; }
+    bool touch(int actor, std::string_view name, Access access, std::uint64_t wakes) override {
+      return touch_scheduler(group_.scheduler_, actor, name, access, wakes);
+    }
 
    private:
     Impl& group_;
@@ -172,7 +176,7 @@ class FiberGroup::Impl {
     for (;;) {
       const int go = slot_of(actor).go;
       if (go == IL_GO_EXIT) return;
-      ActorRuntime runtime(link_, actor, process_, event_loop_);
+      ActorRuntime runtime(link_, actor, process_, count_, event_loop_);
       if (go == IL_GO_RUN && !scheduler_.aborting()) {
         runtime.run([&] { holder_.instance->body(actor); });
       } else {
@@ -247,6 +251,7 @@ class FiberGroup::Impl {
 
   Scheduler& scheduler_;
   const int first_;
+  const int count_;
   const int process_;
   const bool event_loop_;
   InstanceHolder& holder_;

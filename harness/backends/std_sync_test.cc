@@ -1,0 +1,215 @@
+// The C library's locks of in-process actors (std::mutex, std::shared_mutex,
+// std::condition_variable) as scheduler decisions: store code that never heard of the seam's Mutex
+// is explored as it is.
+#include <condition_variable>
+#include <mutex>
+#include <shared_mutex>
+
+#include "gtest/gtest.h"
+#include "harness/explore/explore.h"
+#include "harness/seam.h"
+#include "harness/testutil.h"
+
+namespace interleave {
+namespace {
+
+using testing::counter;
+
+// A process's state as a store keeps it: members, built afresh for every execution.
+struct Shared {
+  std::mutex mu;
+  std::shared_mutex rw;
+  std::condition_variable cv;
+  bool ready = false;
+};
+
+class SharedInstance final : public ProcessInstance {
+ public:
+  using Body = std::function<void(Shared&, int actor, std::span<std::byte> scratch)>;
+  SharedInstance(Body body, std::span<std::byte> scratch)
+      : body_(std::move(body)), scratch_(scratch) {}
+  void body(int actor) override { body_(shared_, actor, scratch_); }
+
+ private:
+  Shared shared_;
+  Body body_;
+  std::span<std::byte> scratch_;
+};
+
+InstanceFactory instances_of(SharedInstance::Body body) {
+  return [body](std::string_view, int, std::span<std::byte> scratch) {
+    return std::make_unique<SharedInstance>(body, scratch);
+  };
+}
+
+// Read, then write the counter: the read-modify-write the lock (if any) must make atomic.
+void increment(std::span<std::byte> scratch) {
+  yield_point("read", Touches::memory("counter", "", Access::kRead));
+  const std::uint64_t seen = counter(scratch);
+  yield_point("write", Touches::memory("counter", "", Access::kWrite));
+  counter(scratch) = seen + 1;
+}
+
+Verdict counted(const ExecutionResult&, std::span<const std::byte> scratch, std::uint64_t want) {
+  const std::uint64_t value = counter(scratch);
+  return value == want ? Verdict::pass()
+                       : Verdict::fail(BugKind::kLostUpdate, "counter is " + std::to_string(value));
+}
+
+ProgramFactory counts(const Topology& topology, std::uint64_t want) {
+  return testing::program_of(topology, [want](const ExecutionResult& r, auto scratch) {
+    return counted(r, scratch, want);
+  });
+}
+
+bool has_label(const ExecutionResult& result, std::string_view label) {
+  for (const Step& step : result.trace) {
+    if (std::string_view(step.label) == label) return true;
+  }
+  return false;
+}
+
+TEST(StdSync, AStdMutexIsCleanUnderDporAndItsUnlockedTwinLosesTheUpdate) {
+  Engine locked(testing::threads(2), instances_of([](Shared& s, int, auto scratch) {
+                  for (int i = 0; i < 2; ++i) {
+                    std::lock_guard hold(s.mu);
+                    increment(scratch);
+                  }
+                }));
+  const ExploreReport clean =
+      explore(counts(locked.topology(), 4), {.strategy = "dpor", .executions = 0}, locked);
+  EXPECT_TRUE(clean.verdict.passed()) << clean.verdict.message;
+  EXPECT_TRUE(clean.exhausted);
+  EXPECT_GT(clean.stats.executions, 1u);
+
+  Engine unlocked(testing::threads(2), instances_of([](Shared&, int, auto scratch) {
+                    for (int i = 0; i < 2; ++i) increment(scratch);
+                  }));
+  const ExploreReport found =
+      explore(counts(unlocked.topology(), 4), {.strategy = "dpor", .executions = 0}, unlocked);
+  ASSERT_TRUE(found.failure.has_value());
+  EXPECT_EQ(found.verdict.bug, BugKind::kLostUpdate);
+}
+
+TEST(StdSync, TheLockIsNamedByItsFirstUseAndAFailureReplaysToTheSameTrace) {
+  // The lock is held across the read only: the write is outside it, so updates are lost.
+  Engine engine(testing::threads(2), instances_of([](Shared& s, int, auto scratch) {
+                  std::uint64_t seen;
+                  {
+                    std::lock_guard hold(s.mu);
+                    yield_point("read", Touches::memory("counter", "", Access::kRead));
+                    seen = counter(scratch);
+                  }
+                  yield_point("write", Touches::memory("counter", "", Access::kWrite));
+                  counter(scratch) = seen + 1;
+                }));
+  const ProgramFactory program = counts(engine.topology(), 2);
+  const ExploreReport found = explore(program, {.strategy = "random", .seed = 4}, engine);
+  ASSERT_TRUE(found.failure.has_value());
+  EXPECT_TRUE(has_label(found.failure->result, "mutex#1 lock"));
+  const ExploreReport again = replay(program, found.failure->result.decisions(), engine);
+  ASSERT_TRUE(again.failure.has_value());
+  EXPECT_EQ(again.failure->result.trace, found.failure->result.trace);
+}
+
+TEST(StdSync, AConditionVariableWaitsForItsSignalAndALostWakeupIsADeadlock) {
+  // Actor 0 produces, actor 1 consumes; the consumer waits with a predicate under the lock.
+  Engine right(testing::threads(2), instances_of([](Shared& s, int actor, auto scratch) {
+                 if (actor == 0) {
+                   {
+                     std::lock_guard hold(s.mu);
+                     s.ready = true;
+                     counter(scratch) = 1;
+                   }
+                   s.cv.notify_one();
+                 } else {
+                   std::unique_lock hold(s.mu);
+                   s.cv.wait(hold, [&] { return s.ready; });
+                   counter(scratch) += 1;
+                 }
+               }));
+  const ExploreReport clean =
+      explore(counts(right.topology(), 2), {.strategy = "dpor", .executions = 0}, right);
+  EXPECT_TRUE(clean.verdict.passed()) << clean.verdict.message;
+  EXPECT_TRUE(clean.exhausted);
+
+  // The classic lost wakeup: the flag is checked outside the lock, so the signal can come between
+  // the check and the wait, and the consumer then waits for good.
+  Engine lost(testing::threads(2), instances_of([](Shared& s, int actor, auto scratch) {
+                if (actor == 0) {
+                  {
+                    std::lock_guard hold(s.mu);
+                    yield_point("set", Touches::memory("flag", "", Access::kWrite));
+                    s.ready = true;
+                    counter(scratch) = 1;
+                  }
+                  s.cv.notify_one();
+                } else {
+                  yield_point("check", Touches::memory("flag", "", Access::kRead));
+                  if (!s.ready) {
+                    std::unique_lock hold(s.mu);
+                    s.cv.wait(hold);
+                  }
+                  counter(scratch) += 1;
+                }
+              }));
+  const ExploreReport found =
+      explore(counts(lost.topology(), 2), {.strategy = "dpor", .executions = 0}, lost);
+  ASSERT_TRUE(found.failure.has_value());
+  EXPECT_EQ(found.verdict.bug, BugKind::kDeadlock) << found.verdict.message;
+}
+
+TEST(StdSync, ASharedMutexLetsReadersTogetherAndKeepsTheWriterAlone) {
+  // Actors 0 and 1 write under the exclusive lock, actor 2 reads under the shared one and checks
+  // that it never sees a write half done (the counter is odd between the two halves).
+  Engine engine(testing::threads(3), instances_of([](Shared& s, int actor, auto scratch) {
+                  if (actor < 2) {
+                    std::unique_lock hold(s.rw);
+                    counter(scratch) += 1;
+                    yield_point("half", Touches::memory("counter", "", Access::kWrite));
+                    counter(scratch) += 1;
+                  } else {
+                    std::shared_lock hold(s.rw);
+                    yield_point("look", Touches::memory("counter", "", Access::kRead));
+                    if (counter(scratch) % 2 != 0) throw std::runtime_error("torn");
+                  }
+                }));
+  const ExploreReport clean =
+      explore(counts(engine.topology(), 4), {.strategy = "dpor", .executions = 0}, engine);
+  EXPECT_TRUE(clean.verdict.passed()) << clean.verdict.message;
+  EXPECT_TRUE(clean.exhausted);
+
+  // Its twin whose reader takes no lock sees a write half done.
+  Engine twin(testing::threads(3), instances_of([](Shared& s, int actor, auto scratch) {
+                if (actor < 2) {
+                  std::unique_lock hold(s.rw);
+                  counter(scratch) += 1;
+                  yield_point("half", Touches::memory("counter", "", Access::kWrite));
+                  counter(scratch) += 1;
+                } else {
+                  yield_point("look", Touches::memory("counter", "", Access::kRead));
+                  if (counter(scratch) % 2 != 0) throw std::runtime_error("torn");
+                }
+              }));
+  const ExploreReport found =
+      explore(counts(twin.topology(), 4), {.strategy = "dpor", .executions = 0}, twin);
+  ASSERT_TRUE(found.failure.has_value());
+  EXPECT_NE(found.verdict.message.find("torn"), std::string::npos) << found.verdict.message;
+}
+
+TEST(StdSync, AStdMutexOfEachWorkerProcessIsControlledToo) {
+  // 2 processes x 2 threads: the lock of one process does not exclude the other's threads, so the
+  // counter in shared memory loses updates across processes (and only across them).
+  Engine engine(testing::mixed(2, 2), instances_of([](Shared& s, int, auto scratch) {
+                  std::lock_guard hold(s.mu);
+                  increment(scratch);
+                }));
+  const ExploreReport found =
+      explore(counts(engine.topology(), 4), {.strategy = "random", .seed = 2}, engine);
+  ASSERT_TRUE(found.failure.has_value());
+  EXPECT_EQ(found.verdict.bug, BugKind::kLostUpdate);
+  EXPECT_TRUE(has_label(found.failure->result, "mutex#1 lock"));
+}
+
+}  // namespace
+}  // namespace interleave
