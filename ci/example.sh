@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs interleave (default preset, already built) into a scratch prefix, builds the examples
-# against it with find_package, and checks them: examples/store_suite (the correct store passes,
-# its broken copy fails with a replay line, and that replay line fails the same way again),
+# against it with find_package, and checks them: examples/store_suite (the correct store, locked
+# with a std::mutex, passes and DPOR exhausts it clean; its broken copy fails with a replay line,
+# and that replay line fails the same way again),
 # examples/program_test (the Python store as 2 workers from GoogleTest: without a lock it fails
 # with a replay line that replays the same schedule; with flock it passes DPOR) and
 # examples/custom_ops.
@@ -17,6 +18,12 @@ cmake --build "$work/build" -j "$(nproc)"
 
 echo "== example: the correct store passes =="
 "$work/build/tiny_kv_test"
+
+echo "== example: its std::mutex is the scheduler's: DPOR exhausts lost-update clean =="
+INTERLEAVE_PARAMS='strategy=dpor' "$work/build/tiny_kv_test" --gtest_filter='*lost_update*' \
+  >"$work/dpor.txt" 2>&1 || { cat "$work/dpor.txt" >&2; echo "example: dpor failed" >&2; exit 1; }
+grep -q "^exhausted: every schedule in scope was run" "$work/dpor.txt" ||
+  { cat "$work/dpor.txt" >&2; echo "example: dpor did not exhaust" >&2; exit 1; }
 
 echo "== example: the broken copy fails with a replay line =="
 if "$work/build/tiny_kv_broken_test" >"$work/broken.txt" 2>&1; then

@@ -1,6 +1,6 @@
 // tiny_kv: a deliberately small key-value store for the example: an append-only log of records
 // "<klen> <vlen> <key><value>\n" (vlen -1: a delete) and an in-memory map rebuilt from it on open.
-// One interleave::Mutex guards every operation; built with TINY_KV_BROKEN it takes no lock.
+// One std::mutex guards every operation; built with TINY_KV_BROKEN it takes no lock.
 #pragma once
 
 #include <filesystem>
