@@ -24,6 +24,7 @@
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -43,7 +44,8 @@ struct wake {
 };
 
 struct object {
-  const void* addr;
+  const void* addr; /* NULL, or a slot of an older era (see il_sync_table): free */
+  uint32_t era;
   uint8_t kind;
   uint32_t index;
   /* cond and futex: waiters hold tickets; wakes are what signals left for them. */
@@ -55,20 +57,38 @@ struct object {
   uint32_t count, arrived, generation;
 };
 
-static struct object objects[MAX_OBJECTS];
-static uint32_t next_index[7];
+/* The objects a process's actors use (sync_table()): the shim's one, or the engine's or worker's
+ * in the harness. Only the baton holder reads or writes it. */
+struct il_sync_table {
+  struct object objects[MAX_OBJECTS];
+  uint32_t next_index[7];
+  uint32_t era; /* a reset starts a new era: every slot of an older one is free */
+};
+
+#ifndef INTERLEAVE_SYNC_IN_PROCESS
+static struct il_sync_table the_table;
+#define sync_table() (&the_table)
+#endif
+
+/* The address `o` holds in the table's era, or NULL when the slot is free. */
+static const void* held(const struct il_sync_table* t, const struct object* o) {
+  return o->era == t->era ? o->addr : NULL;
+}
 
 /* The object at `addr`, made on its first use (or when the memory now holds another kind). */
 static struct object* object_of(const void* addr, int kind) {
+  struct il_sync_table* t = sync_table();
   size_t h = ((uintptr_t)addr >> 3) * 0x9e3779b97f4a7c15ull % MAX_OBJECTS;
   for (size_t i = 0; i < MAX_OBJECTS; ++i, h = (h + 1) % MAX_OBJECTS) {
-    struct object* o = &objects[h];
-    if (o->addr == addr && o->kind == kind) return o;
-    if (o->addr == NULL || o->addr == addr) {
+    struct object* o = &t->objects[h];
+    const void* at = held(t, o);
+    if (at == addr && o->kind == kind) return o;
+    if (at == NULL || at == addr) {
       memset(o, 0, sizeof *o);
       o->addr = addr;
+      o->era = t->era;
       o->kind = (uint8_t)kind;
-      o->index = ++next_index[kind];
+      o->index = ++t->next_index[kind];
       return o;
     }
   }
@@ -82,9 +102,11 @@ static void forget(const void* addr) {
   if (!SYNC_MAY_FORGET()) return;
   h = ((uintptr_t)addr >> 3) * 0x9e3779b97f4a7c15ull % MAX_OBJECTS;
   for (size_t i = 0; i < MAX_OBJECTS; ++i, h = (h + 1) % MAX_OBJECTS) {
-    if (objects[h].addr == NULL) return;
+    struct object* o = &sync_table()->objects[h];
+    const void* at = held(sync_table(), o);
+    if (at == NULL) return;
     /* Keep the slot taken (a probe sequence runs through it); a new object reuses it. */
-    if (objects[h].addr == addr) objects[h].kind = 0;
+    if (at == addr) o->kind = 0;
   }
 }
 
@@ -604,8 +626,12 @@ int futex_call(uint32_t* word, int op, uint32_t value, const struct timespec* ti
   return 1;
 }
 #else
-void il_sync_reset(void) {
-  memset(objects, 0, sizeof objects);
-  memset(next_index, 0, sizeof next_index);
+struct il_sync_table* il_sync_new_table(void) {
+  return calloc(1, sizeof(struct il_sync_table));
+}
+void il_sync_free_table(struct il_sync_table* table) { free(table); }
+void il_sync_reset(struct il_sync_table* table) {
+  memset(table->next_index, 0, sizeof table->next_index);
+  ++table->era;
 }
 #endif

@@ -48,8 +48,9 @@ int il_sync_process(void);
 void il_sync_note(unsigned bit, const char* what, const char* name);
 /* A condition wait of the calling thread gave up `mutex` (NULL: took it back). */
 void il_sync_cond_released(void* mutex);
-/* Forgets every object: called at the start of each execution, so that names count afresh. */
-void il_sync_reset(void);
+/* The calling actor's process's table of objects (shim/sync.c; std_sync.h makes and resets them).
+ */
+struct il_sync_table* il_sync_actor_table(void);
 
 #ifdef __cplusplus
 }
@@ -67,6 +68,7 @@ void il_sync_reset(void);
     __atomic_store_n(&real_##name##_slot, real_##name, __ATOMIC_RELAXED);                   \
   }
 
+#ifndef __cplusplus /* the model's own names, for shim/sync.c */
 #define SYNC_CONTROLLED(call) il_sync_controlled()
 #define SYNC_ATTACHED() il_sync_controlled()
 /* Only an actor forgets an object: the table is the baton holder's. */
@@ -77,6 +79,8 @@ void il_sync_reset(void);
 #define sync_process il_sync_process
 #define sync_note il_sync_note
 #define sync_cond_released il_sync_cond_released
+#define sync_table il_sync_actor_table
+#endif
 
 #else /* the shim */
 

@@ -13,7 +13,6 @@
 
 #include "fmt/format.h"
 #include "harness/backends/futex.h"
-#include "harness/backends/std_sync.h"
 #include "harness/backends/wait.h"
 #include "harness/environment.h"
 #include "harness/seam.h"
@@ -376,7 +375,7 @@ void actor_loop(Link& link, il_control* control, int actor, int process, int sib
       aborting = link.aborting();
     }
     if (go == IL_GO_EXIT) return;
-    ActorRuntime runtime(link, actor, process, siblings, false);
+    ActorRuntime runtime(link, actor, process, siblings, false, holder.sync);
     if (go == IL_GO_RUN && !aborting) {
       runtime.run([&] { holder.instance->body(actor); });
     } else {
@@ -393,7 +392,9 @@ void actor_loop(Link& link, il_control* control, int actor, int process, int sib
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_IGN);
   if (::getppid() != control->harness_pid) ::_exit(1);  // the harness died before PDEATHSIG
+  const SyncTable sync = make_sync_table();
   InstanceHolder holder;
+  holder.sync = sync.get();
   RemoteLink link(control);
   std::unique_ptr<ProcessInstance> instance;
   std::vector<std::thread> threads;
@@ -413,7 +414,7 @@ void actor_loop(Link& link, il_control* control, int actor, int process, int sib
     slot.error[0] = '\0';
     slot.error_errno = 0;
     if (command == IL_CMD_PREPARE) {
-      il_sync_reset();  // the C library's locks are named afresh in each execution
+      il_sync_reset(holder.sync);  // the C library's locks are named afresh in each execution
       try {
         instance = factory(std::string_view(control->spec, control->spec_size), group, scratch);
       } catch (const EnvironmentError& e) {

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "harness/backends/client.h"
+#include "harness/backends/std_sync.h"
 #include "harness/program.h"
 #include "harness/scheduler/scheduler.h"
 
@@ -97,8 +98,14 @@ class RemoteLink final : public Link {
 // FileLock held by another handler blocks the loop.
 class ActorRuntime final : public Controller {
  public:
-  ActorRuntime(Link& link, int actor, int process, int siblings, bool event_loop)
-      : link_(link), me_(actor), process_(process), siblings_(siblings), event_loop_(event_loop) {}
+  ActorRuntime(Link& link, int actor, int process, int siblings, bool event_loop,
+               il_sync_table* sync)
+      : link_(link),
+        me_(actor),
+        process_(process),
+        siblings_(siblings),
+        event_loop_(event_loop),
+        sync_(sync) {}
 
   void yield(const char* label, const Touches& touches, SourceLocation where, bool await) override;
   void acquire(Mutex& m, SourceLocation where) override;
@@ -118,6 +125,7 @@ class ActorRuntime final : public Controller {
   // Whether other actors share the process (else nothing interleaves with this one).
   bool has_siblings() const { return siblings_ > 1; }
   int process() const { return process_; }
+  il_sync_table* sync_table() const { return sync_; }
   // Posts a step of the model; true once granted, false when the execution is being stopped (the
   // step was not run, and this actor is to unwind).
   bool post_sync(const Pending& pending);
@@ -151,11 +159,14 @@ class ActorRuntime final : public Controller {
   const int process_;
   const int siblings_;
   const bool event_loop_;
+  il_sync_table* const sync_;
 };
 
 // Where an actor thread finds its process's instance for the current execution.
+// And the process's table of the C library's synchronization objects (std_sync.h).
 struct InstanceHolder {
   ProcessInstance* instance = nullptr;
+  il_sync_table* sync = nullptr;
 };
 
 // Runs executions on the calling thread for `actor` until granted IL_GO_EXIT: waits for a grant,

@@ -182,7 +182,8 @@ class Engine::Impl {
   detail::LocalLink local_link_;
 
   // The harness process's own actors (a thread or fiber group).
-  detail::InstanceHolder holder_;
+  const detail::SyncTable sync_ = detail::make_sync_table();
+  detail::InstanceHolder holder_{nullptr, sync_.get()};
   std::unique_ptr<ProcessInstance> instance_;
   std::vector<std::thread> threads_;
   std::unique_ptr<detail::FiberGroup> fibers_;
@@ -411,7 +412,7 @@ bool Engine::Impl::prepare(Program& program) {
   cb_->spec_size = static_cast<std::uint32_t>(spec.size());
   program.begin(scratch_.bytes());
   if (!threads_.empty() || fibers_) {
-    il_sync_reset();  // the C library's locks are named afresh in each execution
+    il_sync_reset(holder_.sync);  // the C library's locks are named afresh in each execution
     instance_ = factory_(spec, 0, scratch_.bytes());
     holder_.instance = instance_.get();
   }

@@ -176,7 +176,7 @@ class FiberGroup::Impl {
     for (;;) {
       const int go = slot_of(actor).go;
       if (go == IL_GO_EXIT) return;
-      ActorRuntime runtime(link_, actor, process_, count_, event_loop_);
+      ActorRuntime runtime(link_, actor, process_, count_, event_loop_, holder_.sync);
       if (go == IL_GO_RUN && !scheduler_.aborting()) {
         runtime.run([&] { holder_.instance->body(actor); });
       } else {

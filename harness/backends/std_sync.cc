@@ -101,6 +101,10 @@ void il_sync_note(unsigned bit, const char* what, const char* name) {
                name != nullptr ? name : "");
 }
 
+struct il_sync_table* il_sync_actor_table(void) {
+  return running_actor()->sync_table();
+}
+
 void il_sync_cond_released(void* mutex) {
   interleave::detail::released_for_wait = static_cast<pthread_mutex_t*>(mutex);
 }

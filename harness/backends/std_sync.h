@@ -3,8 +3,27 @@
 // built into the harness, over the port in std_sync.cc. Internal to the engine.
 #pragma once
 
+#include <memory>
+
 extern "C" {
-// Forgets every object the model knows in this process, so that names ("mutex#1") count afresh:
-// called where an execution's instance is built, before any actor runs.
-void il_sync_reset(void);
+// The objects the model knows in one process (one table per engine for its actors in the harness
+// process, one per forked worker): what each lock, condition variable and barrier is named and
+// who waits for it.
+typedef struct il_sync_table il_sync_table;
+il_sync_table* il_sync_new_table(void);
+void il_sync_free_table(il_sync_table* table);
+// Forgets every object, so that names ("mutex#1") count afresh: called where an execution's
+// instance is built, before any actor runs.
+void il_sync_reset(il_sync_table* table);
 }
+
+namespace interleave::detail {
+
+struct SyncTableFree {
+  void operator()(il_sync_table* table) const { il_sync_free_table(table); }
+};
+// Owned by whoever builds the process's instances (the engine, a forked worker).
+using SyncTable = std::unique_ptr<il_sync_table, SyncTableFree>;
+inline SyncTable make_sync_table() { return SyncTable(il_sync_new_table()); }
+
+}  // namespace interleave::detail
