@@ -124,6 +124,11 @@ static void step(const struct object* o, const char* verb, int event, int access
   char label[IL_LABEL_CAPACITY];
   name_of(o, name, sizeof name);
   snprintf(label, sizeof label, "%s %s", name, verb);
+  /* A condition or semaphore wait may unwind the caller when the execution is being stopped (they
+   * are cancellation points, never noexcept); a lock or barrier wait returns instead. */
+  if (event == IL_EVENT_WAIT && (o->kind == OBJ_COND || o->kind == OBJ_SEM)) {
+    flags |= POST_MAY_UNWIND;
+  }
   sync_post(event, IL_KIND_LOCK, "lock", label, name, access,
             event == IL_EVENT_YIELD ? 0 : id_of(o), flags);
 }
@@ -146,6 +151,14 @@ static int retry(struct object* o, const char* verb, int (*attempt)(void*), void
   for (;;) {
     if (rc != EBUSY && rc != EAGAIN) return rc;
     step(o, verb, IL_EVENT_WAIT, IL_WRITE, timed ? POST_TIMED : 0);
+    /* Stopped while waiting: the holder will never release it in this execution, and the caller
+     * (pthread_mutex_lock is noexcept in C++) cannot be unwound from here. It goes on as if it
+     * held the object, uncontrolled, to its next yield point, where it unwinds. */
+    if (sync_stopped()) {
+      if (timed) return ETIMEDOUT;
+      sync_pretend(target); /* its unlock is then no real one */
+      return 0;
+    }
     rc = attempt(target);
     if (timed) {
       return rc == EBUSY || rc == EAGAIN ? ETIMEDOUT : rc;
@@ -211,6 +224,7 @@ static int wait_for_wake(struct object* o, const char* verb, int timed) {
   ++o->waiting;
   for (;;) {
     step(o, verb, IL_EVENT_WAIT, IL_READ, POST_KEEP_LAST | (timed ? POST_TIMED : 0));
+    if (sync_stopped()) break; /* as a spurious wakeup */
     if (take_wake(o, ticket)) {
       /* Taking the wake writes the object: two waiters one signal could wake are ordered. */
       if (deciding()) add_touch(o, IL_WRITE, 0);
@@ -302,6 +316,7 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const struct ti
 int pthread_mutex_unlock(pthread_mutex_t* m) {
   REAL(int, pthread_mutex_unlock, pthread_mutex_t*);
   struct object* o;
+  if (sync_pretended(m)) return 0;
   if (CONTROLLED("pthread_mutex_unlock") && !mutex_shared(m) &&
       (o = object_of(m, OBJ_MUTEX)) != NULL) {
     release(o, "unlock");
@@ -395,6 +410,7 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* l, clockid_t c, const struct ti
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   REAL(int, pthread_rwlock_unlock, pthread_rwlock_t*);
   struct object* o;
+  if (sync_pretended(l)) return 0;
   if (CONTROLLED("pthread_rwlock_unlock") && (o = object_of(l, OBJ_RWLOCK)) != NULL) {
     release(o, "unlock");
   }
@@ -570,7 +586,7 @@ int pthread_barrier_wait(pthread_barrier_t* b) {
   }
   ++o->arrived;
   generation = o->generation;
-  while (o->generation == generation) {
+  while (o->generation == generation && !sync_stopped()) {
     step(o, "wait", IL_EVENT_WAIT, IL_READ, POST_KEEP_LAST);
   }
   return 0;

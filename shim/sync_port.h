@@ -24,8 +24,8 @@
 extern "C" {
 #endif
 
-/* Flags of sync_post(), as the shim's post() takes them. */
-enum { POST_TIMED = 1, POST_KEEP_LAST = 2, POST_UNTIL_STUCK = 4 };
+/* Flags of sync_post(), as the shim's post() takes them; POST_MAY_UNWIND: see il_sync_post(). */
+enum { POST_TIMED = 1, POST_KEEP_LAST = 2, POST_UNTIL_STUCK = 4, POST_MAY_UNWIND = 8 };
 
 /* Whether the calling thread is an actor whose synchronization is the scheduler's: an actor's body
  * is running on it (not the harness's own work), in threads or processes mode (on an event loop,
@@ -33,8 +33,9 @@ enum { POST_TIMED = 1, POST_KEEP_LAST = 2, POST_UNTIL_STUCK = 4 };
  * being stopped. */
 int il_sync_controlled(void);
 /* Posts the calling actor's step and returns once it is granted. When the execution is being
- * stopped instead, re-takes the mutex a condition wait of this thread gave up (if it can) and
- * throws the actor's unwinding exception: the caller's state is dropped with the execution. */
+ * stopped instead (sync_stopped() is then true), returns at once, except from a wait posted with
+ * POST_MAY_UNWIND: then it re-takes the mutex a condition wait of this thread gave up (if it can)
+ * and throws the actor's unwinding exception (the caller's state is dropped with the execution). */
 void il_sync_post(int event, int kind, const char* space, const char* label, const char* name,
                   int access, uint64_t lock, int flags);
 /* Adds to the calling actor's running step that it touched the lock-space object `name` and woke
@@ -46,6 +47,11 @@ int il_sync_deciding(void);
 int il_sync_process(void);
 /* Says once per kind (`bit`) on stderr what ran uncontrolled. */
 void il_sync_note(unsigned bit, const char* what, const char* name);
+/* After a stop, the calling thread goes on as if it held `object` (a lock it was waiting for):
+ * its next unlock of it is to be no real one. */
+void il_sync_pretend(void* object);
+/* Whether `object` is one the calling thread only pretends to hold (and forgets it if so). */
+int il_sync_pretended(void* object);
 /* A condition wait of the calling thread gave up `mutex` (NULL: took it back). */
 void il_sync_cond_released(void* mutex);
 /* The calling actor's process's table of objects (shim/sync.c; std_sync.h makes and resets them).
@@ -80,6 +86,9 @@ struct il_sync_table* il_sync_actor_table(void);
 #define sync_note il_sync_note
 #define sync_cond_released il_sync_cond_released
 #define sync_table il_sync_actor_table
+#define sync_stopped() (!il_sync_controlled())
+#define sync_pretend il_sync_pretend
+#define sync_pretended il_sync_pretended
 #endif
 
 #else /* the shim */
@@ -95,6 +104,10 @@ struct il_sync_table* il_sync_actor_table(void);
 #define sync_process() (worker < 0 ? 0 : worker)
 #define sync_note note
 #define sync_cond_released(mutex) ((void)(mutex))
+#define sync_stopped() 0 /* post() never returns from a stop: the process ends */
+#define sync_pretend(object) ((void)(object))
+#define sync_pretended(object) 0
+enum { POST_MAY_UNWIND = 8 };
 
 #endif
 

@@ -343,6 +343,7 @@ std::uint32_t ActorRuntime::steps() const {
 void ActorRuntime::run(const std::function<void()>& body) {
   std::string failure;
   sync_acquire(&start_sync);  // the scheduler's setup happens before every actor's work
+  il_sync_forget_pretences();
   Controller* const outer = detail::current_controller;
   detail::current_controller = this;
   try {

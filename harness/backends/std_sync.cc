@@ -31,6 +31,14 @@ ActorRuntime* running_actor() {
 // The mutex a condition wait of this thread gave up and has not taken back.
 thread_local pthread_mutex_t* released_for_wait = nullptr;
 
+// The locks this thread goes on as if it held them after a stop (il_sync_pretend): a few at most.
+struct Pretences {
+  static constexpr int kCapacity = 16;
+  void* objects[kCapacity] = {};
+  int count = 0;
+};
+thread_local Pretences pretences;
+
 std::atomic<unsigned> noted{0};
 
 }  // namespace
@@ -70,15 +78,16 @@ void il_sync_post(int event, int kind, const char* space, const char* label, con
     ~Relock() {
       if (std::uncaught_exceptions() == before) return;
       if (pthread_mutex_t* m = std::exchange(interleave::detail::released_for_wait, nullptr)) {
-        pthread_mutex_trylock(m);
+        if (pthread_mutex_trylock(m) != 0) il_sync_pretend(m);
       }
     }
   } relock;
   if (self->post_sync(p)) return;
   // Stopped. A decision before an attempt, or a release, goes on uncontrolled (the caller may be a
-  // destructor, which must not throw; the attempt of a lock no parked actor holds succeeds). A
-  // wait cannot end: the actor unwinds from it.
-  if (event != IL_EVENT_WAIT) return;
+  // destructor, which must not throw; the attempt of a lock no parked actor holds succeeds), and so
+  // does a lock's wait (the model then goes on as if it held the lock). A condition or semaphore
+  // wait unwinds the actor.
+  if ((flags & POST_MAY_UNWIND) == 0) return;
   if (std::uncaught_exceptions() > 0) self->park();  // cannot throw either
   self->unwind();
 }
@@ -100,6 +109,24 @@ void il_sync_note(unsigned bit, const char* what, const char* name) {
   std::fprintf(stderr, "interleave: not controlled: %s%s%s\n", what, name != nullptr ? " " : "",
                name != nullptr ? name : "");
 }
+
+void il_sync_pretend(void* object) {
+  interleave::detail::Pretences& p = interleave::detail::pretences;
+  if (p.count < interleave::detail::Pretences::kCapacity) p.objects[p.count++] = object;
+}
+
+int il_sync_pretended(void* object) {
+  interleave::detail::Pretences& p = interleave::detail::pretences;
+  for (int i = 0; i < p.count; ++i) {
+    if (p.objects[i] == object) {
+      p.objects[i] = p.objects[--p.count];
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void il_sync_forget_pretences(void) { interleave::detail::pretences.count = 0; }
 
 struct il_sync_table* il_sync_actor_table(void) {
   return running_actor()->sync_table();

@@ -15,6 +15,9 @@ void il_sync_free_table(il_sync_table* table);
 // Forgets every object, so that names ("mutex#1") count afresh: called where an execution's
 // instance is built, before any actor runs.
 void il_sync_reset(il_sync_table* table);
+// Forgets the locks the calling thread went on as if it held after the last execution's stop:
+// called as an actor's body starts.
+void il_sync_forget_pretences(void);
 }
 
 namespace interleave::detail {

@@ -18,6 +18,7 @@ using testing::counter;
 // A process's state as a store keeps it: members, built afresh for every execution.
 struct Shared {
   std::mutex mu;
+  std::mutex other;
   std::shared_mutex rw;
   std::condition_variable cv;
   bool ready = false;
@@ -175,6 +176,28 @@ TEST(StdSync, AConditionVariableWaitsForItsSignalAndALostWakeupIsADeadlock) {
       explore(counts(lost.topology(), 2), {.strategy = "dpor", .executions = 0}, lost);
   ASSERT_TRUE(found.failure.has_value());
   EXPECT_EQ(found.verdict.bug, BugKind::kDeadlock) << found.verdict.message;
+}
+
+TEST(StdSync, ALockOrderInversionIsADeadlockAndTheWaitersAreStoppedCleanly) {
+  // Actor 0 takes mu then other, actor 1 other then mu. The stopped execution leaves each waiting
+  // in pthread_mutex_lock, which C++ declares noexcept: they go on to their next yield point and
+  // unwind there, and the engine runs the next execution as usual.
+  Engine engine(testing::threads(2), instances_of([](Shared& s, int actor, auto scratch) {
+                  std::mutex& first = actor == 0 ? s.mu : s.other;
+                  std::mutex& second = actor == 0 ? s.other : s.mu;
+                  std::lock_guard a(first);
+                  yield_point("between");
+                  std::lock_guard b(second);
+                  increment(scratch);
+                }));
+  const ExploreReport found =
+      explore(counts(engine.topology(), 2), {.strategy = "dpor", .executions = 0}, engine);
+  ASSERT_TRUE(found.failure.has_value());
+  EXPECT_EQ(found.verdict.bug, BugKind::kDeadlock) << found.verdict.message;
+  const ExploreReport again =
+      explore(counts(engine.topology(), 2), {.strategy = "random", .executions = 50}, engine);
+  ASSERT_TRUE(again.failure.has_value());
+  EXPECT_EQ(again.verdict.bug, BugKind::kDeadlock) << again.verdict.message;
 }
 
 TEST(StdSync, ASharedMutexLetsReadersTogetherAndKeepsTheWriterAlone) {
