@@ -235,11 +235,13 @@ TEST(CPythonThreads, APurePythonLostUpdateIsFoundThroughCallsAsDecisionsAndItsLo
 }
 
 TEST(SyncSemantics, BlockingReadsBetweenThreadsWaitForTheWriterInsteadOfBlockingTheRun) {
-  // Pipes, an eventfd and a socketpair between two threads, and poll, select and epoll_wait with
-  // no timeout: every schedule passes (a read or a poll that blocked in the kernel with the baton
-  // would stop the writer: a hang).
-  for (const char* mode : {"pipe-pingpong", "eventfd-socket", "poll-kinds", "pipe-after-timeout"}) {
-    SyncRun run(mode, 2);
+  // Pipes, an eventfd and a socketpair between two threads, poll, ppoll, select, pselect and
+  // epoll_wait with no timeout, a blocking accept and a write to a full pipe: every schedule passes
+  // (a read or a poll that blocked in the kernel with the baton would stop the writer: a hang).
+  for (const char* mode : {"pipe-pingpong", "eventfd-socket", "poll-kinds", "pipe-after-timeout",
+                           "accept", "full-pipe"}) {
+    // poll-kinds starts a writer thread for each of its 5 kinds of wait, one after another.
+    SyncRun run(mode, std::string_view(mode) == "poll-kinds" ? 6 : 2);
     const ExploreReport report = run.explore("dpor");
     EXPECT_FALSE(report.failure) << mode << ": " << report.verdict.message;
     EXPECT_TRUE(report.exhausted) << mode << ": " << report.stats.executions;

@@ -9,8 +9,11 @@
  * terminal) arrives as it would: as the last thing, after everything the threads could do.
  *
  * The read itself is a decision point touching "io" (read); a write or close touches it (write)
- * and wakes its readers, with no decision of its own. One object for all descriptors: coarse (a
- * write on one pipe wakes the readers of another, which probe and wait again), never wrong. */
+ * and wakes its readers, with no decision of its own. A blocking accept waits for a connect, as a
+ * read for a write. A write or send that would block (a full pipe or socket buffer) waits likewise
+ * for a read, which then wakes it; a write larger than the room poll reports may still block in
+ * the kernel. One object for all descriptors: coarse (a write on one pipe wakes the readers of
+ * another, which probe and wait again), never wrong. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +68,29 @@ int channel_deciding(const char* call) {
   return 1;
 }
 
+/* Whether a write to `fd` would block now: open without O_NONBLOCK and no room (as poll says). */
+static int would_block_write(int fd) {
+  struct pollfd p = {fd, POLLOUT, 0};
+  const struct timespec now = {0, 0};
+  const long flags = syscall(SYS_fcntl, fd, F_GETFL);
+  if (flags < 0 || (flags & O_NONBLOCK)) return 0;
+  return syscall(SYS_ppoll, &p, 1, &now, NULL, 0) == 0;
+}
+
+/* Threads waiting for room to write: a read then wakes them. */
+static int writers_waiting;
+
+void channel_before_write(int fd, const char* call) {
+  char label[IL_LABEL_CAPACITY];
+  if (!channel(fd) || !controlled_call(call, NULL) || !would_block_write(fd)) return;
+  snprintf(label, sizeof label, "%s fd %d (waits for room)", call, fd);
+  ++writers_waiting;
+  while (would_block_write(fd)) {
+    if (!channel_wait(label, 0)) break; /* nothing else could run: the kernel decides */
+  }
+  --writers_waiting;
+}
+
 void channel_before_read(int fd, const char* call) {
   char label[IL_LABEL_CAPACITY];
   if (!channel(fd) || !controlled_call(call, NULL)) return;
@@ -88,44 +114,83 @@ void channel_written(int fd) {
   if (channel(fd)) channel_wake();
 }
 
+ssize_t channel_after_read(int fd, ssize_t rc) {
+  if (rc > 0 && writers_waiting > 0) {
+    const int saved = errno;
+    if (channel(fd)) channel_wake();
+    errno = saved;
+  }
+  return rc;
+}
+
 ssize_t recv(int fd, void* buf, size_t n, int flags) {
   REAL(ssize_t, recv, int, void*, size_t, int);
   if (!(flags & MSG_DONTWAIT)) channel_before_read(fd, "recv");
-  return real_recv(fd, buf, n, flags);
+  return channel_after_read(fd, real_recv(fd, buf, n, flags));
 }
 
 ssize_t recvfrom(int fd, void* buf, size_t n, int flags, struct sockaddr* from, socklen_t* len) {
   REAL(ssize_t, recvfrom, int, void*, size_t, int, struct sockaddr*, socklen_t*);
   if (!(flags & MSG_DONTWAIT)) channel_before_read(fd, "recvfrom");
-  return real_recvfrom(fd, buf, n, flags, from, len);
+  return channel_after_read(fd, real_recvfrom(fd, buf, n, flags, from, len));
 }
 
 ssize_t recvmsg(int fd, struct msghdr* message, int flags) {
   REAL(ssize_t, recvmsg, int, struct msghdr*, int);
   if (!(flags & MSG_DONTWAIT)) channel_before_read(fd, "recvmsg");
-  return real_recvmsg(fd, message, flags);
+  return channel_after_read(fd, real_recvmsg(fd, message, flags));
+}
+
+/* accept(2) and accept4(2): a blocking accept waits for another thread's connect, as a read does
+ * for a write. */
+int accept(int fd, struct sockaddr* addr, socklen_t* len) {
+  REAL(int, accept, int, struct sockaddr*, socklen_t*);
+  channel_before_read(fd, "accept");
+  return real_accept(fd, addr, len);
+}
+
+int accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags) {
+  REAL(int, accept4, int, struct sockaddr*, socklen_t*, int);
+  channel_before_read(fd, "accept");
+  return real_accept4(fd, addr, len, flags);
+}
+
+/* connect(2): a listener of the worker may accept now. */
+int connect(int fd, const struct sockaddr* addr, socklen_t len) {
+  REAL(int, connect, int, const struct sockaddr*, socklen_t);
+  const int rc = real_connect(fd, addr, len);
+  const int saved = errno;
+  if (rc == 0 || saved == EINPROGRESS) channel_written(fd);
+  errno = saved;
+  return rc;
+}
+
+ssize_t channel_after_write(int fd, ssize_t rc) {
+  if (rc >= 0) {
+    const int saved = errno;
+    channel_written(fd);
+    errno = saved;
+  }
+  return rc;
 }
 
 ssize_t send(int fd, const void* buf, size_t n, int flags) {
   REAL(ssize_t, send, int, const void*, size_t, int);
-  const ssize_t rc = real_send(fd, buf, n, flags);
-  if (rc >= 0) channel_written(fd);
-  return rc;
+  if (!(flags & MSG_DONTWAIT)) channel_before_write(fd, "send");
+  return channel_after_write(fd, real_send(fd, buf, n, flags));
 }
 
 ssize_t sendto(int fd, const void* buf, size_t n, int flags, const struct sockaddr* to,
                socklen_t len) {
   REAL(ssize_t, sendto, int, const void*, size_t, int, const struct sockaddr*, socklen_t);
-  const ssize_t rc = real_sendto(fd, buf, n, flags, to, len);
-  if (rc >= 0) channel_written(fd);
-  return rc;
+  if (!(flags & MSG_DONTWAIT)) channel_before_write(fd, "sendto");
+  return channel_after_write(fd, real_sendto(fd, buf, n, flags, to, len));
 }
 
 ssize_t sendmsg(int fd, const struct msghdr* message, int flags) {
   REAL(ssize_t, sendmsg, int, const struct msghdr*, int);
-  const ssize_t rc = real_sendmsg(fd, message, flags);
-  if (rc >= 0) channel_written(fd);
-  return rc;
+  if (!(flags & MSG_DONTWAIT)) channel_before_write(fd, "sendmsg");
+  return channel_after_write(fd, real_sendmsg(fd, message, flags));
 }
 
 /* epoll_wait(2) and epoll_pwait(2) while the worker has threads: a decision, then, with nothing

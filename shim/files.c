@@ -258,10 +258,10 @@ ssize_t read(int fd, void* buf, size_t n) {
   }
   if (data_fd(fd, "read")) {
     post_step("read", IL_KIND_FILE, fd_name[fd], IL_READ);
-  } else {
-    channel_before_read(fd, "read");
+    return real_read(fd, buf, n);
   }
-  return real_read(fd, buf, n);
+  channel_before_read(fd, "read");
+  return channel_after_read(fd, real_read(fd, buf, n));
 }
 
 ssize_t write(int fd, const void* buf, size_t n) {
@@ -270,9 +270,8 @@ ssize_t write(int fd, const void* buf, size_t n) {
     return history_write(fd, buf, n);
   }
   if (!data_fd(fd, "write")) {
-    const ssize_t rc = real_write(fd, buf, n);
-    if (rc >= 0) channel_written(fd);
-    return rc;
+    channel_before_write(fd, "write");
+    return channel_after_write(fd, real_write(fd, buf, n));
   }
   post_step("write", IL_KIND_FILE, fd_name[fd], IL_WRITE);
   return checked(real_write(fd, buf, n), "write", fd_name[fd]);
@@ -294,18 +293,17 @@ ssize_t readv(int fd, const struct iovec* iov, int count) {
   REAL(ssize_t, readv, int, const struct iovec*, int);
   if (data_fd(fd, "readv")) {
     post_step("readv", IL_KIND_FILE, fd_name[fd], IL_READ);
-  } else {
-    channel_before_read(fd, "readv");
+    return real_readv(fd, iov, count);
   }
-  return real_readv(fd, iov, count);
+  channel_before_read(fd, "readv");
+  return channel_after_read(fd, real_readv(fd, iov, count));
 }
 
 ssize_t writev(int fd, const struct iovec* iov, int count) {
   REAL(ssize_t, writev, int, const struct iovec*, int);
   if (!data_fd(fd, "writev")) {
-    const ssize_t rc = real_writev(fd, iov, count);
-    if (rc >= 0) channel_written(fd);
-    return rc;
+    channel_before_write(fd, "writev");
+    return channel_after_write(fd, real_writev(fd, iov, count));
   }
   post_step("writev", IL_KIND_FILE, fd_name[fd], IL_WRITE);
   return checked(real_writev(fd, iov, count), "writev", fd_name[fd]);

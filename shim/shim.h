@@ -114,6 +114,15 @@ SHIM_HIDDEN void channel_before_read(int fd, const char* call);
 /* Whether `fd` is a channel while the worker has threads: open, no data file, no regular file or
  * folder (which never block). */
 SHIM_HIDDEN int channel(int fd);
+/* Before a write of `fd` that may block: while there is no room, a wait for another thread's read
+ * (left to the kernel once no other actor can run). No decision of its own. */
+SHIM_HIDDEN void channel_before_write(int fd, const char* call);
+/* A read of `fd` by this thread returned `rc`: wakes the threads waiting for room to write (errno
+ * kept); returns `rc`. */
+SHIM_HIDDEN ssize_t channel_after_read(int fd, ssize_t rc);
+/* A write or send of `fd` by this thread returned `rc`: wakes the threads waiting to read (errno
+ * kept); returns `rc`. */
+SHIM_HIDDEN ssize_t channel_after_write(int fd, ssize_t rc);
 /* After a write, send or close of a channel by this thread: wakes the threads waiting to read. */
 SHIM_HIDDEN void channel_wake(void);
 /* channel_wake() when `fd` is a channel. */

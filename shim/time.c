@@ -3,6 +3,7 @@
  * of the controlled thread are yield points that take no time. */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -78,57 +79,90 @@ unsigned sleep(unsigned seconds) {
   return real_sleep(seconds);
 }
 
-int poll(struct pollfd* fds, nfds_t n, int timeout) {
-  REAL(int, poll, struct pollfd*, nfds_t, int);
+/* poll(2) and ppoll(2): `timeout` NULL waits for ever. Between threads, a decision and then a wait
+ * for another thread's write (channels.c); otherwise a timed poll with nothing ready is a yield
+ * point that takes no time, and an untimed one is the kernel's. Only a wait left to the kernel
+ * uses `mask`. */
+static int poll_as(const char* call, const char* waits, struct pollfd* fds, nfds_t n,
+                   const struct timespec* timeout, const sigset_t* mask) {
+  REAL(int, ppoll, struct pollfd*, nfds_t, const struct timespec*, const sigset_t*);
+  static const struct timespec zero = {0, 0};
   int rc;
-  if (timeout == 0) return real_poll(fds, n, 0);
-  if (channel_deciding("poll")) {
-    /* Between threads: wait for another thread's write (channels.c). */
-    while ((rc = real_poll(fds, n, 0)) == 0) {
-      if (!channel_wait("poll (waits)", timeout > 0)) {
-        return timeout > 0 ? 0 : real_poll(fds, n, timeout);
+  if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0) {
+    return real_ppoll(fds, n, timeout, mask);
+  }
+  if (channel_deciding(call)) {
+    while ((rc = real_ppoll(fds, n, &zero, NULL)) == 0) {
+      if (!channel_wait(waits, timeout != NULL)) {
+        return timeout != NULL ? 0 : real_ppoll(fds, n, NULL, mask);
       }
     }
     return rc;
   }
-  if (!controlled_call("poll", NULL)) return real_poll(fds, n, timeout);
-  rc = real_poll(fds, n, 0);
-  if (rc == 0) post_step("poll", IL_KIND_NONE, "", IL_READ);
+  if (timeout == NULL || !controlled_call(call, NULL)) return real_ppoll(fds, n, timeout, mask);
+  rc = real_ppoll(fds, n, &zero, NULL);
+  if (rc == 0) post_step(call, IL_KIND_NONE, "", IL_READ);
   return rc;
 }
-int select(int n, fd_set* r, fd_set* w, fd_set* e, struct timeval* timeout) {
-  REAL(int, select, int, fd_set*, fd_set*, fd_set*, struct timeval*);
-  struct timeval zero = {0, 0};
+
+int poll(struct pollfd* fds, nfds_t n, int timeout) {
+  const struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+  return poll_as("poll", "poll (waits)", fds, n, timeout < 0 ? NULL : &ts, NULL);
+}
+int ppoll(struct pollfd* fds, nfds_t n, const struct timespec* timeout, const sigset_t* mask) {
+  return poll_as("ppoll", "ppoll (waits)", fds, n, timeout, mask);
+}
+
+/* select(2) and pselect(2), as poll_as(); select clears the sets it is given, so each look starts
+ * from a copy. */
+static int select_as(const char* call, const char* waits, int n, fd_set* r, fd_set* w, fd_set* e,
+                     const struct timespec* timeout, const sigset_t* mask) {
+  REAL(int, pselect, int, fd_set*, fd_set*, fd_set*, const struct timespec*, const sigset_t*);
+  static const struct timespec zero = {0, 0};
   int rc;
-  if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_usec == 0) {
-    return real_select(n, r, w, e, timeout);
+  if (timeout != NULL && timeout->tv_sec == 0 && timeout->tv_nsec == 0) {
+    return real_pselect(n, r, w, e, timeout, mask);
   }
-  if (channel_deciding("select")) {
-    /* Between threads: wait for another thread's write (channels.c); select clears the sets it
-     * is given, so each look starts from a copy. */
+  if (channel_deciding(call)) {
     const fd_set r0 = r ? *r : (fd_set){0}, w0 = w ? *w : (fd_set){0}, e0 = e ? *e : (fd_set){0};
-    while ((rc = real_select(n, r, w, e, &zero)) == 0) {
+    while ((rc = real_pselect(n, r, w, e, &zero, NULL)) == 0) {
       if (r) *r = r0;
       if (w) *w = w0;
       if (e) *e = e0;
-      if (!channel_wait("select (waits)", timeout != NULL)) {
+      if (!channel_wait(waits, timeout != NULL)) {
         if (timeout != NULL) {
           if (r) FD_ZERO(r);
           if (w) FD_ZERO(w);
           if (e) FD_ZERO(e);
           return 0;
         }
-        return real_select(n, r, w, e, NULL);
+        return real_pselect(n, r, w, e, NULL, mask);
       }
     }
     return rc;
   }
-  if (timeout == NULL || !controlled_call("select", NULL)) {
-    return real_select(n, r, w, e, timeout);
+  if (timeout == NULL || !controlled_call(call, NULL)) {
+    return real_pselect(n, r, w, e, timeout, mask);
   }
-  rc = real_select(n, r, w, e, &zero);
-  if (rc == 0) post_step("select", IL_KIND_NONE, "", IL_READ);
+  rc = real_pselect(n, r, w, e, &zero, NULL);
+  if (rc == 0) post_step(call, IL_KIND_NONE, "", IL_READ);
   return rc;
+}
+
+int select(int n, fd_set* r, fd_set* w, fd_set* e, struct timeval* timeout) {
+  REAL(int, select, int, fd_set*, fd_set*, fd_set*, struct timeval*);
+  struct timespec ts;
+  /* Uncontrolled, select itself (Linux updates the time left in `timeout`). */
+  if (!controlled_call("select", NULL)) return real_select(n, r, w, e, timeout);
+  if (timeout != NULL) {
+    ts.tv_sec = timeout->tv_sec;
+    ts.tv_nsec = timeout->tv_usec * 1000L;
+  }
+  return select_as("select", "select (waits)", n, r, w, e, timeout ? &ts : NULL, NULL);
+}
+int pselect(int n, fd_set* r, fd_set* w, fd_set* e, const struct timespec* timeout,
+            const sigset_t* mask) {
+  return select_as("pselect", "pselect (waits)", n, r, w, e, timeout, mask);
 }
 
 static uint64_t read_clock(void) {

@@ -37,15 +37,21 @@
  *                     tryrdlock and trywrlock EBUSY
  *   barrier           three threads at a barrier of three: none passes before all arrived, exactly
  *                     one is PTHREAD_BARRIER_SERIAL_THREAD (threads: 3)
+ *   poll-kinds        the main thread waits in poll, ppoll, select, pselect and epoll_wait in
+ *                     turn, with no timeout, for a byte another thread writes
+ *   accept            the main thread's blocking accept of a connection another thread makes
+ *   full-pipe         the main thread's blocking write to a full pipe that another thread drains
  *   stdio-lock        the main thread holds stdout's lock (flockfile) and waits on a semaphore that
  *                     another thread posts after an fputs to stdout: that thread blocks in a lock
  *                     the shim does not model (never returns) */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +60,7 @@
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -454,11 +461,21 @@ static int wait_readable(const char* how) {
     struct pollfd p = {fd, POLLIN, 0};
     return poll(&p, 1, -1) == 1 && (p.revents & POLLIN);
   }
-  if (strcmp(how, "select") == 0) {
+  if (strcmp(how, "ppoll") == 0) {
+    struct pollfd p = {fd, POLLIN, 0};
+    sigset_t none;
+    sigemptyset(&none);
+    return ppoll(&p, 1, NULL, &none) == 1 && (p.revents & POLLIN);
+  }
+  if (strcmp(how, "select") == 0 || strcmp(how, "pselect") == 0) {
     fd_set r;
+    sigset_t none;
     FD_ZERO(&r);
     FD_SET(fd, &r);
-    return select(fd + 1, &r, NULL, NULL, NULL) == 1 && FD_ISSET(fd, &r);
+    sigemptyset(&none);
+    return (how[0] == 's' ? select(fd + 1, &r, NULL, NULL, NULL)
+                          : pselect(fd + 1, &r, NULL, NULL, NULL, &none)) == 1 &&
+           FD_ISSET(fd, &r);
   }
   const int ep = epoll_create1(0);
   struct epoll_event event = {.events = EPOLLIN, .data.fd = fd}, out;
@@ -476,16 +493,89 @@ static void* writer_thread(void* arg) {
 /* The main thread waits, with no timeout, in poll, select and epoll_wait in turn for a byte that
  * another thread writes: the wait must let the writer run (blocking in the kernel would not). */
 static int poll_kinds_mode(void) {
-  static const char* const kinds[] = {"poll", "select", "epoll"};
+  static const char* const kinds[] = {"poll", "ppoll", "select", "pselect", "epoll"};
   char byte;
   if (pipe(pipes[0]) != 0) return 3;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 5; ++i) {
     pthread_t t;
     if (pthread_create(&t, NULL, writer_thread, NULL) != 0) return 3;
     expect_true(kinds[i], wait_readable(kinds[i]));
     expect("read of the byte", (int)read(pipes[0][0], &byte, 1), 1);
     pthread_join(t, NULL);
   }
+  return 0;
+}
+
+static int listener = -1;
+static char socket_path[108];
+
+static void* connect_thread(void* arg) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  strcpy(addr.sun_path, socket_path);
+  if (fd < 0 || connect(fd, (struct sockaddr*)&addr, sizeof addr) != 0) return (void*)1;
+  (void)!write(fd, "c", 1);
+  close(fd);
+  return arg;
+}
+
+/* The main thread accepts, blocking, a connection another thread makes to a Unix socket: the
+ * accept must let the connecting thread run. */
+static int accept_mode(void) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  pthread_t t;
+  void* failed;
+  char byte = 0;
+  int conn;
+  snprintf(socket_path, sizeof socket_path, "/tmp/interleave-accept-%d", (int)getpid());
+  unlink(socket_path);
+  strcpy(addr.sun_path, socket_path);
+  listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (listener < 0 || bind(listener, (struct sockaddr*)&addr, sizeof addr) != 0 ||
+      listen(listener, 4) != 0) {
+    return 3;
+  }
+  if (pthread_create(&t, NULL, connect_thread, NULL) != 0) return 3;
+  conn = accept(listener, NULL, NULL);
+  expect_true("accept returned a connection", conn >= 0);
+  expect("read from the connection", (int)read(conn, &byte, 1), 1);
+  expect_true("the byte is the connector's", byte == 'c');
+  pthread_join(t, &failed);
+  expect_true("the connector connected", failed == NULL);
+  close(conn);
+  close(listener);
+  unlink(socket_path);
+  return 0;
+}
+
+static void* drain_thread(void* arg) {
+  char buf[4096];
+  size_t total = 0;
+  ssize_t n;
+  while (total < (size_t)(uintptr_t)arg && (n = read(pipes[0][0], buf, sizeof buf)) > 0) {
+    total += (size_t)n;
+  }
+  return (void*)(uintptr_t)total;
+}
+
+/* The main thread fills a pipe and writes one more byte, blocking, while another thread reads it
+ * all: the write must let the reader run. */
+static int full_pipe_mode(void) {
+  static char block[4096];
+  pthread_t t;
+  void* read_total;
+  size_t total = 0;
+  int flags;
+  if (pipe(pipes[0]) != 0) return 3;
+  /* Fill it without blocking, then block on the byte after. */
+  flags = fcntl(pipes[0][1], F_GETFL);
+  fcntl(pipes[0][1], F_SETFL, flags | O_NONBLOCK);
+  for (ssize_t n; (n = write(pipes[0][1], block, sizeof block)) > 0;) total += (size_t)n;
+  fcntl(pipes[0][1], F_SETFL, flags);
+  if (pthread_create(&t, NULL, drain_thread, (void*)(uintptr_t)(total + 1)) != 0) return 3;
+  expect("the write to the full pipe", (int)write(pipes[0][1], "x", 1), 1);
+  pthread_join(t, &read_total);
+  expect_true("the reader read everything", (size_t)(uintptr_t)read_total == total + 1);
   return 0;
 }
 
@@ -716,6 +806,8 @@ int main(int argc, char** argv) {
       {"eventfd-socket", eventfd_socket_mode},
       {"pipe-from-child", pipe_from_child_mode},
       {"poll-kinds", poll_kinds_mode},
+      {"accept", accept_mode},
+      {"full-pipe", full_pipe_mode},
       {"pipe-after-timeout", pipe_after_timeout_mode},
       {"sem-trywait", sem_try_mode},
       {"sem-timedwait", sem_timed_mode},
