@@ -44,9 +44,10 @@ int channel(int fd) {
   return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-/* Whether `fd` would block a read now: open without O_NONBLOCK, nothing to read, no hang-up. */
-static int would_block(int fd) {
-  struct pollfd p = {fd, POLLIN, 0};
+/* Whether a read (POLLIN) or a write (POLLOUT) of `fd` would block now: open without O_NONBLOCK,
+ * and poll says nothing to read (and no hang-up), or no room. */
+static int would_block(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
   const struct timespec now = {0, 0};
   const long flags = syscall(SYS_fcntl, fd, F_GETFL);
   if (flags < 0 || (flags & O_NONBLOCK)) return 0;
@@ -68,24 +69,15 @@ int channel_deciding(const char* call) {
   return 1;
 }
 
-/* Whether a write to `fd` would block now: open without O_NONBLOCK and no room (as poll says). */
-static int would_block_write(int fd) {
-  struct pollfd p = {fd, POLLOUT, 0};
-  const struct timespec now = {0, 0};
-  const long flags = syscall(SYS_fcntl, fd, F_GETFL);
-  if (flags < 0 || (flags & O_NONBLOCK)) return 0;
-  return syscall(SYS_ppoll, &p, 1, &now, NULL, 0) == 0;
-}
-
 /* Threads waiting for room to write: a read then wakes them. */
 static int writers_waiting;
 
 void channel_before_write(int fd, const char* call) {
   char label[IL_LABEL_CAPACITY];
-  if (!channel(fd) || !controlled_call(call, NULL) || !would_block_write(fd)) return;
+  if (!channel(fd) || !controlled_call(call, NULL) || !would_block(fd, POLLOUT)) return;
   snprintf(label, sizeof label, "%s fd %d (waits for room)", call, fd);
   ++writers_waiting;
-  while (would_block_write(fd)) {
+  while (would_block(fd, POLLOUT)) {
     if (!channel_wait(label, 0)) break; /* nothing else could run: the kernel decides */
   }
   --writers_waiting;
@@ -97,7 +89,7 @@ void channel_before_read(int fd, const char* call) {
   snprintf(label, sizeof label, "%s fd %d", call, fd);
   post(IL_EVENT_YIELD, IL_KIND_LOCK, "lock", label, "io", IL_READ, 0, 0);
   snprintf(label, sizeof label, "%s fd %d (waits)", call, fd);
-  while (would_block(fd)) {
+  while (would_block(fd, POLLIN)) {
     if (!channel_wait(label, 0)) return; /* nothing else could run: the kernel decides */
   }
 }

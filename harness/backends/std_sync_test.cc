@@ -131,47 +131,43 @@ TEST(StdSync, TheLockIsNamedByItsFirstUseAndAFailureReplaysToTheSameTrace) {
   EXPECT_EQ(again.failure->result.trace, found.failure->result.trace);
 }
 
+// Actor 0 produces: sets the flag under the lock (a declared write of it) and signals. Actor 1
+// consumes, waiting with the flag checked under the lock (`lost_wakeup`: checked before taking the
+// lock, so the signal can come between the check and the wait, and the consumer waits for good).
+SharedInstance::Body handoff(bool lost_wakeup) {
+  return [lost_wakeup](Shared& s, int actor, std::span<std::byte> scratch) {
+    if (actor == 0) {
+      {
+        std::lock_guard hold(s.mu);
+        yield_point("set", Touches::memory("flag", "", Access::kWrite));
+        s.ready = true;
+        counter(scratch) = 1;
+      }
+      s.cv.notify_one();
+      return;
+    }
+    if (lost_wakeup) {
+      yield_point("check", Touches::memory("flag", "", Access::kRead));
+      if (!s.ready) {
+        std::unique_lock hold(s.mu);
+        s.cv.wait(hold);
+      }
+    } else {
+      std::unique_lock hold(s.mu);
+      s.cv.wait(hold, [&] { return s.ready; });
+    }
+    counter(scratch) += 1;
+  };
+}
+
 TEST(StdSync, AConditionVariableWaitsForItsSignalAndALostWakeupIsADeadlock) {
-  // Actor 0 produces, actor 1 consumes; the consumer waits with a predicate under the lock.
-  Engine right(testing::threads(2), instances_of([](Shared& s, int actor, auto scratch) {
-                 if (actor == 0) {
-                   {
-                     std::lock_guard hold(s.mu);
-                     s.ready = true;
-                     counter(scratch) = 1;
-                   }
-                   s.cv.notify_one();
-                 } else {
-                   std::unique_lock hold(s.mu);
-                   s.cv.wait(hold, [&] { return s.ready; });
-                   counter(scratch) += 1;
-                 }
-               }));
+  Engine right(testing::threads(2), instances_of(handoff(false)));
   const ExploreReport clean =
       explore(counts(right.topology(), 2), {.strategy = "dpor", .executions = 0}, right);
   EXPECT_TRUE(clean.verdict.passed()) << clean.verdict.message;
   EXPECT_TRUE(clean.exhausted);
 
-  // The classic lost wakeup: the flag is checked outside the lock, so the signal can come between
-  // the check and the wait, and the consumer then waits for good.
-  Engine lost(testing::threads(2), instances_of([](Shared& s, int actor, auto scratch) {
-                if (actor == 0) {
-                  {
-                    std::lock_guard hold(s.mu);
-                    yield_point("set", Touches::memory("flag", "", Access::kWrite));
-                    s.ready = true;
-                    counter(scratch) = 1;
-                  }
-                  s.cv.notify_one();
-                } else {
-                  yield_point("check", Touches::memory("flag", "", Access::kRead));
-                  if (!s.ready) {
-                    std::unique_lock hold(s.mu);
-                    s.cv.wait(hold);
-                  }
-                  counter(scratch) += 1;
-                }
-              }));
+  Engine lost(testing::threads(2), instances_of(handoff(true)));
   const ExploreReport found =
       explore(counts(lost.topology(), 2), {.strategy = "dpor", .executions = 0}, lost);
   ASSERT_TRUE(found.failure.has_value());
@@ -200,38 +196,33 @@ TEST(StdSync, ALockOrderInversionIsADeadlockAndTheWaitersAreStoppedCleanly) {
   EXPECT_EQ(again.verdict.bug, BugKind::kDeadlock) << again.verdict.message;
 }
 
+// Actors 0 and 1 write under the exclusive lock, in two halves; actor 2 reads under the shared one
+// (`reader_locks`) or with no lock, and throws when it sees a write half done (an odd counter).
+SharedInstance::Body halves(bool reader_locks) {
+  return [reader_locks](Shared& s, int actor, std::span<std::byte> scratch) {
+    if (actor < 2) {
+      std::unique_lock hold(s.rw);
+      counter(scratch) += 1;
+      yield_point("half", Touches::memory("counter", "", Access::kWrite));
+      counter(scratch) += 1;
+      return;
+    }
+    std::shared_lock hold(s.rw, std::defer_lock);
+    if (reader_locks) hold.lock();
+    yield_point("look", Touches::memory("counter", "", Access::kRead));
+    if (counter(scratch) % 2 != 0) throw std::runtime_error("torn");
+  };
+}
+
 TEST(StdSync, ASharedMutexLetsReadersTogetherAndKeepsTheWriterAlone) {
-  // Actors 0 and 1 write under the exclusive lock, actor 2 reads under the shared one and checks
-  // that it never sees a write half done (the counter is odd between the two halves).
-  Engine engine(testing::threads(3), instances_of([](Shared& s, int actor, auto scratch) {
-                  if (actor < 2) {
-                    std::unique_lock hold(s.rw);
-                    counter(scratch) += 1;
-                    yield_point("half", Touches::memory("counter", "", Access::kWrite));
-                    counter(scratch) += 1;
-                  } else {
-                    std::shared_lock hold(s.rw);
-                    yield_point("look", Touches::memory("counter", "", Access::kRead));
-                    if (counter(scratch) % 2 != 0) throw std::runtime_error("torn");
-                  }
-                }));
+  Engine engine(testing::threads(3), instances_of(halves(true)));
   const ExploreReport clean =
       explore(counts(engine.topology(), 4), {.strategy = "dpor", .executions = 0}, engine);
   EXPECT_TRUE(clean.verdict.passed()) << clean.verdict.message;
   EXPECT_TRUE(clean.exhausted);
 
   // Its twin whose reader takes no lock sees a write half done.
-  Engine twin(testing::threads(3), instances_of([](Shared& s, int actor, auto scratch) {
-                if (actor < 2) {
-                  std::unique_lock hold(s.rw);
-                  counter(scratch) += 1;
-                  yield_point("half", Touches::memory("counter", "", Access::kWrite));
-                  counter(scratch) += 1;
-                } else {
-                  yield_point("look", Touches::memory("counter", "", Access::kRead));
-                  if (counter(scratch) % 2 != 0) throw std::runtime_error("torn");
-                }
-              }));
+  Engine twin(testing::threads(3), instances_of(halves(false)));
   const ExploreReport found =
       explore(counts(twin.topology(), 4), {.strategy = "dpor", .executions = 0}, twin);
   ASSERT_TRUE(found.failure.has_value());
