@@ -49,15 +49,22 @@ std::string quote(const std::string& word) {
   return out + "'";
 }
 
-// The command line that replays `token`: the user's flags, the program as resolved (absolute, so
-// that the line works from any directory).
-std::string replay_line(const RunArgs& a, const std::string& token) {
+// "interleave run" and the flags that say what the program target is, as the user gave them.
+std::string target_flags(const RunArgs& a) {
   std::string line = fmt::format("interleave run --workers {}", a.workers);
   if (a.threads > 0) line += fmt::format(" --threads {}", a.threads);
   for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
   if (!a.setup.empty()) line += " --setup " + quote(a.setup);
   if (!a.check.empty()) line += " --check " + quote(a.check);
   if (!a.shim.empty()) line += " --shim " + quote(a.shim);
+  if (a.spurious_wakeups) line += " --spurious-wakeups";
+  return line;
+}
+
+// The command line that replays `token`: the user's flags, the program as resolved (absolute, so
+// that the line works from any directory).
+std::string replay_line(const RunArgs& a, const std::string& token) {
+  std::string line = target_flags(a);
   line += " --schedule " + token;
   if (!a.program.empty()) {
     line += " --";
@@ -93,6 +100,9 @@ RunArgs parse_run_args(std::vector<std::string> args) {
                  "shell command run in the data directory after each execution; non-zero exit "
                  "is a bug (output 'KIND: message' names its kind)");
   app.add_option("--shim", a.shim, "path of libinterleave_shim.so");
+  app.add_flag("--spurious-wakeups", a.spurious_wakeups,
+               "a condition or futex wait of a worker's threads may also end with no wake, as a "
+               "scheduler decision (POSIX allows it)");
   app.add_option("--strategy", a.strategy, strategy_names())->capture_default_str();
   add_whole(&app, "--seed", &a.seed, std::uint64_t{0}, kU64Max, "run seed (default 1)");
   add_whole(&app, "--executions", &a.executions, std::uint64_t{1}, kU64Max,
@@ -194,6 +204,7 @@ programs::ProgramRequest request_of(const RunArgs& a) {
   r.setup = a.setup;
   r.check = a.check;
   r.shim = a.shim;
+  r.spurious_wakeups = a.spurious_wakeups;
   return r;
 }
 
@@ -221,8 +232,13 @@ Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::Pr
                       : fmt::format("{} workers: {}", n, fmt::join(given.worker_cmds, "; "));
   nlohmann::json programs = nlohmann::json::array();
   for (const auto& argv : spec.workers) programs.push_back(argv);
-  s.target = {{"kind", "program"},    {"workers", n},        {"threads", spec.threads},
-              {"programs", programs}, {"setup", spec.setup}, {"check", spec.check}};
+  s.target = {{"kind", "program"},
+              {"workers", n},
+              {"threads", spec.threads},
+              {"spurious_wakeups", spec.spurious_wakeups},
+              {"programs", programs},
+              {"setup", spec.setup},
+              {"check", spec.check}};
   s.topology = programs::topology_of(spec);
   s.junit_class = "interleave.run";
   s.junit_name = fmt::format("{}-workers", n);
@@ -231,12 +247,7 @@ Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::Pr
   };
   s.replay_command = [a](const std::string& token) { return replay_line(a, token); };
   s.seed_command = [a](const std::string& strategy, int depth, std::uint64_t seed) {
-    std::string line = fmt::format("interleave run --workers {}", a.workers);
-    if (a.threads > 0) line += fmt::format(" --threads {}", a.threads);
-    for (const std::string& w : a.worker_cmds) line += " --worker-cmd " + quote(w);
-    if (!a.setup.empty()) line += " --setup " + quote(a.setup);
-    if (!a.check.empty()) line += " --check " + quote(a.check);
-    if (!a.shim.empty()) line += " --shim " + quote(a.shim);
+    std::string line = target_flags(a);
     line += " --strategy " + strategy;
     if (strategy == "pct") line += fmt::format(" --depth {}", depth);
     line += fmt::format(" --seed {} --executions 1", seed);

@@ -21,6 +21,7 @@ struct RunArgs {
   std::vector<std::string> worker_cmds;
   std::vector<std::string> program;
   std::string setup, check, shim;
+  bool spurious_wakeups = false;
   std::string strategy = "random";
   std::uint64_t seed = 1;
   std::optional<std::uint64_t> executions;

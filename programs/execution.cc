@@ -122,6 +122,7 @@ std::vector<std::string> ProgramExecution::environment(int actor) const {
   const char* preload = std::getenv("LD_PRELOAD");
   const int w = topology().group_of(actor);  // the worker whose main thread `actor` is
   return {fmt::format("INTERLEAVE_WORKER={}", w),
+          fmt::format("INTERLEAVE_SPURIOUS_WAKEUPS={}", spec_.spurious_wakeups ? 1 : 0),
           fmt::format("INTERLEAVE_WORKERS={}", spec_.workers.size()),
           fmt::format("INTERLEAVE_EXECUTION={}", run_dir_),
           fmt::format("INTERLEAVE_DATA_DIR={}", data_dir_),

@@ -142,7 +142,8 @@ std::uint32_t ProgramSpec::hash() const {
     for (const std::string& a : argv) h = fnv(fnv(h, a), std::string_view("\0", 1));
     h = fnv(h, "\n");
   }
-  return fnv(fnv(h, "setup:"), setup);
+  h = fnv(fnv(h, "setup:"), setup);
+  return spurious_wakeups ? fnv(h, "\nspurious-wakeups") : h;
 }
 
 std::string find_shim(const std::string& given) {
@@ -216,6 +217,7 @@ ProgramSpec resolve(const ProgramRequest& request) {
   }
   spec.setup = request.setup;
   spec.check = request.check;
+  spec.spurious_wakeups = request.spurious_wakeups;
   spec.shim = find_shim(request.shim);
   return spec;
 }

@@ -28,8 +28,11 @@ struct ProgramSpec {
   // Actors per worker: its main thread and the threads it may create under control (a thread
   // beyond them runs uncontrolled, an escape).
   int threads = 1;
+  // A condition or futex wait may also end with no wake, as a decision (POSIX allows it).
+  bool spurious_wakeups = false;
 
-  // FNV-1a over the workers' command lines and the setup: what a schedule token is for.
+  // FNV-1a over the workers' command lines, the setup and (when set) spurious wakeups: what a
+  // schedule token is for.
   std::uint32_t hash() const;
 };
 
@@ -44,6 +47,7 @@ struct ProgramRequest {
   std::string setup;
   std::string check;
   std::string shim;
+  bool spurious_wakeups = false;
 };
 
 // Bad input about a program target: a program that is not found or cannot be executed, a shim that

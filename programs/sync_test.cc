@@ -34,6 +34,10 @@ class SyncRun {
     spec_.shim = INTERLEAVE_SHIM;
     spec_.threads = threads;
   }
+  SyncRun& with_spurious_wakeups() {
+    spec_.spurious_wakeups = true;
+    return *this;
+  }
 
   // Explores with `strategy` from seed 1 (executions: a cap for DFS and DPOR, 0 for none).
   ExploreReport explore(const std::string& strategy, std::uint64_t executions = 0,
@@ -126,11 +130,28 @@ int plain_run(const std::string& mode) {
 TEST(SyncSemantics, EveryCheckOfTheWorkerHoldsForTheCLibraryItself) {
   // Every mode that ends when run plainly (not the deadlocks, not stdio-lock, whose thread blocks
   // behind the main thread's flockfile for good).
-  for (const char* mode :
-       {"trylock", "timedlock", "clocklock", "errorcheck", "recursive", "cond-timedwait",
-        "signal-lost-timed", "broadcast", "spin-after-timeout", "pipe-pingpong", "eventfd-socket",
-        "pipe-from-child", "sem-trywait", "sem-timedwait", "sem-clockwait", "rwlock",
-        "rwlock-relock", "barrier"}) {
+  for (const char* mode : {"trylock",
+                           "timedlock",
+                           "clocklock",
+                           "errorcheck",
+                           "recursive",
+                           "cond-timedwait",
+                           "signal-lost-timed",
+                           "broadcast",
+                           "spin-after-timeout",
+                           "pipe-pingpong",
+                           "eventfd-socket",
+                           "pipe-from-child",
+                           "sem-trywait",
+                           "sem-timedwait",
+                           "sem-clockwait",
+                           "rwlock",
+                           "rwlock-relock",
+                           "barrier",
+                           "cond-if",
+                           "poll-kinds",
+                           "accept",
+                           "full-pipe"}) {
     EXPECT_EQ(plain_run(mode), 0) << mode;
   }
 }
@@ -189,6 +210,20 @@ TEST(SyncSemantics, RwlockLockedAgainByItsWriterIsEdeadlkAndItsTryFormsEbusy) {
 
 TEST(SyncSemantics, ABarrierReleasesNoThreadBeforeAllArriveAndOneIsTheSerialThread) {
   expect_every_schedule_holds("barrier", 3);
+}
+
+TEST(SyncSemantics, AWaitThatEndsWithNoSignalIsAChoiceOnlyWithSpuriousWakeups) {
+  // An `if` around pthread_cond_wait is right as long as every wait ends by a signal.
+  SyncRun plain("cond-if", 2);
+  const ExploreReport clean = plain.explore("dpor");
+  EXPECT_FALSE(clean.failure) << clean.verdict.message;
+  EXPECT_TRUE(clean.exhausted);
+  SyncRun spurious("cond-if", 2);
+  const ExploreReport found = spurious.with_spurious_wakeups().explore("dpor");
+  ASSERT_TRUE(found.failure);
+  EXPECT_NE(found.verdict.message.find("the handover came before the wait ended"),
+            std::string::npos)
+      << found.verdict.message;
 }
 
 TEST(SyncSemantics, DporTriesEachWaiterASignalCouldWake) {

@@ -49,7 +49,7 @@ std::vector<int> decisions_from(std::string_view token, const ProgramSpec& spec)
   if (s.store != store_field(spec)) {
     throw ProgramError(
         fmt::format("--schedule: the token is for another program ({}, this command "
-                    "line is {}): give the same workers and --setup",
+                    "line is {}): give the same workers, --setup and --spurious-wakeups",
                     s.store, store_field(spec)));
   }
   return s.decisions;

@@ -36,6 +36,7 @@ int controlled;
 int observer;
 pid_t main_pid;
 int worker = -1;
+int spurious_wakeups;
 __thread int inside __attribute__((tls_model("initial-exec")));
 static int notes_fd = -1;
 static unsigned escapes; /* bit per kind of escape already noted */
@@ -237,6 +238,8 @@ static void read_environment(void) {
   while (data_dir_len > 1 && data_dir[data_dir_len - 1] == '/') data_dir[--data_dir_len] = '\0';
   if (history != NULL) il_copy(history_path, sizeof history_path, history);
   if (worker_text != NULL) worker = atoi(worker_text);
+  spurious_wakeups = getenv("INTERLEAVE_SPURIOUS_WAKEUPS") != NULL &&
+                     strcmp(getenv("INTERLEAVE_SPURIOUS_WAKEUPS"), "1") == 0;
   if (notes != NULL) {
     notes_fd =
         (int)syscall(SYS_openat, AT_FDCWD, notes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -54,6 +54,8 @@ SHIM_HIDDEN extern int controlled;  /* attached, and the body has not finished *
 SHIM_HIDDEN extern int observer;    /* a process the worker started: notes escapes only */
 SHIM_HIDDEN extern pid_t main_pid;  /* the worker's pid (its main thread's tid) */
 SHIM_HIDDEN extern int worker;      /* the worker's number ($INTERLEAVE_WORKER) */
+/* A condition or futex wait may end with no wake, as a decision ($INTERLEAVE_SPURIOUS_WAKEUPS). */
+SHIM_HIDDEN extern int spurious_wakeups;
 /* The shim is calling the real function itself. */
 SHIM_HIDDEN extern __thread int inside __attribute__((tls_model("initial-exec")));
 SHIM_HIDDEN long raw_write(int fd, const void* buf, size_t n);

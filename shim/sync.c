@@ -217,22 +217,24 @@ static uint32_t leave_wakes(struct object* o, uint32_t n) {
 }
 
 /* Waits on `o` (a cond or a futex) with a ticket until a wake is left for it; timed: or until the
- * wait times out. Returns 0 (woken) or ETIMEDOUT. The step before was a release or a check that
- * did what it declared. */
+ * wait times out. Returns 0 (woken) or ETIMEDOUT. With spurious wakeups, an untimed wait may end
+ * with no wake, as a timed one times out (a decision), and returns 0. The step before was a
+ * release or a check that did what it declared. */
 static int wait_for_wake(struct object* o, const char* verb, int timed) {
   const uint64_t ticket = o->next_ticket++;
+  const int spurious = !timed && sync_spurious_wakeups();
   ++o->waiting;
   for (;;) {
-    step(o, verb, IL_EVENT_WAIT, IL_READ, POST_KEEP_LAST | (timed ? POST_TIMED : 0));
+    step(o, verb, IL_EVENT_WAIT, IL_READ, POST_KEEP_LAST | (timed || spurious ? POST_TIMED : 0));
     if (sync_stopped()) break; /* as a spurious wakeup */
     if (take_wake(o, ticket)) {
       /* Taking the wake writes the object: two waiters one signal could wake are ordered. */
       if (deciding()) add_touch(o, IL_WRITE, 0);
       break;
     }
-    if (timed) {
+    if (timed || spurious) {
       --o->waiting;
-      return ETIMEDOUT;
+      return timed ? ETIMEDOUT : 0;
     }
   }
   --o->waiting;

@@ -86,6 +86,7 @@ struct il_sync_table* il_sync_actor_table(void);
 #define sync_note il_sync_note
 #define sync_cond_released il_sync_cond_released
 #define sync_table il_sync_actor_table
+#define sync_spurious_wakeups() 0 /* a choice of `interleave run` only */
 #define sync_stopped() (!il_sync_controlled())
 #define sync_pretend il_sync_pretend
 #define sync_pretended il_sync_pretended
@@ -105,6 +106,7 @@ struct il_sync_table* il_sync_actor_table(void);
 #define sync_note note
 #define sync_cond_released(mutex) ((void)(mutex))
 #define sync_stopped() 0 /* post() never returns from a stop: the process ends */
+#define sync_spurious_wakeups() spurious_wakeups
 #define sync_pretend(object) ((void)(object))
 #define sync_pretended(object) 0
 enum { POST_MAY_UNWIND = 8 };

@@ -37,6 +37,8 @@
  *                     tryrdlock and trywrlock EBUSY
  *   barrier           three threads at a barrier of three: none passes before all arrived, exactly
  *                     one is PTHREAD_BARRIER_SERIAL_THREAD (threads: 3)
+ *   cond-if           the main thread waits for another thread's signal with an `if` around
+ *                     pthread_cond_wait (fails only if the wait ends with no signal)
  *   poll-kinds        the main thread waits in poll, ppoll, select, pselect and epoll_wait in
  *                     turn, with no timeout, for a byte another thread writes
  *   accept            the main thread's blocking accept of a connection another thread makes
@@ -579,6 +581,29 @@ static int full_pipe_mode(void) {
   return 0;
 }
 
+static int handed;
+
+static void* hand_over_thread(void* arg) {
+  pthread_mutex_lock(&mutex);
+  handed = 1;
+  pthread_cond_signal(&cond);
+  pthread_mutex_unlock(&mutex);
+  return arg;
+}
+
+/* The main thread waits for another thread's handover with an `if` around pthread_cond_wait, not a
+ * `while`: right unless the wait can end with no signal (a spurious wakeup). */
+static int cond_if_mode(void) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, hand_over_thread, NULL) != 0) return 3;
+  pthread_mutex_lock(&mutex);
+  if (!handed) pthread_cond_wait(&cond, &mutex);
+  expect_true("the handover came before the wait ended", handed);
+  pthread_mutex_unlock(&mutex);
+  pthread_join(t, NULL);
+  return 0;
+}
+
 /* Writes to pipe 0 after three timed waits on `cond`, which nobody signals, have timed out. */
 static void* late_writer_thread(void* arg) {
   pthread_mutex_lock(&mutex);
@@ -806,6 +831,7 @@ int main(int argc, char** argv) {
       {"eventfd-socket", eventfd_socket_mode},
       {"pipe-from-child", pipe_from_child_mode},
       {"poll-kinds", poll_kinds_mode},
+      {"cond-if", cond_if_mode},
       {"accept", accept_mode},
       {"full-pipe", full_pipe_mode},
       {"pipe-after-timeout", pipe_after_timeout_mode},
