@@ -64,14 +64,16 @@ plain() {
 }
 
 # fixed LANGUAGE STORE LOCK PCT_EXECUTIONS: clean under DPOR to exhaustion (2 workers x 2 operations)
-# and under PCT.
+# and under PCT, on every core (--jobs: the executions are the same in number and kind; DPOR's
+# parts gain nothing here).
 fixed() {
   local lang=$1 store=$2 lock=$3 pct=$4 out="$work/fixed.json"
   $bin run --json --workers 2 --strategy dpor --check "$store check 2" -- $store --lock "$lock" run 2 \
     >"$out" || { echo "run_programs: $lang $lock twin under DPOR:" >&2; cat "$out" >&2; exit 1; }
   [ "$(field "$out" exhausted)" = True ] || { echo "run_programs: DPOR not exhausted" >&2; exit 1; }
   echo "$lang --lock $lock: clean under DPOR, exhausted in $(field "$out" executions) executions"
-  $bin run --json --workers 2 --strategy pct --executions "$pct" --check "$store check 2" -- \
+  $bin run --json --jobs "$(nproc)" --workers 2 --strategy pct --executions "$pct" \
+    --check "$store check 2" -- \
     $store --lock "$lock" run 2 >"$out" ||
     { echo "run_programs: $lang $lock twin under PCT:" >&2; cat "$out" >&2; exit 1; }
   echo "$lang --lock $lock: clean under $(field "$out" executions) PCT executions"

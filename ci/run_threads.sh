@@ -73,12 +73,13 @@ found() {
 }
 
 # clean NAME STRATEGY WORKERS THREADS [--executions N] [--check CMD] -- CMD...: no bug; DPOR
-# exhausted.
+# exhausted. PCT on every core (--jobs: the executions are the same in number and kind).
 clean() {
-  local name=$1 strategy=$2 workers=$3 threads=$4 out="$work/clean.json"
+  local name=$1 strategy=$2 workers=$3 threads=$4 out="$work/clean.json" jobs=1
   shift 4
-  $bin run --json --strategy "$strategy" --workers "$workers" --threads "$threads" "$@" >"$out" ||
-    fail "$name under $strategy" "$out"
+  [ "$strategy" = dpor ] || jobs=$(nproc)
+  $bin run --json --jobs "$jobs" --strategy "$strategy" --workers "$workers" \
+    --threads "$threads" "$@" >"$out" || fail "$name under $strategy" "$out"
   if [ "$strategy" = dpor ]; then
     [ "$(field "$out" exhausted)" = True ] || fail "$name: DPOR not exhausted" "$out"
   fi
