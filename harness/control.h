@@ -104,6 +104,8 @@ struct il_actor {
                         reads what it is blocked in from /proc/<tid>/syscall */
   /* Reports of an exec'd program's actor, cleared by the harness before the program starts: */
   uint32_t attached;   /* its shim attached to the control block */
+  uint32_t started;    /* it took its first grant: its start-up (up to its first controlled call,
+                          run before the grant, beside the other workers) is over */
   int32_t self_signal; /* a signal its process sent itself (kill, raise), so that a death by it
                           is the program's own doing, not a kill from outside */
   int32_t env_errno;   /* a call failed for a reason of the machine's (ENOSPC, EMFILE, ...): the

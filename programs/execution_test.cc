@@ -236,6 +236,30 @@ TEST(Issue20, AChildWhoseExecFailsIsNoCrashOfTheWorkerAndNoEscape) {
   EXPECT_TRUE(escapes.empty()) << escapes.front();
 }
 
+TEST(LazyStart, StartUpRunsBesideTheOtherWorkersAndTheSameSeedGivesTheSameInputsAndTrace) {
+  // Each worker reads the clock and random bytes in its start-up, before its first controlled
+  // call, while the other worker may be running: what it read and the schedule are the same in
+  // every run of a seed.
+  Workers run{spec_of("start-inputs", 2)};
+  const ExploreReport first = run.explore("random", 5);
+  ASSERT_TRUE(first.failure) << first.verdict.message;
+  EXPECT_NE(first.verdict.message.find("random"), std::string::npos) << first.verdict.message;
+  for (int again = 0; again < 3; ++again) {
+    const ExploreReport next = run.explore("random", 5);
+    ASSERT_TRUE(next.failure);
+    EXPECT_EQ(next.verdict.message, first.verdict.message);
+    EXPECT_EQ(next.failure->result.trace, first.failure->result.trace);
+  }
+}
+
+TEST(LazyStart, AWorkerThatDiesInItsStartUpIsACrashOfItsOwn) {
+  // "crash" dies of SIGSEGV before its first controlled call: not an execution lost.
+  Workers run{spec_of("crash", 2)};
+  const ExploreReport report = run.explore("random", 3);
+  ASSERT_TRUE(report.failure) << (report.environment_error ? *report.environment_error : "pass");
+  EXPECT_EQ(report.verdict.bug, BugKind::kCrash);
+}
+
 TEST(Issue20, AWorkerThatKillsItselfWithSigkillIsACrash) {
   Workers run{spec_of("self-kill", 1)};
   const ExploreReport report = run.explore("random", 1);

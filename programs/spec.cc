@@ -21,7 +21,7 @@ namespace interleave::programs {
 namespace {
 
 // The marker and protocol version shim/entry.c carries (interleave_shim_marker).
-constexpr std::string_view kShimMarker = "INTERLEAVE_SHIM_PROTOCOL=2";
+constexpr std::string_view kShimMarker = "INTERLEAVE_SHIM_PROTOCOL=3";
 
 std::uint32_t fnv(std::uint32_t h, std::string_view text) {
   for (unsigned char c : text) {

@@ -43,7 +43,22 @@ static unsigned escapes; /* bit per kind of escape already noted */
 
 /* What `interleave run` looks for to tell the shim from another library (--shim), and the version
  * of the protocol between them. */
-__attribute__((used)) const char interleave_shim_marker[] = "INTERLEAVE_SHIM_PROTOCOL=2";
+__attribute__((used)) const char interleave_shim_marker[] = "INTERLEAVE_SHIM_PROTOCOL=3";
+
+/* The worker took its first grant. Until then it runs its start-up uncontrolled, beside the other
+ * workers: nothing it does before its first controlled call is a step of the execution (its clock
+ * and random bytes are the execution's fixed ones either way), so the schedule is the same. */
+static int started;
+
+/* Waits for the worker's first grant, once; says so to the harness and to an image the worker
+ * execs ($INTERLEAVE_SHIM_STARTED). */
+static void start_body(void) {
+  if (started) return;
+  started = 1;
+  setenv("INTERLEAVE_SHIM_STARTED", "1", 1);
+  if (shim_wait() != IL_GO_RUN) stop_now();
+  __atomic_store_n(&worker_slot()->started, 1, __ATOMIC_RELEASE);
+}
 
 long raw_write(int fd, const void* buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
 
@@ -121,7 +136,9 @@ int shim_wait(void) {
 
 int post(int event, int kind, const char* space, const char* label, const char* name, int access,
          uint64_t lock, int flags) {
-  struct il_pending* p = &client.control->actor[client.actor].pending;
+  struct il_pending* p;
+  if (!started) start_body();
+  p = &client.control->actor[client.actor].pending;
   p->event = (uint8_t)event;
   p->kind = (uint8_t)kind;
   p->access = (uint8_t)access;
@@ -179,6 +196,7 @@ void post_step(const char* call, int kind, const char* name, int access) {
 static void finish_body(int status, void* arg) {
   struct il_pending* p;
   if (!controlled || !in_worker() || client.control == NULL) return;
+  if (!started) start_body(); /* it ends with no controlled call: at its turn */
   fflush(NULL);
   for (int i = 0; i < MAX_LOCKS; ++i) {
     if (!locks[i].used) continue;
@@ -249,18 +267,18 @@ static void read_environment(void) {
 __attribute__((constructor)) static void shim_attach(void) {
   const char* worker_pid = getenv("INTERLEAVE_SHIM_PID");
   char pid_text[24];
-  int resumed = 0;
   if (getenv("INTERLEAVE_CONTROL_FD") == NULL || getenv("INTERLEAVE_DATA_DIR") == NULL) return;
   main_pid = getpid();
   if (worker_pid != NULL) {
     /* Set by the worker's first image: this is the worker after an exec (it holds the baton
-     * already), or a process the worker started, which is no worker: it only notes escapes. */
+     * already if it started before), or a process the worker started, which is no worker: it only
+     * notes escapes. */
     if (atoi(worker_pid) != (int)main_pid) {
       observer = 1;
       read_environment();
       return;
     }
-    resumed = 1;
+    started = getenv("INTERLEAVE_SHIM_STARTED") != NULL;
   }
   if (attach() != 0) return;
   snprintf(pid_text, sizeof pid_text, "%d", (int)main_pid);
@@ -276,7 +294,6 @@ __attribute__((constructor)) static void shim_attach(void) {
   on_exit(finish_body, NULL);
   pthread_atfork(NULL, NULL, after_fork_in_child);
   controlled = 1;
-  if (!resumed && shim_wait() != IL_GO_RUN) stop_now();
 }
 
 void _exit(int status) {

@@ -260,6 +260,7 @@ void Engine::Impl::reset_slots(int group) {
     __atomic_store_n(&cb_->actor[a].go, IL_GO_WAIT, __ATOMIC_RELAXED);
     __atomic_store_n(&cb_->actor[a].sleeping, 0, __ATOMIC_RELAXED);
     cb_->actor[a].attached = 0;
+    cb_->actor[a].started = 0;
     cb_->actor[a].touches = 0;
     cb_->actor[a].self_signal = 0;
     cb_->actor[a].env_errno = 0;
@@ -353,6 +354,13 @@ Engine::Impl::Deaths Engine::Impl::reap_dead_workers() {
           "worker {} ({}) {} before it attached to the scheduler: statically linked, or its "
           "loader ignored LD_PRELOAD, so none of its calls were controlled",
           g, topology_.groups[g].argv.empty() ? "?" : topology_.groups[g].argv[0], deaths_[g]);
+      continue;
+    }
+    if (program && !killed && load(cb_->actor[first].started) == 0) {
+      // It died in its start-up, before its first controlled call: its own crash, whoever held
+      // the baton meanwhile (every execution of it dies so).
+      deaths.holder =
+          fmt::format("{} {} in its start-up, before its first controlled call", who, deaths_[g]);
       continue;
     }
     if (!killed && holder) {

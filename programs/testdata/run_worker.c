@@ -18,6 +18,9 @@
  *   vfork-fails a child made by vfork fails to exec /nonexistent and _exits 127; posix_spawn of
  *               /nonexistent fails too; then the worker writes database.bin and exits 0
  *   self-kill   opens database.bin, then sends itself SIGKILL
+ *   start-inputs reads the clock and 8 random bytes before its first controlled call (in its
+ *               start-up, which runs beside the other workers'), prints them, then writes its
+ *               byte of database.bin; worker 0 then exits 1 (a bug whose message shows them)
  *   fork-child  starts a child that calls setsid and sleeps, and one that starts a grandchild that
  *               sleeps, appends their pids to $RUN_WORKER_PIDS, and exits 0
  *   long-line   writes one history line of 6,000 characters (a put) and its response
@@ -34,8 +37,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int exists(const char* path) {
@@ -200,6 +205,19 @@ int main(int argc, char** argv) {
     if (write(fd, "x", 1) != 1) return 3;
     close(fd);
     return 0;
+  }
+  if (strcmp(mode, "start-inputs") == 0) {
+    struct timespec now;
+    unsigned char bytes[8];
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) return 3;
+    fprintf(stderr, "clock %lld.%09ld random", (long long)now.tv_sec, now.tv_nsec);
+    for (int i = 0; i < 8; ++i) fprintf(stderr, " %02x", bytes[i]);
+    fprintf(stderr, "\n");
+    int fd = open("database.bin", O_RDWR | O_CREAT, 0600);
+    if (pwrite(fd, "w", 1, atoi(getenv("INTERLEAVE_WORKER"))) != 1) return 3;
+    close(fd);
+    return atoi(getenv("INTERLEAVE_WORKER")) == 0 ? 1 : 0;
   }
   if (strcmp(mode, "self-kill") == 0) {
     int fd = open("database.bin", O_RDWR | O_CREAT, 0600);
