@@ -232,12 +232,9 @@ Subject program_subject(const RunArgs& given, std::shared_ptr<const programs::Pr
                       : fmt::format("{} workers: {}", n, fmt::join(given.worker_cmds, "; "));
   nlohmann::json programs = nlohmann::json::array();
   for (const auto& argv : spec.workers) programs.push_back(argv);
-  s.target = {{"kind", "program"},
-              {"workers", n},
-              {"threads", spec.threads},
-              {"spurious_wakeups", spec.spurious_wakeups},
-              {"programs", programs},
-              {"setup", spec.setup},
+  s.target = {{"kind", "program"},       {"workers", n},
+              {"threads", spec.threads}, {"spurious_wakeups", spec.spurious_wakeups},
+              {"programs", programs},    {"setup", spec.setup},
               {"check", spec.check}};
   s.topology = programs::topology_of(spec);
   s.junit_class = "interleave.run";
