@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash ci/setup.sh
 jobs=$(nproc)
 
-echo "== default preset (RelWithDebInfo, g++) =="
+echo "== default preset (RelWithDebInfo, g++) (at ${SECONDS} s) =="
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
 ctest --preset default -j "$jobs"
@@ -15,16 +15,16 @@ ctest --preset default -j "$jobs"
 # must count that as a bug found, not die of it.
 build/bench/stress_bench
 
-echo "== interleave run: the DESIGN.md store as plain C and Python programs =="
+echo "== interleave run: the DESIGN.md store as plain C and Python programs (at ${SECONDS} s) =="
 bash ci/run_programs.sh
 
-echo "== interleave run: threaded programs (thread pools in C and Python, a pure-Python race) =="
+echo "== interleave run: threaded programs (thread pools in C and Python, a pure-Python race) (at ${SECONDS} s) =="
 bash ci/run_threads.sh
 
-echo "== examples/store_suite against an installed interleave =="
+echo "== examples/store_suite against an installed interleave (at ${SECONDS} s) =="
 bash ci/example.sh
 
-echo "== tsan preset (clang, -fsanitize=thread) =="
+echo "== tsan preset (clang, -fsanitize=thread) (at ${SECONDS} s) =="
 cmake --preset tsan >/dev/null
 # Only what the tsan test preset runs (its labels' test binaries and what they start): about three
 # quarters of the full build. A test binary missing here fails ctest as "not run", never silently.
@@ -39,9 +39,10 @@ cmake --build --preset tsan -j "$jobs" --target store_test harness_test scenario
 # and process-crash paths under TSan.)
 setarch "$(uname -m)" -R ctest --preset tsan -j "$jobs"
 
-echo "== fuzzing: the ClusterFuzzLite-style build, then short smoke campaigns =="
+echo "== fuzzing: the ClusterFuzzLite-style build, then short smoke campaigns (at ${SECONDS} s) =="
 OUT="$(mktemp -d)" bash ci/build_fuzzers.sh
 bash ci/fuzz.sh log_fuzzer 20
 bash ci/fuzz.sh cli_fuzzer 20
 bash ci/fuzz.sh --expect-bug schedule_fuzzer 20
 INTERLEAVE_FUZZ_STORE=mutex bash ci/fuzz.sh schedule_fuzzer 15
+echo "== all passed in ${SECONDS} s =="
